@@ -1,0 +1,281 @@
+//! Question banks: the guides' markdown, parsed once at start into an
+//! immutable, cheaply shared [`QuestionBank`].
+
+mod id;
+mod parse;
+pub mod pick;
+pub mod render;
+mod repair;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use id::QuestionId;
+pub use parse::{parse_bank, ParsedFile, DEFAULT_CATEGORY};
+pub use repair::{repair_line, repair_text};
+
+use crate::level::Level;
+
+/// One interview question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub id: QuestionId,
+    /// Slug of the bank (file stem) the question comes from.
+    pub bank: String,
+    pub category: String,
+    /// The title without the guide's numbering.
+    pub title: String,
+    /// The "think first" line, without its 🧠 marker.
+    pub prompt: Option<String>,
+    pub difficulty: Level,
+    /// Markdown as written in the guide, block indentation removed.
+    pub answer: String,
+    /// 1-based line of the `??? question` header, for messages.
+    pub line: usize,
+}
+
+/// A problem in a bank file, shown as `file:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(file: &str, line: usize, message: impl Into<String>) -> Self {
+        ParseError {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Why banks could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum BankError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("no question banks (*.md) found in {0}")]
+    Empty(PathBuf),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ParseError>),
+}
+
+/// Summary of one bank file, as `quizbot check` prints it.
+#[derive(Debug, Clone)]
+pub struct BankInfo {
+    pub slug: String,
+    pub title: String,
+    pub file: String,
+    pub questions: usize,
+    /// Category → number of questions, in the order the guide has them.
+    pub categories: Vec<(String, usize)>,
+    pub by_difficulty: BTreeMap<Level, usize>,
+}
+
+/// What `/quiz` may choose from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Matched case-insensitively against category names.
+    pub category: Option<String>,
+    pub difficulty: Option<Level>,
+}
+
+/// Every loaded question, indexed by id. Immutable after loading.
+#[derive(Debug, Default)]
+pub struct QuestionBank {
+    banks: Vec<BankInfo>,
+    questions: Vec<Question>,
+    by_id: HashMap<QuestionId, usize>,
+}
+
+impl QuestionBank {
+    /// Loads every `*.md` in the given files and folders (folders are not
+    /// searched recursively). All errors of all files are collected.
+    pub fn load(paths: &[PathBuf]) -> Result<QuestionBank, BankError> {
+        let mut files = Vec::new();
+        for path in paths {
+            if path.is_dir() {
+                let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                    .map_err(|source| BankError::Io {
+                        path: path.clone(),
+                        source,
+                    })?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
+                    .collect();
+                if found.is_empty() {
+                    return Err(BankError::Empty(path.clone()));
+                }
+                found.sort();
+                files.extend(found);
+            } else {
+                files.push(path.clone());
+            }
+        }
+        let mut sources = Vec::with_capacity(files.len());
+        for file in files {
+            let bytes = std::fs::read(&file).map_err(|source| BankError::Io {
+                path: file.clone(),
+                source,
+            })?;
+            // Invalid UTF-8 is not fatal: lossy decoding keeps the rest of
+            // the file usable and the replacement character shows where.
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            sources.push((file, text));
+        }
+        QuestionBank::from_sources(sources.iter().map(|(p, t)| (p.as_path(), t.as_str())))
+    }
+
+    /// Builds a bank from `(path, text)` pairs; the path's stem is the slug.
+    pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a Path, &'a str)>) -> Result<QuestionBank, BankError> {
+        let mut bank = QuestionBank::default();
+        let mut errors = Vec::new();
+        let mut first_seen: HashMap<QuestionId, (String, usize)> = HashMap::new();
+        for (path, text) in sources {
+            let file = path.display().to_string();
+            let slug = slug_of(path);
+            match parse_bank(&slug, &file, text) {
+                Err(mut e) => errors.append(&mut e),
+                Ok(parsed) => {
+                    for q in &parsed.questions {
+                        if let Some((f, l)) = first_seen.get(&q.id) {
+                            errors.push(ParseError::new(
+                                &file,
+                                q.line,
+                                format!("question \"{}\" has the same id {} as the question at {f}:{l}; titles must differ within a bank", q.title, q.id),
+                            ));
+                        } else {
+                            first_seen.insert(q.id.clone(), (file.clone(), q.line));
+                        }
+                    }
+                    bank.add(slug, file, parsed);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(bank)
+        } else {
+            Err(BankError::Invalid(errors))
+        }
+    }
+
+    fn add(&mut self, slug: String, file: String, parsed: ParsedFile) {
+        let mut categories: Vec<(String, usize)> = Vec::new();
+        let mut by_difficulty = BTreeMap::new();
+        for q in &parsed.questions {
+            match categories.iter_mut().find(|(c, _)| *c == q.category) {
+                Some((_, n)) => *n += 1,
+                None => categories.push((q.category.clone(), 1)),
+            }
+            *by_difficulty.entry(q.difficulty).or_insert(0) += 1;
+        }
+        self.banks.push(BankInfo {
+            title: parsed.title.unwrap_or_else(|| slug.clone()),
+            slug,
+            file,
+            questions: parsed.questions.len(),
+            categories,
+            by_difficulty,
+        });
+        for q in parsed.questions {
+            self.by_id.insert(q.id.clone(), self.questions.len());
+            self.questions.push(q);
+        }
+    }
+
+    pub fn banks(&self) -> &[BankInfo] {
+        &self.banks
+    }
+
+    pub fn questions(&self) -> &[Question] {
+        &self.questions
+    }
+
+    pub fn len(&self) -> usize {
+        self.questions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.questions.is_empty()
+    }
+
+    pub fn get(&self, id: &QuestionId) -> Option<&Question> {
+        self.by_id.get(id).map(|&i| &self.questions[i])
+    }
+
+    /// The bank a question came from.
+    pub fn bank_of(&self, question: &Question) -> Option<&BankInfo> {
+        self.banks.iter().find(|b| b.slug == question.bank)
+    }
+
+    /// Distinct category names, in load order.
+    pub fn categories(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for q in &self.questions {
+            if !out.contains(&q.category.as_str()) {
+                out.push(&q.category);
+            }
+        }
+        out
+    }
+
+    /// The exact category name matching `name` case-insensitively.
+    pub fn find_category(&self, name: &str) -> Option<&str> {
+        let name = name.trim();
+        self.categories().into_iter().find(|c| c.eq_ignore_ascii_case(name))
+    }
+
+    /// Categories containing `partial` (case-insensitive), for autocomplete.
+    pub fn suggest_categories(&self, partial: &str, limit: usize) -> Vec<&str> {
+        let needle = partial.trim().to_lowercase();
+        self.categories()
+            .into_iter()
+            .filter(|c| c.to_lowercase().contains(&needle))
+            .take(limit)
+            .collect()
+    }
+
+    /// Questions passing `filter`.
+    pub fn matching(&self, filter: &Filter) -> Vec<&Question> {
+        self.questions
+            .iter()
+            .filter(|q| {
+                filter.difficulty.is_none_or(|d| q.difficulty == d)
+                    && filter
+                        .category
+                        .as_deref()
+                        .is_none_or(|c| q.category.eq_ignore_ascii_case(c.trim()))
+            })
+            .collect()
+    }
+}
+
+/// File stem, lower-cased, with anything but letters and digits as `-`.
+fn slug_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut slug = String::with_capacity(stem.len());
+    for c in stem.chars() {
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! `quizbot check`: validate question banks and summarise them, with no
+//! Discord and no database.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::bank::{BankError, QuestionBank};
+use crate::config::DEFAULT_DATA;
+
+/// Prints one summary per bank file, or every error as `file:line: …`.
+/// Exit code 1 when anything is wrong.
+pub fn run(paths: &[PathBuf]) -> ExitCode {
+    let paths = if paths.is_empty() {
+        vec![std::env::var_os("QUIZBOT_DATA").map_or_else(|| PathBuf::from(DEFAULT_DATA), PathBuf::from)]
+    } else {
+        paths.to_vec()
+    };
+    match QuestionBank::load(&paths) {
+        Ok(bank) => {
+            print!("{}", summary(&bank));
+            ExitCode::SUCCESS
+        }
+        Err(BankError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "{} error{} in {}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                describe(&paths)
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn describe(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report `check` prints for a valid set of banks.
+pub fn summary(bank: &QuestionBank) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for info in bank.banks() {
+        let counts = crate::level::Level::ALL
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {} {}",
+                    l.marker(),
+                    info.by_difficulty.get(l).copied().unwrap_or(0),
+                    l.name()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "{}: \"{}\": {} questions in {} categories ({counts})",
+            Path::new(&info.file).display(),
+            info.title,
+            info.questions,
+            info.categories.len()
+        );
+        for (category, n) in &info.categories {
+            let _ = writeln!(out, "    {category}: {n}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "ok: {} questions in {} bank{}",
+        bank.len(),
+        bank.banks().len(),
+        if bank.banks().len() == 1 { "" } else { "s" }
+    );
+    out
+}

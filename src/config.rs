@@ -1,0 +1,167 @@
+//! Configuration from the environment (and `.env`, loaded by `main`),
+//! parsed once into types. A missing or malformed variable fails fast with
+//! its name; the token is wrapped so it never reaches a log or `Debug`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The bot token. `Debug` and `Display` print a placeholder.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Self {
+        Token(token.into())
+    }
+    /// The secret itself; only for handing to serenity.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Everything the bot reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub token: Token,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Register commands in this server only (instant; for development).
+    pub guild_id: Option<u64>,
+    /// Folder (or file) of question banks.
+    pub data: PathBuf,
+    /// Base URL replacing `https://discord.com` for REST (and so the gateway URL).
+    pub api_base: Option<String>,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://quizbot.db";
+pub const DEFAULT_DATA: &str = "data";
+
+/// Why the configuration is unusable; each names the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications (Bot → Reset Token) and put DISCORD_TOKEN=<token> in .env or the environment")]
+    MissingToken,
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `get`, so tests need not touch the process
+    /// environment. Empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let token = get("DISCORD_TOKEN").ok_or(ConfigError::MissingToken)?;
+        if token.chars().any(char::is_whitespace) {
+            return Err(ConfigError::Invalid {
+                name: "DISCORD_TOKEN",
+                reason: "contains white space; paste the token alone, without \"Bot \" or quotes".into(),
+            });
+        }
+        let guild_id = match get("DISCORD_GUILD_ID") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|&id| id > 0)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        name: "DISCORD_GUILD_ID",
+                        reason: format!(
+                            "{v:?} is not a server id (a number; enable Developer Mode and use Copy Server ID)"
+                        ),
+                    })?,
+            ),
+        };
+        let api_base = match get("DISCORD_API_BASE") {
+            None => None,
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                Some(v.trim_end_matches('/').to_string())
+            }
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "DISCORD_API_BASE",
+                    reason: format!("{v:?} is not an http:// or https:// URL"),
+                })
+            }
+        };
+        let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
+            None => 5,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| (1..=1000).contains(&n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "DATABASE_MAX_CONNECTIONS",
+                    reason: format!("{v:?} is not a number from 1 to 1000"),
+                })?,
+        };
+        Ok(Config {
+            token: Token::new(token),
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            database_max_connections,
+            guild_id,
+            data: PathBuf::from(get("QUIZBOT_DATA").unwrap_or_else(|| DEFAULT_DATA.into())),
+            api_base,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn missing_or_empty_token_is_named() {
+        assert_eq!(config(&[]).unwrap_err(), ConfigError::MissingToken);
+        assert_eq!(
+            config(&[("DISCORD_TOKEN", "  ")]).unwrap_err(),
+            ConfigError::MissingToken
+        );
+        assert!(ConfigError::MissingToken
+            .to_string()
+            .starts_with("DISCORD_TOKEN is not set"));
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[("DISCORD_TOKEN", "abc.def")]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.data, PathBuf::from("data"));
+        assert_eq!(c.guild_id, None);
+        assert_eq!(c.api_base, None);
+    }
+
+    #[test]
+    fn token_never_shows_in_debug() {
+        let c = config(&[("DISCORD_TOKEN", "super-secret-token")]).unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("super-secret-token"), "{dbg}");
+        assert!(dbg.contains("redacted"));
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        let err = config(&[("DISCORD_TOKEN", "t"), ("DISCORD_GUILD_ID", "my-server")]).unwrap_err();
+        assert!(err.to_string().starts_with("DISCORD_GUILD_ID is invalid"), "{err}");
+        let err = config(&[("DISCORD_TOKEN", "t"), ("DISCORD_API_BASE", "localhost:3000")]).unwrap_err();
+        assert!(err.to_string().starts_with("DISCORD_API_BASE is invalid"), "{err}");
+        let c = config(&[("DISCORD_TOKEN", "t"), ("DISCORD_API_BASE", "http://127.0.0.1:9/")]).unwrap();
+        assert_eq!(c.api_base.as_deref(), Some("http://127.0.0.1:9"));
+    }
+}

@@ -1,0 +1,148 @@
+//! Button clicks. poise does not dispatch components, so they arrive here
+//! as raw events and are routed on their `custom_id` alone (see
+//! `custom_id.rs`): no collectors, nothing in memory, so a button works
+//! after a restart and on any process.
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, FullEvent, Interaction,
+};
+use tracing::{debug, warn};
+
+use super::custom_id::ButtonAction;
+use super::{render, BotError, Data};
+use crate::level::Level;
+use crate::quiz::{now_unix, QuizError};
+use crate::study::{Rating, Scope, Source};
+
+/// poise's event hook: only component interactions concern us.
+pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), BotError> {
+    if let FullEvent::InteractionCreate {
+        interaction: Interaction::Component(click),
+    } = event
+    {
+        handle_click(ctx, data, click).await;
+    }
+    Ok(())
+}
+
+/// Answers every click exactly once: the action's response, or an
+/// ephemeral explanation when it cannot be done.
+async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) {
+    let result = match ButtonAction::decode(&click.data.custom_id) {
+        None => {
+            debug!(custom_id = %click.data.custom_id, "unknown button");
+            Err(BotError::Quiz(QuizError::QuestionGone))
+        }
+        Some(ButtonAction::Reveal { question, source }) => reveal(ctx, data, click, &question, source).await,
+        Some(ButtonAction::Rate {
+            question,
+            source,
+            level,
+        }) => rate(ctx, data, click, question, source, level).await,
+    };
+    if let Err(error) = result {
+        let text = error.reply_text("button");
+        let reply =
+            CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true));
+        if let Err(e) = click.create_response(ctx, reply).await {
+            warn!(error = %e, "could not answer a button click");
+        }
+    }
+}
+
+fn scope_of(click: &ComponentInteraction) -> Scope {
+    Scope::from_guild(click.guild_id.map(|g| g.get()))
+}
+
+/// Shows the clicker, and only them, the answer with the level buttons.
+async fn reveal(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    id: &crate::bank::QuestionId,
+    source: Source,
+) -> Result<(), BotError> {
+    let question = data.quiz.question(id)?;
+    // Highlighting a previous level is a nicety: never fail a reveal on it.
+    let current = match data.quiz.current_level(scope_of(click), click.user.id.get(), id).await {
+        Ok(level) => level,
+        Err(e) => {
+            warn!(error = %e, "could not read the member's previous level");
+            None
+        }
+    };
+    let mut embeds = render::answer_embeds(data.quiz.bank(), question);
+    let last = embeds.pop().ok_or(QuizError::QuestionGone)?;
+    let buttons = render::level_buttons(question, source, current);
+    let prompt = render::rate_prompt(current);
+    if embeds.is_empty() {
+        let msg = CreateInteractionResponseMessage::new()
+            .embed(last)
+            .content(prompt)
+            .components(buttons)
+            .ephemeral(true);
+        click
+            .create_response(ctx, CreateInteractionResponse::Message(msg))
+            .await?;
+    } else {
+        let mut rest = embeds.into_iter();
+        if let Some(first) = rest.next() {
+            let msg = CreateInteractionResponseMessage::new().embed(first).ephemeral(true);
+            click
+                .create_response(ctx, CreateInteractionResponse::Message(msg))
+                .await?;
+        }
+        for embed in rest {
+            click
+                .create_followup(
+                    ctx,
+                    CreateInteractionResponseFollowup::new().embed(embed).ephemeral(true),
+                )
+                .await?;
+        }
+        let msg = CreateInteractionResponseFollowup::new()
+            .embed(last)
+            .content(prompt)
+            .components(buttons)
+            .ephemeral(true);
+        click.create_followup(ctx, msg).await?;
+    }
+    Ok(())
+}
+
+/// Stores the clicker's level, then turns the message into a confirmation
+/// (the chosen level highlighted, the buttons kept for a change of mind).
+async fn rate(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    id: crate::bank::QuestionId,
+    source: Source,
+    level: Level,
+) -> Result<(), BotError> {
+    let scope = scope_of(click);
+    let rating = Rating {
+        id: click.id.get(),
+        scope,
+        user_id: click.user.id.get(),
+        question: id,
+        level,
+        source,
+        at: now_unix(),
+    };
+    let saved = data.quiz.rate(&rating).await?;
+    let question = data.quiz.question(&rating.question)?;
+    let msg = CreateInteractionResponseMessage::new()
+        .content(render::saved_text(
+            level,
+            saved.studied,
+            matches!(scope, Scope::Guild(_)),
+        ))
+        .components(render::level_buttons(question, source, Some(level)));
+    click
+        .create_response(ctx, CreateInteractionResponse::UpdateMessage(msg))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! `/quiz [category] [difficulty]`.
+
+use poise::serenity_prelude as serenity;
+use tracing::warn;
+
+use crate::bank::Filter;
+use crate::discord::{render, BotError, Context};
+use crate::level::Level;
+use crate::quiz::now_unix;
+use crate::study::{Post, Scope, Source};
+
+/// Discord allows at most 25 autocomplete choices.
+const MAX_CHOICES: usize = 25;
+
+/// Difficulty as a slash-command choice.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Difficulty {
+    #[name = "🟢 Beginner"]
+    Beginner,
+    #[name = "🟡 Intermediate"]
+    Intermediate,
+    #[name = "🔴 Advanced"]
+    Advanced,
+}
+
+impl From<Difficulty> for Level {
+    fn from(d: Difficulty) -> Level {
+        match d {
+            Difficulty::Beginner => Level::Beginner,
+            Difficulty::Intermediate => Level::Intermediate,
+            Difficulty::Advanced => Level::Advanced,
+        }
+    }
+}
+
+async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let choices = ctx
+        .data()
+        .quiz
+        .bank()
+        .suggest_categories(partial, MAX_CHOICES)
+        .into_iter()
+        .map(|c| serenity::AutocompleteChoice::new(truncate(c, 100), truncate(c, 100)))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// The id of the invocation: unique, so it keys the post.
+fn interaction_id(ctx: Context<'_>) -> u64 {
+    match ctx {
+        poise::Context::Application(app) => app.interaction.id.get(),
+        poise::Context::Prefix(prefix) => prefix.msg.id.get(),
+    }
+}
+
+/// Choice names and values are limited to 100 characters.
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Post an interview question with a Reveal button.
+#[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
+pub async fn quiz(
+    ctx: Context<'_>,
+    #[description = "Only questions from this category"]
+    #[autocomplete = "autocomplete_category"]
+    category: Option<String>,
+    #[description = "Only questions of this difficulty"] difficulty: Option<Difficulty>,
+) -> Result<(), BotError> {
+    let filter = Filter {
+        category: category.filter(|c| !c.trim().is_empty()),
+        difficulty: difficulty.map(Level::from),
+    };
+    let quiz = &ctx.data().quiz;
+    let channel_id = ctx.channel_id().get();
+    let question = quiz.next_question(channel_id, &filter).await?;
+    let (embed, buttons) = render::question_message(quiz.bank(), question, Source::Quiz);
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons))
+        .await?;
+    let post = Post {
+        id: interaction_id(ctx),
+        scope: Scope::from_guild(ctx.guild_id().map(|g| g.get())),
+        channel_id,
+        question: question.id.clone(),
+        source: Source::Quiz,
+        at: now_unix(),
+    };
+    // The question is already on screen; failing to note it only risks a
+    // repeat, so it is logged, not shown.
+    if let Err(e) = quiz.posted(&post).await {
+        warn!(error = %e, "could not record a posted question");
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The state a button carries: everything a click needs, in its
+//! `custom_id`, so buttons keep working after a restart and on any process.
+//!
+//! Format: `qz1:<action>:<question id>:<source>[:<level>]`, e.g.
+//! `qz1:r:0123456789ab:q` (Reveal) and `qz1:l:0123456789ab:q:i` (rate
+//! Intermediate). At most 24 characters, far below Discord's 100. The
+//! version prefix lets a later format coexist with buttons already posted.
+
+use crate::bank::QuestionId;
+use crate::level::Level;
+use crate::study::Source;
+
+const PREFIX: &str = "qz1";
+
+/// What a button asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Show the clicker the answer.
+    Reveal { question: QuestionId, source: Source },
+    /// Store the clicker's level for the question.
+    Rate {
+        question: QuestionId,
+        source: Source,
+        level: Level,
+    },
+}
+
+impl ButtonAction {
+    pub fn encode(&self) -> String {
+        match self {
+            ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
+            ButtonAction::Rate {
+                question,
+                source,
+                level,
+            } => {
+                format!("{PREFIX}:l:{question}:{}:{}", source_code(*source), level_code(*level))
+            }
+        }
+    }
+
+    /// `None` for anything this version did not produce.
+    pub fn decode(custom_id: &str) -> Option<ButtonAction> {
+        let mut parts = custom_id.split(':');
+        if parts.next()? != PREFIX {
+            return None;
+        }
+        let action = parts.next()?;
+        let question = QuestionId::parse(parts.next()?)?;
+        let source = source_from_code(parts.next()?)?;
+        let decoded = match action {
+            "r" => ButtonAction::Reveal { question, source },
+            "l" => ButtonAction::Rate {
+                question,
+                source,
+                level: level_from_code(parts.next()?)?,
+            },
+            _ => return None,
+        };
+        parts.next().is_none().then_some(decoded)
+    }
+}
+
+fn source_code(source: Source) -> &'static str {
+    match source {
+        Source::Quiz => "q",
+        Source::Daily => "d",
+        Source::Review => "v",
+    }
+}
+
+fn source_from_code(code: &str) -> Option<Source> {
+    Source::ALL.into_iter().find(|s| source_code(*s) == code)
+}
+
+fn level_code(level: Level) -> &'static str {
+    match level {
+        Level::Beginner => "b",
+        Level::Intermediate => "i",
+        Level::Advanced => "a",
+    }
+}
+
+fn level_from_code(code: &str) -> Option<Level> {
+    Level::ALL.into_iter().find(|l| level_code(*l) == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qid() -> QuestionId {
+        QuestionId::derive("aws-devops", "Explain 'GitOps'.")
+    }
+
+    #[test]
+    fn round_trips_every_action() {
+        for source in Source::ALL {
+            let reveal = ButtonAction::Reveal {
+                question: qid(),
+                source,
+            };
+            assert_eq!(ButtonAction::decode(&reveal.encode()), Some(reveal.clone()));
+            for level in Level::ALL {
+                let rate = ButtonAction::Rate {
+                    question: qid(),
+                    source,
+                    level,
+                };
+                let id = rate.encode();
+                assert!(id.len() <= 100 && !id.is_empty());
+                assert_eq!(ButtonAction::decode(&id), Some(rate));
+            }
+        }
+    }
+
+    #[test]
+    fn format_is_pinned() {
+        let id = ButtonAction::Rate {
+            question: QuestionId::parse("0123456789ab").unwrap(),
+            source: Source::Daily,
+            level: Level::Advanced,
+        };
+        assert_eq!(id.encode(), "qz1:l:0123456789ab:d:a");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            "",
+            "garbage",
+            "qz1",
+            "qz1:r",
+            "qz1:r:0123456789ab",
+            "qz1:r:0123456789ab:x",
+            "qz1:r:0123456789ab:q:extra",
+            "qz1:l:0123456789ab:q",
+            "qz1:l:0123456789ab:q:z",
+            "qz1:x:0123456789ab:q",
+            "qz2:r:0123456789ab:q",
+            "qz1:r:../../etc:q",
+            "qz1:r:0123456789AB:q",
+        ] {
+            assert_eq!(ButtonAction::decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The Discord layer: poise commands, the button router and the embeds.
+//! The only code that knows serenity. It decodes an interaction into a call
+//! of [`crate::quiz::Quiz`] and renders what comes back.
+
+mod buttons;
+mod commands;
+pub mod custom_id;
+mod render;
+
+use poise::serenity_prelude as serenity;
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+use crate::quiz::{Quiz, QuizError};
+
+/// Shared state handed to every command and event. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Data {
+    pub quiz: Quiz,
+}
+
+/// Everything a command or the button router can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error(transparent)]
+    Quiz(#[from] QuizError),
+    #[error("Discord request failed: {0}")]
+    Discord(#[from] serenity::Error),
+}
+
+pub type Context<'a> = poise::Context<'a, Data, BotError>;
+
+/// What a member sees when something failed that is not theirs to fix.
+pub const GENERIC_FAILURE: &str = "Something went wrong on our side; please try again in a moment.";
+
+impl BotError {
+    /// The ephemeral text for the member; logs the error at the level it
+    /// deserves (info for their mistakes, error for ours).
+    fn reply_text(&self, what: &str) -> String {
+        match self {
+            BotError::Quiz(e) if e.is_user_facing() => {
+                info!(what, reason = %e, "refused");
+                e.to_string()
+            }
+            other => {
+                error!(what, error = %other, "failed");
+                GENERIC_FAILURE.to_string()
+            }
+        }
+    }
+}
+
+/// Connects to Discord and serves until Ctrl-C / SIGTERM or a fatal error.
+pub async fn run(config: &Config, data: Data) -> Result<(), serenity::Error> {
+    let guild_id = config.guild_id;
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |err| Box::pin(on_error(err)),
+            event_handler: |framework, event| Box::pin(buttons::on_event(framework.serenity_context, event, framework.user_data)),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                match guild_id {
+                    Some(gid) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(gid)).await?,
+                    None => poise::builtins::register_globally(ctx, commands).await?,
+                }
+                info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
+                Ok(data)
+            })
+        })
+        .build();
+
+    let http = match &config.api_base {
+        // A proxy or stand-in Discord: serenity's rate limiter would bypass it.
+        Some(base) => serenity::HttpBuilder::new(config.token.expose())
+            .proxy(base.clone())
+            .ratelimiter_disabled(true)
+            .build(),
+        None => serenity::HttpBuilder::new(config.token.expose()).build(),
+    };
+    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+        .framework(framework)
+        .await?;
+
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        info!("shutting down");
+        shards.shutdown_all().await;
+    });
+    client.start_autosharded().await
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            let text = error.reply_text(&ctx.command().qualified_name);
+            let reply = poise::CreateReply::default().content(text).ephemeral(true);
+            if let Err(e) = ctx.send(reply).await {
+                warn!(error = %e, "could not send the error reply");
+            }
+        }
+        poise::FrameworkError::Setup { error, .. } => {
+            error!(error = %error, "start-up failed: could not register commands");
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                warn!(error = %e, "error while handling an error");
+            }
+        }
+    }
+}

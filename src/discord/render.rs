@@ -1,0 +1,216 @@
+//! Embeds and buttons. Discord limits (DESIGN.md §4) are respected here:
+//! long text is split by `bank::render`, titles are shortened only when the
+//! full text also appears in the body.
+
+use poise::serenity_prelude as serenity;
+use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter};
+
+use super::custom_id::ButtonAction;
+use crate::bank::render::{answer_markdown, split_chunks};
+use crate::bank::{Question, QuestionBank};
+use crate::level::Level;
+use crate::study::{Source, Standing};
+
+const TITLE_MAX: usize = 256;
+/// One answer piece per message, under the 4096 description limit and the
+/// 6000 total with room for title and footer.
+const ANSWER_PIECE_MAX: usize = 4000;
+
+/// Embed colour of a difficulty.
+pub fn colour(level: Level) -> u32 {
+    match level {
+        Level::Beginner => 0x57_F2_87,
+        Level::Intermediate => 0xFE_E7_5C,
+        Level::Advanced => 0xED_42_45,
+    }
+}
+
+/// `text` as an embed title; over-long text is shortened with "…" and
+/// `true` says the caller must show it in full elsewhere.
+fn title(text: &str) -> (String, bool) {
+    if text.chars().count() <= TITLE_MAX {
+        (text.to_string(), false)
+    } else {
+        let short: String = text.chars().take(TITLE_MAX - 1).collect();
+        (format!("{short}…"), true)
+    }
+}
+
+fn bank_title<'a>(bank: &'a QuestionBank, question: &'a Question) -> &'a str {
+    bank.bank_of(question)
+        .map_or(question.bank.as_str(), |b| b.title.as_str())
+}
+
+/// The question as posted in a channel, with its Reveal button.
+pub fn question_message(
+    bank: &QuestionBank,
+    question: &Question,
+    source: Source,
+) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let (heading, shortened) = title(&question.title);
+    let mut description = String::new();
+    if shortened {
+        description.push_str(&format!("**{}**\n\n", question.title));
+    }
+    if let Some(prompt) = &question.prompt {
+        description.push_str(&format!("🧠 {prompt}\n\n"));
+    }
+    description.push_str("Think it through, then click **Reveal answer**: only you will see it.");
+    let embed = CreateEmbed::new()
+        .title(heading)
+        .description(description)
+        .colour(colour(question.difficulty))
+        .field("Category", question.category.clone(), true)
+        .field(
+            "Difficulty",
+            format!("{} {}", question.difficulty.marker(), question.difficulty.name()),
+            true,
+        )
+        .footer(CreateEmbedFooter::new(format!(
+            "{} · {}",
+            bank_title(bank, question),
+            question.id
+        )));
+    let reveal = CreateButton::new(
+        ButtonAction::Reveal {
+            question: question.id.clone(),
+            source,
+        }
+        .encode(),
+    )
+    .label("Reveal answer")
+    .emoji('👀')
+    .style(ButtonStyle::Primary);
+    (embed, vec![CreateActionRow::Buttons(vec![reveal])])
+}
+
+/// The answer, as one embed per message (usually one). The level buttons
+/// belong on the last message.
+pub fn answer_embeds(bank: &QuestionBank, question: &Question) -> Vec<CreateEmbed> {
+    let pieces = split_chunks(&answer_markdown(&question.answer), ANSWER_PIECE_MAX);
+    let total = pieces.len();
+    let (heading, _) = title(&format!("Answer · {}", question.title));
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut footer = format!(
+                "{} {} · {} · {}",
+                question.difficulty.marker(),
+                question.difficulty.name(),
+                question.category,
+                bank_title(bank, question)
+            );
+            if total > 1 {
+                footer = format!(
+                    "Part {} of {total}{} · {footer}",
+                    i + 1,
+                    if i + 1 < total { ", continued below" } else { "" }
+                );
+            }
+            let embed = CreateEmbed::new()
+                .description(piece)
+                .colour(colour(question.difficulty))
+                .footer(CreateEmbedFooter::new(footer));
+            if i == 0 {
+                embed.title(heading.clone())
+            } else {
+                embed
+            }
+        })
+        .collect()
+}
+
+/// The three self-assessment buttons; the member's current level, if any,
+/// is highlighted.
+pub fn level_buttons(question: &Question, source: Source, current: Option<Level>) -> Vec<CreateActionRow> {
+    let buttons = Level::ALL
+        .into_iter()
+        .map(|level| {
+            let style = if current == Some(level) {
+                ButtonStyle::Success
+            } else {
+                ButtonStyle::Secondary
+            };
+            CreateButton::new(
+                ButtonAction::Rate {
+                    question: question.id.clone(),
+                    source,
+                    level,
+                }
+                .encode(),
+            )
+            .label(level.name())
+            .emoji(level_emoji(level))
+            .style(style)
+        })
+        .collect();
+    vec![CreateActionRow::Buttons(buttons)]
+}
+
+fn level_emoji(level: Level) -> char {
+    match level {
+        Level::Beginner => '🟢',
+        Level::Intermediate => '🟡',
+        Level::Advanced => '🔴',
+    }
+}
+
+/// Prompt shown above the level buttons.
+pub fn rate_prompt(current: Option<Level>) -> String {
+    match current {
+        None => "How well did you know it? Pick your level:".to_string(),
+        Some(l) => format!(
+            "You rated this {} **{}** before. Pick your level again to update it:",
+            l.marker(),
+            l.name()
+        ),
+    }
+}
+
+/// Confirmation after a level click.
+pub fn saved_text(level: Level, studied: u64, in_server: bool) -> String {
+    let place = if in_server {
+        "in this server"
+    } else {
+        "in direct messages"
+    };
+    let plural = if studied == 1 { "" } else { "s" };
+    format!(
+        "✅ Saved: {} **{}** — you have studied {studied} question{plural} {place}.",
+        level.marker(),
+        level.name()
+    )
+}
+
+/// The first leaderboard: members as mentions (rendered as names, never
+/// pinging inside an embed), ranked by questions studied.
+pub fn leaderboard_embed(standings: &[Standing]) -> CreateEmbed {
+    let description = if standings.is_empty() {
+        "Nobody has studied here yet. Run `/quiz`, click **Reveal answer** and pick your level to get on the board."
+            .to_string()
+    } else {
+        standings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let medal = match i {
+                    0 => "🥇".to_string(),
+                    1 => "🥈".to_string(),
+                    2 => "🥉".to_string(),
+                    n => format!("`#{}`", n + 1),
+                };
+                let plural = if s.studied == 1 { "" } else { "s" };
+                format!("{medal} <@{}> — **{}** question{plural} studied", s.user_id, s.studied)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    CreateEmbed::new()
+        .title("📚 Leaderboard")
+        .description(description)
+        .colour(0x58_65_F2)
+        .footer(CreateEmbedFooter::new(
+            "Ranked by distinct questions studied; ties go to whoever got there first.",
+        ))
+}

@@ -1,0 +1,22 @@
+//! quizbot: interview-prep guides as daily practice for Discord study groups.
+//!
+//! Layers, top to bottom (data flows one way):
+//! - [`discord`]: poise commands, the button router, embeds — the only code
+//!   that knows serenity.
+//! - [`quiz`]: the use cases a command runs (pick a question, record a
+//!   rating), in plain Rust types.
+//! - [`bank`] (question banks), [`study`] (ratings, standings), [`level`]:
+//!   the domain, pure.
+//! - [`store`]: every SQL statement — the only code that knows sqlx.
+//!
+//! [`config`] reads the environment; `main.rs` only wires these together.
+
+pub mod app;
+pub mod bank;
+pub mod check;
+pub mod config;
+pub mod discord;
+pub mod level;
+pub mod quiz;
+pub mod store;
+pub mod study;

@@ -1,0 +1,40 @@
+//! Entry point: parse the command line, then hand over to the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A Discord bot that turns interview-prep guides into daily practice.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot (the default). Reads DISCORD_TOKEN and the rest from the
+    /// environment or .env; see .env.example.
+    Run,
+    /// Validate question banks without connecting to Discord.
+    Check {
+        /// Bank files or folders of *.md files [default: $QUIZBOT_DATA or data]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A missing .env is normal; a malformed one is worth a word.
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("warning: ignoring .env: {err}");
+        }
+    }
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Check { paths } => quizbot::check::run(&paths),
+        Command::Run => quizbot::app::run(),
+    }
+}

@@ -1,0 +1,132 @@
+//! The use cases behind `/quiz`, Reveal, the level buttons and the
+//! leaderboard, in plain Rust types. The Discord layer decodes an
+//! interaction, calls one of these, and renders the result.
+
+use std::sync::Arc;
+
+use crate::bank::pick::pick_least_posted;
+use crate::bank::{Filter, Question, QuestionBank, QuestionId};
+use crate::store::{Store, StoreError};
+use crate::study::{Post, Rating, RatingSaved, Scope, Standing};
+
+/// Why a quiz action could not be done. All but `Store` are the member's
+/// to fix and are shown to them as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum QuizError {
+    #[error("There is no category \"{given}\". Categories: {}.", .valid.join(", "))]
+    UnknownCategory { given: String, valid: Vec<String> },
+    #[error("No question matches {filter}. Categories: {}.", .valid.join(", "))]
+    EmptyPool { filter: String, valid: Vec<String> },
+    #[error("This question is no longer available.")]
+    QuestionGone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl QuizError {
+    /// Whether the message is meant for the member (as opposed to a fault
+    /// to log and apologise for).
+    pub fn is_user_facing(&self) -> bool {
+        !matches!(self, QuizError::Store(_))
+    }
+}
+
+/// Question banks plus storage: everything the quiz needs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Quiz {
+    bank: Arc<QuestionBank>,
+    store: Store,
+}
+
+impl Quiz {
+    pub fn new(bank: Arc<QuestionBank>, store: Store) -> Self {
+        Quiz { bank, store }
+    }
+
+    pub fn bank(&self) -> &QuestionBank {
+        &self.bank
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Chooses the next question for a channel among those matching
+    /// `filter`, preferring ones posted there least often. Nothing is
+    /// recorded: call [`Quiz::posted`] once the question is on screen.
+    pub async fn next_question(&self, channel_id: u64, filter: &Filter) -> Result<&Question, QuizError> {
+        let valid = || self.bank.categories().into_iter().map(String::from).collect::<Vec<_>>();
+        let mut filter = filter.clone();
+        if let Some(given) = &filter.category {
+            match self.bank.find_category(given) {
+                Some(exact) => filter.category = Some(exact.to_string()),
+                None => {
+                    return Err(QuizError::UnknownCategory {
+                        given: given.clone(),
+                        valid: valid(),
+                    })
+                }
+            }
+        }
+        let pool = self.bank.matching(&filter);
+        if pool.is_empty() {
+            return Err(QuizError::EmptyPool {
+                filter: describe(&filter),
+                valid: valid(),
+            });
+        }
+        let counts = self.store.post_counts(channel_id).await?;
+        pick_least_posted(&pool, &counts, &mut rand::thread_rng()).ok_or(QuizError::QuestionGone)
+    }
+
+    /// Records that a question was shown, so the channel's cycle moves on.
+    pub async fn posted(&self, post: &Post) -> Result<(), QuizError> {
+        Ok(self.store.record_post(post).await?)
+    }
+
+    /// The question a button names, if it is still loaded.
+    pub fn question(&self, id: &QuestionId) -> Result<&Question, QuizError> {
+        self.bank.get(id).ok_or(QuizError::QuestionGone)
+    }
+
+    /// Stores a member's self-assessed level for a loaded question.
+    pub async fn rate(&self, rating: &Rating) -> Result<RatingSaved, QuizError> {
+        self.question(&rating.question)?;
+        Ok(self.store.record_rating(rating).await?)
+    }
+
+    /// The member's current level for a question, for highlighting.
+    pub async fn current_level(
+        &self,
+        scope: Scope,
+        user_id: u64,
+        id: &QuestionId,
+    ) -> Result<Option<crate::level::Level>, QuizError> {
+        Ok(self.store.latest_level(scope, user_id, id).await?)
+    }
+
+    /// A server's members by questions studied.
+    pub async fn leaderboard(&self, guild_id: u64, limit: u32) -> Result<Vec<Standing>, QuizError> {
+        Ok(self.store.leaderboard(guild_id, limit).await?)
+    }
+}
+
+/// "🟡 Intermediate questions in \"Monitoring & Logging\"", for messages.
+fn describe(filter: &Filter) -> String {
+    let level = filter
+        .difficulty
+        .map(|d| format!("{} {} questions", d.marker(), d.name()));
+    match (level, &filter.category) {
+        (Some(l), Some(c)) => format!("{l} in \"{c}\""),
+        (Some(l), None) => l,
+        (None, Some(c)) => format!("questions in \"{c}\""),
+        (None, None) => "any question (no banks loaded)".into(),
+    }
+}
+
+/// Seconds since the Unix epoch, from the system clock.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

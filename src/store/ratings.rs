@@ -1,0 +1,163 @@
+//! Posts, ratings and the first leaderboard.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::{id_from_key, id_key, scope_key, Store, StoreError};
+use crate::bank::QuestionId;
+use crate::level::Level;
+use crate::study::{Post, Rating, RatingSaved, Scope, Standing};
+
+impl Store {
+    /// Remembers that a question was shown in a channel. Recording the same
+    /// post twice is harmless.
+    pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO posts (id, guild_id, channel_id, question_id, source, posted_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id_key(post.id))
+        .bind(scope_key(post.scope))
+        .bind(id_key(post.channel_id))
+        .bind(post.question.as_str())
+        .bind(post.source.key())
+        .bind(post.at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How often each question has been shown in a channel.
+    pub async fn post_counts(&self, channel_id: u64) -> Result<HashMap<QuestionId, u64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT question_id, CAST(COUNT(*) AS BIGINT) AS n FROM posts
+             WHERE channel_id = $1 GROUP BY question_id",
+        )
+        .bind(id_key(channel_id))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("question_id")?;
+            let n: i64 = row.try_get("n")?;
+            // Ids of questions since removed from the banks are irrelevant.
+            if let Some(id) = QuestionId::parse(&id) {
+                counts.insert(id, u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Stores a level click: appended to the history, and the member's
+    /// latest level for the question replaced (the newest click wins). A
+    /// click already recorded (same interaction id) changes nothing.
+    pub async fn record_rating(&self, rating: &Rating) -> Result<RatingSaved, StoreError> {
+        let guild = scope_key(rating.scope);
+        let user = id_key(rating.user_id);
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id_key(rating.id))
+        .bind(guild)
+        .bind(user)
+        .bind(rating.question.as_str())
+        .bind(rating.level.key())
+        .bind(rating.source.key())
+        .bind(rating.at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            sqlx::query(
+                "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)
+                 ON CONFLICT (guild_id, user_id, question_id) DO UPDATE
+                 SET level = excluded.level, source = excluded.source, rated_at = excluded.rated_at
+                 WHERE excluded.rated_at >= ratings.rated_at",
+            )
+            .bind(guild)
+            .bind(user)
+            .bind(rating.question.as_str())
+            .bind(rating.level.key())
+            .bind(rating.source.key())
+            .bind(rating.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let studied = studied_in(&mut *tx, guild, user).await?;
+        tx.commit().await?;
+        Ok(RatingSaved { studied })
+    }
+
+    /// The member's latest level for a question, if they rated it here.
+    pub async fn latest_level(
+        &self,
+        scope: Scope,
+        user_id: u64,
+        question: &QuestionId,
+    ) -> Result<Option<Level>, StoreError> {
+        let row = sqlx::query("SELECT level FROM ratings WHERE guild_id = $1 AND user_id = $2 AND question_id = $3")
+            .bind(scope_key(scope))
+            .bind(id_key(user_id))
+            .bind(question.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let key: String = row.try_get("level")?;
+                Level::parse(&key)
+                    .map(Some)
+                    .ok_or_else(|| StoreError::Corrupt(format!("level {key:?}")))
+            }
+        }
+    }
+
+    /// Distinct questions the member has rated in this scope.
+    pub async fn studied_count(&self, scope: Scope, user_id: u64) -> Result<u64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        studied_in(&mut *conn, scope_key(scope), id_key(user_id)).await
+    }
+
+    /// Members of a server by questions studied, most first; ties go to
+    /// whoever got there first.
+    pub async fn leaderboard(&self, guild_id: u64, limit: u32) -> Result<Vec<Standing>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT user_id, CAST(COUNT(*) AS BIGINT) AS studied, CAST(MAX(first_rated_at) AS BIGINT) AS reached
+             FROM ratings WHERE guild_id = $1
+             GROUP BY user_id
+             ORDER BY studied DESC, reached ASC, user_id ASC
+             LIMIT $2",
+        )
+        .bind(id_key(guild_id))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let user: i64 = row.try_get("user_id")?;
+                let studied: i64 = row.try_get("studied")?;
+                Ok(Standing {
+                    user_id: id_from_key(user)?,
+                    studied: u64::try_from(studied).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+}
+
+async fn studied_in<'c, E>(executor: E, guild: i64, user: i64) -> Result<u64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let n: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings WHERE guild_id = $1 AND user_id = $2")
+            .bind(guild)
+            .bind(user)
+            .fetch_one(executor)
+            .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

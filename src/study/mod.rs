@@ -1,0 +1,96 @@
+//! What members do with questions: where a question was shown, how they
+//! rated themselves, and how a study group compares. Plain data and pure
+//! functions; storage lives in `store`, presentation in `discord`.
+
+use std::fmt;
+
+use crate::bank::QuestionId;
+use crate::level::Level;
+
+/// Where a question reached a member. Stored with every post and rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// `/quiz` in a channel.
+    Quiz,
+    /// The scheduled question of the day.
+    Daily,
+    /// `/review`, personal spaced repetition.
+    Review,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [Source::Quiz, Source::Daily, Source::Review];
+
+    /// Stable key for storage and button ids; never change.
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::Quiz => "quiz",
+            Source::Daily => "daily",
+            Source::Review => "review",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|x| x.key() == s)
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Where something happened: a server, or direct messages with the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Guild(u64),
+    DirectMessages,
+}
+
+impl Scope {
+    pub fn from_guild(guild_id: Option<u64>) -> Scope {
+        guild_id.map_or(Scope::DirectMessages, Scope::Guild)
+    }
+}
+
+/// A question shown in a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Unique per post: the interaction or message that made it.
+    pub id: u64,
+    pub scope: Scope,
+    pub channel_id: u64,
+    pub question: QuestionId,
+    pub source: Source,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// One click on a level button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    /// The click's interaction id: a click delivered twice counts once.
+    pub id: u64,
+    pub scope: Scope,
+    pub user_id: u64,
+    pub question: QuestionId,
+    pub level: Level,
+    pub source: Source,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// What a member sees after rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatingSaved {
+    /// Distinct questions the member has rated in this scope.
+    pub studied: u64,
+}
+
+/// One line of the leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub user_id: u64,
+    pub studied: u64,
+}
