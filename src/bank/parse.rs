@@ -189,12 +189,14 @@ fn parse_question(
         }
         Some((n, l)) => match difficulty_line(l) {
             Some(Ok(level)) => (n, level),
-            Some(Err(word)) => return fail(
-                n,
-                format!(
+            Some(Err(word)) => {
+                return fail(
+                    n,
+                    format!(
                     "unknown difficulty \"{word}\" (expected 🟢 **Beginner**, 🟡 **Intermediate** or 🔴 **Advanced**)"
                 ),
-            ),
+                )
+            }
             None => {
                 return fail(
                     n,

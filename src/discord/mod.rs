@@ -7,6 +7,8 @@ mod commands;
 pub mod custom_id;
 mod render;
 
+use std::sync::{Arc, OnceLock};
+
 use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
@@ -26,6 +28,9 @@ pub enum BotError {
     Quiz(#[from] QuizError),
     #[error("Discord request failed: {0}")]
     Discord(#[from] serenity::Error),
+    /// Without its commands the bot is useless: it stops instead.
+    #[error("could not register the slash commands: {0}")]
+    Registration(serenity::Error),
 }
 
 pub type Context<'a> = poise::Context<'a, Data, BotError>;
@@ -51,8 +56,11 @@ impl BotError {
 }
 
 /// Connects to Discord and serves until Ctrl-C / SIGTERM or a fatal error.
-pub async fn run(config: &Config, data: Data) -> Result<(), serenity::Error> {
+pub async fn run(config: &Config, data: Data) -> Result<(), StartError> {
     let guild_id = config.guild_id;
+    // Set when start-up fails, so `run` reports it instead of a clean stop.
+    let startup_failure: Arc<OnceLock<String>> = Arc::default();
+    let failure = startup_failure.clone();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -63,9 +71,17 @@ pub async fn run(config: &Config, data: Data) -> Result<(), serenity::Error> {
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 let commands = &framework.options().commands;
-                match guild_id {
-                    Some(gid) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(gid)).await?,
-                    None => poise::builtins::register_globally(ctx, commands).await?,
+                let registered = match guild_id {
+                    Some(gid) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(gid)).await,
+                    None => poise::builtins::register_globally(ctx, commands).await,
+                };
+                if let Err(e) = registered {
+                    let error = BotError::Registration(e);
+                    let _ = failure.set(error.to_string());
+                    // poise would hold every event forever, waiting for data
+                    // that never comes: stop, so a supervisor can restart us.
+                    framework.shard_manager().shutdown_all().await;
+                    return Err(error);
                 }
                 info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
                 Ok(data)
@@ -91,7 +107,20 @@ pub async fn run(config: &Config, data: Data) -> Result<(), serenity::Error> {
         info!("shutting down");
         shards.shutdown_all().await;
     });
-    client.start_autosharded().await
+    client.start_autosharded().await?;
+    match startup_failure.get() {
+        Some(reason) => Err(StartError::Startup(reason.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Why the bot stopped other than by a shutdown signal.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Discord(#[from] serenity::Error),
+    #[error("{0}")]
+    Startup(String),
 }
 
 async fn shutdown_signal() {
@@ -125,8 +154,22 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
                 warn!(error = %e, "could not send the error reply");
             }
         }
+        poise::FrameworkError::UnknownInteraction {
+            framework, interaction, ..
+        } => {
+            // A command this version does not have (registered by an older
+            // one, say): answer instead of leaving "interaction failed".
+            warn!(command = %interaction.data.name, "unknown command");
+            let msg = serenity::CreateInteractionResponseMessage::new()
+                .content("This command is not available any more. Type `/` to see the current ones.")
+                .ephemeral(true);
+            let reply = serenity::CreateInteractionResponse::Message(msg);
+            if let Err(e) = interaction.create_response(framework.serenity_context, reply).await {
+                warn!(error = %e, "could not answer an unknown command");
+            }
+        }
         poise::FrameworkError::Setup { error, .. } => {
-            error!(error = %error, "start-up failed: could not register commands");
+            error!(error = %error, "start-up failed; stopping");
         }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {

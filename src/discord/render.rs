@@ -214,3 +214,75 @@ pub fn leaderboard_embed(standings: &[Standing]) -> CreateEmbed {
             "Ranked by distinct questions studied; ties go to whoever got there first.",
         ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn bank_with_answer(answer: &str, title: &str) -> QuestionBank {
+        let body: String = answer.lines().map(|l| format!("    {l}\n")).collect();
+        let text = format!("## C\n??? question \"{title}\"\n    🔴 **Advanced**\n\n{body}");
+        QuestionBank::from_sources([(Path::new("long.md"), text.as_str())]).unwrap()
+    }
+
+    fn json(embed: &CreateEmbed) -> serde_json::Value {
+        serde_json::to_value(embed).unwrap()
+    }
+
+    /// Characters Discord counts towards the 6000 per message.
+    fn embed_chars(v: &serde_json::Value) -> usize {
+        let s = |k: &str| v[k].as_str().map_or(0, |t| t.chars().count());
+        s("title") + s("description") + v["footer"]["text"].as_str().map_or(0, |t| t.chars().count())
+    }
+
+    #[test]
+    fn a_long_answer_is_split_within_limits_and_loses_nothing() {
+        let answer: String = (0..600)
+            .map(|i| format!("- point {i}: {}\n", "détail ".repeat(5)))
+            .collect();
+        let bank = bank_with_answer(&answer, "Long one?");
+        let q = &bank.questions()[0];
+        let embeds: Vec<serde_json::Value> = answer_embeds(&bank, q).iter().map(json).collect();
+        assert!(embeds.len() > 1);
+        let mut text = String::new();
+        for (i, e) in embeds.iter().enumerate() {
+            assert!(e["description"].as_str().unwrap().chars().count() <= 4096);
+            assert!(embed_chars(e) <= 6000);
+            let footer = e["footer"]["text"].as_str().unwrap();
+            assert!(
+                footer.starts_with(&format!("Part {} of {}", i + 1, embeds.len())),
+                "{footer}"
+            );
+            text.push_str(e["description"].as_str().unwrap());
+            text.push('\n');
+        }
+        for i in 0..600 {
+            assert!(text.contains(&format!("- point {i}:")), "point {i} lost");
+        }
+    }
+
+    #[test]
+    fn a_short_answer_is_one_embed_with_title_and_colour() {
+        let bank = bank_with_answer("*   **Fix**: build for `linux/amd64`.", "Short?");
+        let embeds = answer_embeds(&bank, &bank.questions()[0]);
+        assert_eq!(embeds.len(), 1);
+        let e = json(&embeds[0]);
+        assert_eq!(e["title"], "Answer · Short?");
+        assert_eq!(e["description"], "- **Fix**: build for `linux/amd64`.");
+        assert_eq!(e["color"], 0xED4245);
+    }
+
+    #[test]
+    fn an_over_long_title_is_shortened_but_shown_in_full() {
+        let title = "Why ".repeat(100);
+        let bank = bank_with_answer("Because.", title.trim());
+        let (embed, rows) = question_message(&bank, &bank.questions()[0], Source::Quiz);
+        let e = json(&embed);
+        assert_eq!(e["title"].as_str().unwrap().chars().count(), 256);
+        assert!(e["description"].as_str().unwrap().contains(title.trim()));
+        let row = serde_json::to_value(&rows[0]).unwrap();
+        let id = row["components"][0]["custom_id"].as_str().unwrap();
+        assert!(id.starts_with("qz1:r:") && id.len() <= 100);
+    }
+}
