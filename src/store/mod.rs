@@ -28,7 +28,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported DATABASE_URL {0:?}: expected sqlite://FILE")]
+    /// Holds only the scheme: the rest of a URL may carry a password.
+    #[error("unsupported DATABASE_URL scheme {0:?}: expected sqlite://FILE")]
     UnsupportedUrl(String),
     /// A stored value this version does not understand.
     #[error("unexpected value in the database: {0}")]
@@ -84,7 +85,8 @@ fn normalize_url(url: &str) -> Result<String, StoreError> {
         let sep = if rest.contains('?') { '&' } else { '?' };
         return Ok(format!("{url}{sep}mode=rwc"));
     }
-    Err(StoreError::UnsupportedUrl(url.to_string()))
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    Err(StoreError::UnsupportedUrl(scheme.to_string()))
 }
 
 /// Guild id as stored: `0` for direct messages.
