@@ -18,5 +18,6 @@ pub mod config;
 pub mod discord;
 pub mod level;
 pub mod quiz;
+pub mod schedule;
 pub mod store;
 pub mod study;

@@ -171,7 +171,9 @@ async fn post_counts_per_channel() {
 
 #[tokio::test]
 async fn unsupported_urls_are_refused_with_a_message() {
-    let err = Store::connect("mysql://bot:hunter2@localhost/quiz", 1).await.unwrap_err();
+    let err = Store::connect("mysql://bot:hunter2@localhost/quiz", 1)
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("unsupported DATABASE_URL scheme \"mysql\""), "{msg}");
     assert!(!msg.contains("hunter2"), "the password leaked: {msg}");

@@ -1,0 +1,3 @@
+//! The daily question: when each schedule is due, in its local time.
+
+pub mod time;
