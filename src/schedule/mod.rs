@@ -1,3 +1,81 @@
-//! The daily question: when each schedule is due, in its local time.
+//! The daily question: per-channel schedules in local time, and the claim
+//! that makes each day's post happen exactly once.
 
 pub mod time;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::bank::{Filter, QuestionId};
+use time::TimeOfDay;
+
+/// After this many consecutive failing days a schedule pauses until
+/// `/daily set` is run again.
+pub const MAX_FAILING_DAYS: u32 = 3;
+
+/// One channel's daily question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub channel_id: u64,
+    pub guild_id: u64,
+    pub time: TimeOfDay,
+    pub zone: Tz,
+    pub filter: Filter,
+    /// Role mentioned in the post, if any.
+    pub ping_role: Option<u64>,
+    /// Unix seconds of the next post.
+    pub next_due_at: i64,
+    pub last_posted_at: Option<i64>,
+    /// Why the last attempt failed; `None` when the schedule is healthy.
+    pub failure: Option<String>,
+    pub failing_days: u32,
+    pub paused: bool,
+}
+
+/// The right to make one day's post in one channel. Whoever holds it posts;
+/// a holder that dies loses it when the lease ends, and the next holder
+/// reuses the same question and nonce, so Discord drops a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub channel_id: u64,
+    pub local_date: NaiveDate,
+    pub question: QuestionId,
+    /// Sent as the message nonce with `enforce_nonce`.
+    pub nonce: String,
+}
+
+/// The nonce naming exactly one intended post: this channel, this local
+/// date. At most 25 characters, as Discord requires (base-36 channel id,
+/// ≤ 13 chars, plus `YYYYMMDD`).
+pub fn daily_nonce(channel_id: u64, date: NaiveDate) -> String {
+    format!("d{}{}", base36(channel_id), date.format("%Y%m%d"))
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_fit_discord_and_name_one_post() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let n = daily_nonce(u64::MAX, d);
+        assert!(n.len() <= 25, "{n}");
+        assert_ne!(daily_nonce(1, d), daily_nonce(2, d));
+        assert_ne!(daily_nonce(1, d), daily_nonce(1, d.succ_opt().unwrap()));
+        assert_eq!(daily_nonce(35, d), "dz20261124");
+    }
+}

@@ -12,6 +12,7 @@
 //! direct messages, since Discord never issues snowflake 0.
 
 mod ratings;
+mod schedules;
 
 use std::str::FromStr;
 use std::time::Duration;

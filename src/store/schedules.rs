@@ -1,0 +1,268 @@
+//! Daily schedules and the per-day claim.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{id_from_key, id_key, Store, StoreError};
+use crate::bank::{Filter, QuestionId};
+use crate::level::Level;
+use crate::schedule::time::{parse_zone, TimeOfDay};
+use crate::schedule::{Claim, Schedule};
+
+const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
+     next_due_at, last_posted_at, failure, failing_days, paused";
+
+impl Store {
+    /// Creates or replaces a channel's schedule; any failure and pause are
+    /// cleared (this is how a paused schedule is resumed).
+    pub async fn upsert_schedule(&self, s: &Schedule, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
+                                    next_due_at, last_posted_at, failure, failing_days, paused, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9)
+             ON CONFLICT (channel_id) DO UPDATE SET
+                guild_id = excluded.guild_id, local_minutes = excluded.local_minutes, timezone = excluded.timezone,
+                category = excluded.category, difficulty = excluded.difficulty, ping_role_id = excluded.ping_role_id,
+                next_due_at = excluded.next_due_at, failure = NULL, failing_days = 0, paused = 0,
+                updated_at = excluded.updated_at",
+        )
+        .bind(id_key(s.channel_id))
+        .bind(id_key(s.guild_id))
+        .bind(i64::from(s.time.minutes()))
+        .bind(s.zone.name())
+        .bind(s.filter.category.clone())
+        .bind(s.filter.difficulty.map(|d| d.key()))
+        .bind(s.ping_role.map(id_key))
+        .bind(s.next_due_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a channel's schedule; its past posts stay. `false` if there
+    /// was none.
+    pub async fn remove_schedule(&self, channel_id: u64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM schedules WHERE channel_id = $1")
+            .bind(id_key(channel_id))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Removes every schedule of a server (the bot was removed from it).
+    pub async fn remove_guild_schedules(&self, guild_id: u64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM schedules WHERE guild_id = $1")
+            .bind(id_key(guild_id))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn schedule(&self, channel_id: u64) -> Result<Option<Schedule>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM schedules WHERE channel_id = $1"))
+            .bind(id_key(channel_id))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    /// A server's schedules, by channel.
+    pub async fn guild_schedules(&self, guild_id: u64) -> Result<Vec<Schedule>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM schedules WHERE guild_id = $1 ORDER BY channel_id"
+        ))
+        .bind(id_key(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    /// Active schedules due at `now`, earliest first (uses `schedules_due`).
+    pub async fn due_schedules(&self, now: i64, limit: u32) -> Result<Vec<Schedule>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM schedules WHERE paused = 0 AND next_due_at <= $1 ORDER BY next_due_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    /// When the earliest active schedule is due, for the scheduler's sleep.
+    pub async fn next_due_at(&self) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT next_due_at FROM schedules WHERE paused = 0 ORDER BY next_due_at LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>("next_due_at")).transpose()?)
+    }
+
+    /// Moves a schedule on after a post (or a skipped day): next due time,
+    /// failure cleared.
+    pub async fn schedule_posted(
+        &self,
+        channel_id: u64,
+        next_due_at: i64,
+        posted_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let query = match posted_at {
+            Some(at) => sqlx::query(
+                "UPDATE schedules SET next_due_at = $2, last_posted_at = $3, failure = NULL, failing_days = 0
+                 WHERE channel_id = $1",
+            )
+            .bind(id_key(channel_id))
+            .bind(next_due_at)
+            .bind(at),
+            None => sqlx::query("UPDATE schedules SET next_due_at = $2 WHERE channel_id = $1")
+                .bind(id_key(channel_id))
+                .bind(next_due_at),
+        };
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Notes a failed day: the reason shows in `/daily status`; the
+    /// schedule pauses when `pause` is set.
+    pub async fn schedule_failed(
+        &self,
+        channel_id: u64,
+        reason: &str,
+        failing_days: u32,
+        pause: bool,
+        next_due_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE schedules SET failure = $2, failing_days = $3, paused = $4, next_due_at = $5 WHERE channel_id = $1",
+        )
+        .bind(id_key(channel_id))
+        .bind(reason)
+        .bind(i64::from(failing_days))
+        .bind(i64::from(pause))
+        .bind(next_due_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Tries to claim the post of `date` in a channel for `holder` until
+    /// `lease_until`. Returns the claim to act on: a fresh one with
+    /// `question` and `nonce`, or an abandoned one (lease over, not posted)
+    /// taken over with its original question and nonce. `None` when the day
+    /// is already posted or another holder's lease still runs.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn claim_daily(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        question: &QuestionId,
+        nonce: &str,
+        holder: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<Claim>, StoreError> {
+        let day = date.format("%Y-%m-%d").to_string();
+        let fresh = sqlx::query(
+            "INSERT INTO daily_posts (channel_id, local_date, question_id, nonce, claimed_by, lease_until)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, local_date) DO NOTHING",
+        )
+        .bind(id_key(channel_id))
+        .bind(&day)
+        .bind(question.as_str())
+        .bind(nonce)
+        .bind(holder)
+        .bind(lease_until)
+        .execute(&self.pool)
+        .await?;
+        if fresh.rows_affected() == 1 {
+            return Ok(Some(Claim {
+                channel_id,
+                local_date: date,
+                question: question.clone(),
+                nonce: nonce.to_string(),
+            }));
+        }
+        let taken = sqlx::query(
+            "UPDATE daily_posts SET claimed_by = $3, lease_until = $4
+             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND lease_until < $5",
+        )
+        .bind(id_key(channel_id))
+        .bind(&day)
+        .bind(holder)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if taken.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT question_id, nonce FROM daily_posts WHERE channel_id = $1 AND local_date = $2")
+            .bind(id_key(channel_id))
+            .bind(&day)
+            .fetch_one(&self.pool)
+            .await?;
+        let id: String = row.try_get("question_id")?;
+        Ok(Some(Claim {
+            channel_id,
+            local_date: date,
+            question: QuestionId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("question id {id:?}")))?,
+            nonce: row.try_get("nonce")?,
+        }))
+    }
+
+    /// Marks a claimed day as posted.
+    pub async fn complete_daily(&self, claim: &Claim, message_id: u64, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE daily_posts SET message_id = $3, posted_at = $4 WHERE channel_id = $1 AND local_date = $2")
+            .bind(id_key(claim.channel_id))
+            .bind(claim.local_date.format("%Y-%m-%d").to_string())
+            .bind(id_key(message_id))
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives a claim up (the post failed) so a later attempt may retry.
+    pub async fn release_daily(&self, claim: &Claim) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM daily_posts WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL")
+            .bind(id_key(claim.channel_id))
+            .bind(claim.local_date.format("%Y-%m-%d").to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_string());
+    let minutes: i64 = row.try_get("local_minutes")?;
+    let zone: String = row.try_get("timezone")?;
+    let difficulty: Option<String> = row.try_get("difficulty")?;
+    let ping: Option<i64> = row.try_get("ping_role_id")?;
+    let failing_days: i64 = row.try_get("failing_days")?;
+    let paused: i64 = row.try_get("paused")?;
+    Ok(Schedule {
+        channel_id: id_from_key(row.try_get("channel_id")?)?,
+        guild_id: id_from_key(row.try_get("guild_id")?)?,
+        time: u16::try_from(minutes)
+            .ok()
+            .and_then(TimeOfDay::from_minutes)
+            .ok_or_else(|| corrupt(&format!("local_minutes {minutes}")))?,
+        zone: parse_zone(&zone).map_err(|_| corrupt(&format!("timezone {zone:?}")))?,
+        filter: Filter {
+            category: row.try_get("category")?,
+            difficulty: difficulty
+                .map(|d| Level::from_str(&d).map_err(|_| corrupt(&format!("difficulty {d:?}"))))
+                .transpose()?,
+        },
+        ping_role: ping.map(id_from_key).transpose()?,
+        next_due_at: row.try_get("next_due_at")?,
+        last_posted_at: row.try_get("last_posted_at")?,
+        failure: row.try_get("failure")?,
+        failing_days: u32::try_from(failing_days).unwrap_or(0),
+        paused: paused != 0,
+    })
+}

@@ -1,0 +1,194 @@
+//! Store tests for daily schedules and the exactly-once claim, on a real
+//! SQLite file.
+
+use chrono::NaiveDate;
+use quizbot::bank::{Filter, QuestionId};
+use quizbot::level::Level;
+use quizbot::schedule::time::{parse_zone, TimeOfDay};
+use quizbot::schedule::{daily_nonce, Schedule};
+use quizbot::store::Store;
+
+const GUILD: u64 = 900_000_000_000_000_001;
+
+async fn open(dir: &tempfile::TempDir) -> Store {
+    let url = format!("sqlite://{}", dir.path().join("quizbot.db").display());
+    Store::connect(&url, 4).await.unwrap()
+}
+
+fn schedule(channel: u64, due: i64) -> Schedule {
+    Schedule {
+        channel_id: channel,
+        guild_id: GUILD,
+        time: TimeOfDay::parse("09:00").unwrap(),
+        zone: parse_zone("Europe/Berlin").unwrap(),
+        filter: Filter {
+            category: Some("Monitoring & Logging".into()),
+            difficulty: Some(Level::Advanced),
+        },
+        ping_role: Some(42),
+        next_due_at: due,
+        last_posted_at: None,
+        failure: None,
+        failing_days: 0,
+        paused: false,
+    }
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+fn q() -> QuestionId {
+    QuestionId::derive("bank", "question")
+}
+
+#[tokio::test]
+async fn schedules_round_trip_and_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let s = schedule(10, 1_000);
+    store.upsert_schedule(&s, 1).await.unwrap();
+    assert_eq!(store.schedule(10).await.unwrap(), Some(s.clone()));
+    let replaced = Schedule {
+        time: TimeOfDay::parse("18:30").unwrap(),
+        filter: Filter::default(),
+        ping_role: None,
+        ..s
+    };
+    store.upsert_schedule(&replaced, 2).await.unwrap();
+    assert_eq!(store.guild_schedules(GUILD).await.unwrap(), vec![replaced]);
+    assert!(store.remove_schedule(10).await.unwrap());
+    assert!(!store.remove_schedule(10).await.unwrap());
+    assert_eq!(store.schedule(10).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn due_query_returns_earliest_active_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    for (channel, due) in [(1, 300), (2, 100), (3, 200), (4, 5_000)] {
+        store.upsert_schedule(&schedule(channel, due), 0).await.unwrap();
+    }
+    store
+        .schedule_failed(3, "403 Missing Access", 3, true, 250)
+        .await
+        .unwrap();
+    let due: Vec<u64> = store
+        .due_schedules(1_000, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.channel_id)
+        .collect();
+    assert_eq!(due, [2, 1], "paused schedule 3 and future schedule 4 are not due");
+    assert_eq!(store.next_due_at().await.unwrap(), Some(100));
+    let paused = store.schedule(3).await.unwrap().unwrap();
+    assert!(paused.paused);
+    assert_eq!(paused.failure.as_deref(), Some("403 Missing Access"));
+    // /daily set again resumes it and clears the failure.
+    store.upsert_schedule(&schedule(3, 200), 0).await.unwrap();
+    let resumed = store.schedule(3).await.unwrap().unwrap();
+    assert!(!resumed.paused && resumed.failure.is_none() && resumed.failing_days == 0);
+    // A post moves the schedule on and clears failures.
+    store
+        .schedule_failed(1, "404 Unknown Channel", 1, false, 300)
+        .await
+        .unwrap();
+    store.schedule_posted(1, 90_000, Some(1_000)).await.unwrap();
+    let posted = store.schedule(1).await.unwrap().unwrap();
+    assert_eq!(
+        (posted.next_due_at, posted.last_posted_at, posted.failure),
+        (90_000, Some(1_000), None)
+    );
+    assert_eq!(store.remove_guild_schedules(GUILD).await.unwrap(), 4);
+    assert_eq!(store.next_due_at().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn eight_claimers_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    // Separate pools on one file, as separate processes would be.
+    let mut stores = Vec::new();
+    for _ in 0..8 {
+        stores.push(open(&dir).await);
+    }
+    let nonce = daily_nonce(10, day());
+    let tasks: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(i, store)| {
+            let nonce = nonce.clone();
+            tokio::spawn(async move {
+                store
+                    .claim_daily(10, day(), &q(), &nonce, &format!("p{i}"), 100, 160)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        winners += usize::from(t.await.unwrap().is_some());
+    }
+    assert_eq!(winners, 1);
+}
+
+#[tokio::test]
+async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let first = store
+        .claim_daily(10, day(), &q(), "nonce-a", "p1", 100, 160)
+        .await
+        .unwrap()
+        .unwrap();
+    // Another process during the lease: nothing to do.
+    let other = QuestionId::derive("bank", "other");
+    assert_eq!(
+        store
+            .claim_daily(10, day(), &other, "nonce-b", "p2", 150, 210)
+            .await
+            .unwrap(),
+        None
+    );
+    // After the lease: it takes over the same post.
+    let taken = store
+        .claim_daily(10, day(), &other, "nonce-b", "p2", 161, 221)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken, first);
+    store.complete_daily(&taken, 555, 170).await.unwrap();
+    // Posted: nobody may claim that day again, lease or not.
+    assert_eq!(
+        store
+            .claim_daily(10, day(), &q(), "nonce-a", "p3", 10_000, 10_060)
+            .await
+            .unwrap(),
+        None
+    );
+    // The next day is a new claim.
+    let next = day().succ_opt().unwrap();
+    assert!(store
+        .claim_daily(10, next, &q(), "nonce-c", "p3", 10_000, 10_060)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+#[tokio::test]
+async fn a_released_claim_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let claim = store
+        .claim_daily(10, day(), &q(), "n", "p1", 100, 160)
+        .await
+        .unwrap()
+        .unwrap();
+    store.release_daily(&claim).await.unwrap();
+    assert!(store
+        .claim_daily(10, day(), &q(), "n", "p1", 101, 161)
+        .await
+        .unwrap()
+        .is_some());
+}
