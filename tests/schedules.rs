@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use quizbot::bank::{Filter, QuestionId};
 use quizbot::level::Level;
 use quizbot::schedule::time::{parse_zone, TimeOfDay};
-use quizbot::schedule::{daily_nonce, Schedule};
+use quizbot::schedule::{daily_nonce, ClaimOutcome, Schedule};
 use quizbot::store::Store;
 
 const GUILD: u64 = 900_000_000_000_000_001;
@@ -128,7 +128,7 @@ async fn eight_claimers_one_winner() {
         .collect();
     let mut winners = 0;
     for t in tasks {
-        winners += usize::from(t.await.unwrap().is_some());
+        winners += usize::from(matches!(t.await.unwrap(), ClaimOutcome::Won(_)));
     }
     assert_eq!(winners, 1);
 }
@@ -137,58 +137,50 @@ async fn eight_claimers_one_winner() {
 async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
-    let first = store
+    let ClaimOutcome::Won(first) = store
         .claim_daily(10, day(), &q(), "nonce-a", "p1", 100, 160)
         .await
         .unwrap()
-        .unwrap();
-    // Another process during the lease: nothing to do.
+    else {
+        panic!("the first claim must win")
+    };
+    // Another process during the lease: told when the lease ends.
     let other = QuestionId::derive("bank", "other");
-    assert_eq!(
-        store
-            .claim_daily(10, day(), &other, "nonce-b", "p2", 150, 210)
-            .await
-            .unwrap(),
-        None
-    );
+    let held = store
+        .claim_daily(10, day(), &other, "nonce-b", "p2", 150, 210)
+        .await
+        .unwrap();
+    assert_eq!(held, ClaimOutcome::Held { until: 160 });
     // After the lease: it takes over the same post.
     let taken = store
-        .claim_daily(10, day(), &other, "nonce-b", "p2", 161, 221)
+        .claim_daily(10, day(), &other, "nonce-b", "p2", 160, 220)
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(taken, first);
-    store.complete_daily(&taken, 555, 170).await.unwrap();
+    assert_eq!(taken, ClaimOutcome::Won(first.clone()));
+    store.complete_daily(&first, 555, 170).await.unwrap();
     // Posted: nobody may claim that day again, lease or not.
-    assert_eq!(
-        store
-            .claim_daily(10, day(), &q(), "nonce-a", "p3", 10_000, 10_060)
-            .await
-            .unwrap(),
-        None
-    );
+    let again = store
+        .claim_daily(10, day(), &q(), "nonce-a", "p3", 10_000, 10_060)
+        .await
+        .unwrap();
+    assert_eq!(again, ClaimOutcome::Posted);
     // The next day is a new claim.
     let next = day().succ_opt().unwrap();
-    assert!(store
+    let tomorrow = store
         .claim_daily(10, next, &q(), "nonce-c", "p3", 10_000, 10_060)
         .await
-        .unwrap()
-        .is_some());
+        .unwrap();
+    assert!(matches!(tomorrow, ClaimOutcome::Won(_)));
 }
 
 #[tokio::test]
 async fn a_released_claim_can_be_retried() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
-    let claim = store
-        .claim_daily(10, day(), &q(), "n", "p1", 100, 160)
-        .await
-        .unwrap()
-        .unwrap();
+    let ClaimOutcome::Won(claim) = store.claim_daily(10, day(), &q(), "n", "p1", 100, 160).await.unwrap() else {
+        panic!("the first claim must win")
+    };
     store.release_daily(&claim).await.unwrap();
-    assert!(store
-        .claim_daily(10, day(), &q(), "n", "p1", 101, 161)
-        .await
-        .unwrap()
-        .is_some());
+    let retry = store.claim_daily(10, day(), &q(), "n", "p1", 101, 161).await.unwrap();
+    assert!(matches!(retry, ClaimOutcome::Won(_)));
 }

@@ -1,6 +1,8 @@
 //! The daily question: per-channel schedules in local time, and the claim
 //! that makes each day's post happen exactly once.
 
+pub mod clock;
+pub mod runner;
 pub mod time;
 
 use chrono::NaiveDate;
@@ -42,6 +44,17 @@ pub struct Claim {
     pub question: QuestionId,
     /// Sent as the message nonce with `enforce_nonce`.
     pub nonce: String,
+}
+
+/// What an attempt to claim a day's post found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// Ours to post: fresh, or taken over from a holder whose lease ran out.
+    Won(Claim),
+    /// That day's post has been made.
+    Posted,
+    /// Another holder is posting; its lease ends at this unix second.
+    Held { until: i64 },
 }
 
 /// The nonce naming exactly one intended post: this channel, this local

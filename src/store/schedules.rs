@@ -10,7 +10,7 @@ use super::{id_from_key, id_key, Store, StoreError};
 use crate::bank::{Filter, QuestionId};
 use crate::level::Level;
 use crate::schedule::time::{parse_zone, TimeOfDay};
-use crate::schedule::{Claim, Schedule};
+use crate::schedule::{Claim, ClaimOutcome, Schedule};
 
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
      next_due_at, last_posted_at, failure, failing_days, paused";
@@ -149,10 +149,9 @@ impl Store {
     }
 
     /// Tries to claim the post of `date` in a channel for `holder` until
-    /// `lease_until`. Returns the claim to act on: a fresh one with
-    /// `question` and `nonce`, or an abandoned one (lease over, not posted)
-    /// taken over with its original question and nonce. `None` when the day
-    /// is already posted or another holder's lease still runs.
+    /// `lease_until`: a fresh claim with `question` and `nonce`, or an
+    /// abandoned one (lease over, not posted) taken over with its original
+    /// question and nonce — or what stands in the way.
     #[allow(clippy::too_many_arguments)]
     pub async fn claim_daily(
         &self,
@@ -163,7 +162,7 @@ impl Store {
         holder: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<Option<Claim>, StoreError> {
+    ) -> Result<ClaimOutcome, StoreError> {
         let day = date.format("%Y-%m-%d").to_string();
         let fresh = sqlx::query(
             "INSERT INTO daily_posts (channel_id, local_date, question_id, nonce, claimed_by, lease_until)
@@ -178,16 +177,17 @@ impl Store {
         .execute(&self.pool)
         .await?;
         if fresh.rows_affected() == 1 {
-            return Ok(Some(Claim {
+            let claim = Claim {
                 channel_id,
                 local_date: date,
                 question: question.clone(),
                 nonce: nonce.to_string(),
-            }));
+            };
+            return Ok(ClaimOutcome::Won(claim));
         }
         let taken = sqlx::query(
             "UPDATE daily_posts SET claimed_by = $3, lease_until = $4
-             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND lease_until < $5",
+             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND lease_until <= $5",
         )
         .bind(id_key(channel_id))
         .bind(&day)
@@ -196,16 +196,27 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        if taken.rows_affected() == 0 {
-            return Ok(None);
+        let row = sqlx::query(
+            "SELECT question_id, nonce, lease_until, message_id FROM daily_posts WHERE channel_id = $1 AND local_date = $2",
+        )
+        .bind(id_key(channel_id))
+        .bind(&day)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            // Released between our two statements: free to claim next time.
+            return Ok(ClaimOutcome::Held { until: now + 1 });
+        };
+        if row.try_get::<Option<i64>, _>("message_id")?.is_some() {
+            return Ok(ClaimOutcome::Posted);
         }
-        let row = sqlx::query("SELECT question_id, nonce FROM daily_posts WHERE channel_id = $1 AND local_date = $2")
-            .bind(id_key(channel_id))
-            .bind(&day)
-            .fetch_one(&self.pool)
-            .await?;
+        if taken.rows_affected() == 0 {
+            return Ok(ClaimOutcome::Held {
+                until: row.try_get("lease_until")?,
+            });
+        }
         let id: String = row.try_get("question_id")?;
-        Ok(Some(Claim {
+        Ok(ClaimOutcome::Won(Claim {
             channel_id,
             local_date: date,
             question: QuestionId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("question id {id:?}")))?,

@@ -1,0 +1,226 @@
+//! The scheduler loop: sleep until the earliest due schedule, post, repeat.
+//!
+//! Each wake-up costs one indexed query for the due schedules and one for
+//! the next due time; nothing scans every schedule. A change made through
+//! `/daily` wakes the loop early; changes by other processes are seen within
+//! [`MAX_SLEEP`]. Exactly once per schedule and local date comes from the
+//! claim in the database plus the message nonce (see `Claim`).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use tokio::sync::Notify;
+use tracing::{debug, info, warn};
+
+use super::time::{local_date, next_post_after, still_due_today};
+use super::{daily_nonce, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
+use crate::bank::Question;
+use crate::quiz::{Quiz, QuizError};
+use crate::store::StoreError;
+use crate::study::{Post, Scope, Source};
+
+use super::clock::Clock;
+
+/// How long a claim protects a post in progress before another process may
+/// finish it.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// The longest the loop sleeps, so schedules changed by another process
+/// are noticed.
+pub const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// Delay before retrying after a temporary failure (Discord 5xx, network).
+pub const RETRY: Duration = Duration::from_secs(60);
+/// Schedules handled per query.
+const BATCH: u32 = 100;
+
+/// What the Discord layer needs to make a daily post.
+#[derive(Debug)]
+pub struct DailyPost<'a> {
+    pub channel_id: u64,
+    pub guild_id: u64,
+    pub question: &'a Question,
+    /// The local date the post is for (its title names it).
+    pub date: NaiveDate,
+    /// Message nonce, sent with `enforce_nonce`.
+    pub nonce: &'a str,
+    pub ping_role: Option<u64>,
+}
+
+/// Why a post could not be made, as far as the scheduler cares.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    /// The channel is gone (404) or the bot may not post there (403), or
+    /// Discord refused the message: retrying today will not help.
+    #[error("{0}")]
+    Permanent(String),
+    /// Worth retrying shortly.
+    #[error("{0}")]
+    Temporary(String),
+}
+
+/// Sends a daily post; implemented by the Discord layer.
+pub trait Poster: Send + Sync + 'static {
+    /// Posts and returns the message id.
+    fn post(&self, post: &DailyPost<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
+}
+
+/// Wakes the scheduler after a schedule changed. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub struct Scheduler<P> {
+    quiz: Quiz,
+    poster: P,
+    clock: Clock,
+    wake: Wake,
+    /// Names this process in claims.
+    holder: String,
+}
+
+impl<P: Poster> Scheduler<P> {
+    pub fn new(quiz: Quiz, poster: P, clock: Clock, wake: Wake) -> Self {
+        let holder = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+        Scheduler {
+            quiz,
+            poster,
+            clock,
+            wake,
+            holder,
+        }
+    }
+
+    /// Runs forever. Database errors are logged and retried.
+    pub async fn run(self) {
+        info!("daily scheduler started");
+        loop {
+            let sleep_until = match self.tick().await {
+                Ok(next) => next,
+                Err(e) => {
+                    warn!(error = %e, "scheduler could not read schedules; retrying");
+                    None
+                }
+            };
+            let now = self.clock.now();
+            let cap = now + chrono::Duration::from_std(MAX_SLEEP).unwrap_or(chrono::Duration::seconds(60));
+            // Whatever is still due after a tick failed to be handled: give
+            // it a second rather than spinning on it.
+            let floor = now + chrono::Duration::seconds(1);
+            let until = sleep_until.map_or(cap, |t| t.clamp(floor, cap));
+            tokio::select! {
+                _ = self.clock.sleep_until(until) => {}
+                _ = self.wake.0.notified() => debug!("scheduler woken"),
+            }
+        }
+    }
+
+    /// Handles every schedule due now; returns when the next one is due.
+    pub async fn tick(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        loop {
+            let now = self.clock.now();
+            let due = self.quiz.store().due_schedules(now.timestamp(), BATCH).await?;
+            let full = due.len() == BATCH as usize;
+            for schedule in due {
+                if let Err(e) = self.handle(&schedule, now).await {
+                    warn!(channel = schedule.channel_id, error = %e, "daily post failed");
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        let next = self.quiz.store().next_due_at().await?;
+        Ok(next.and_then(|t| Utc.timestamp_opt(t, 0).single()))
+    }
+
+    async fn handle(&self, s: &Schedule, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let store = self.quiz.store();
+        let due = Utc.timestamp_opt(s.next_due_at, 0).single().unwrap_or(now);
+        let next = next_post_after(now, s.time, s.zone).timestamp();
+        if !still_due_today(due, now, s.zone) {
+            // The bot was down through the whole local day: skip, don't spam.
+            info!(channel = s.channel_id, "missed daily post skipped");
+            return store.schedule_posted(s.channel_id, next, None).await;
+        }
+        let date = local_date(due, s.zone);
+        let picked = match self.quiz.next_question(s.channel_id, &s.filter).await {
+            Ok(q) => q,
+            Err(QuizError::Store(e)) => return Err(e),
+            Err(e) => return self.failed(s, &e.to_string(), next).await,
+        };
+        let nonce = daily_nonce(s.channel_id, date);
+        let lease_until = now.timestamp() + LEASE.as_secs() as i64;
+        let claim = store
+            .claim_daily(
+                s.channel_id,
+                date,
+                &picked.id,
+                &nonce,
+                &self.holder,
+                now.timestamp(),
+                lease_until,
+            )
+            .await?;
+        let claim = match claim {
+            ClaimOutcome::Won(claim) => claim,
+            // A restart after the post: move on to the next day.
+            ClaimOutcome::Posted => return store.schedule_posted(s.channel_id, next, None).await,
+            // Another process is posting: look again when its lease ends.
+            ClaimOutcome::Held { until } => return store.schedule_posted(s.channel_id, until.min(next), None).await,
+        };
+        // A claim taken over from a dead process keeps its question.
+        let question = self.quiz.bank().get(&claim.question).unwrap_or(picked);
+        let post = DailyPost {
+            channel_id: s.channel_id,
+            guild_id: s.guild_id,
+            question,
+            date,
+            nonce: &claim.nonce,
+            ping_role: s.ping_role,
+        };
+        match self.poster.post(&post).await {
+            Ok(message_id) => {
+                let at = self.clock.now_unix();
+                store.complete_daily(&claim, message_id, at).await?;
+                let shown = Post {
+                    id: message_id,
+                    scope: Scope::Guild(s.guild_id),
+                    channel_id: s.channel_id,
+                    question: question.id.clone(),
+                    source: Source::Daily,
+                    at,
+                };
+                store.record_post(&shown).await?;
+                info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
+                store.schedule_posted(s.channel_id, next, Some(at)).await
+            }
+            Err(PostError::Temporary(reason)) => {
+                store.release_daily(&claim).await?;
+                warn!(channel = s.channel_id, %reason, "daily post failed; retrying");
+                let retry = now.timestamp() + RETRY.as_secs() as i64;
+                store.schedule_posted(s.channel_id, retry, None).await
+            }
+            Err(PostError::Permanent(reason)) => {
+                store.release_daily(&claim).await?;
+                self.failed(s, &reason, next).await
+            }
+        }
+    }
+
+    /// Counts a failing day; the third in a row pauses the schedule.
+    async fn failed(&self, s: &Schedule, reason: &str, next: i64) -> Result<(), StoreError> {
+        let days = s.failing_days + 1;
+        let pause = days >= MAX_FAILING_DAYS;
+        warn!(channel = s.channel_id, reason, days, pause, "daily post failed");
+        self.quiz
+            .store()
+            .schedule_failed(s.channel_id, reason, days, pause, next)
+            .await
+    }
+}

@@ -1,0 +1,274 @@
+//! The daily scheduler against a real SQLite file and the shipped bank, with
+//! a manual clock and a recording stand-in for the Discord poster.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use quizbot::bank::{Filter, QuestionBank};
+use quizbot::quiz::Quiz;
+use quizbot::schedule::clock::Clock;
+use quizbot::schedule::runner::{DailyPost, PostError, Poster, Scheduler, Wake};
+use quizbot::schedule::time::{next_post_after, parse_zone, TimeOfDay};
+use quizbot::schedule::{daily_nonce, ClaimOutcome, Schedule};
+use quizbot::store::Store;
+
+const GUILD: u64 = 900_000_000_000_000_001;
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// What the fake Discord saw.
+#[derive(Debug, Clone, PartialEq)]
+struct Sent {
+    channel: u64,
+    at: DateTime<Utc>,
+    date: NaiveDate,
+    nonce: String,
+    question: String,
+}
+
+#[derive(Clone)]
+struct FakePoster {
+    clock: Clock,
+    sent: Arc<Mutex<Vec<Sent>>>,
+    /// Answers per channel: `Err` to fail.
+    fail: Arc<Mutex<Option<(u64, PostError)>>>,
+}
+
+impl Poster for FakePoster {
+    async fn post(&self, post: &DailyPost<'_>) -> Result<u64, PostError> {
+        if let Some((channel, err)) = self.fail.lock().unwrap().clone() {
+            if channel == post.channel_id {
+                return Err(err);
+            }
+        }
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(Sent {
+            channel: post.channel_id,
+            at: self.clock.now(),
+            date: post.date,
+            nonce: post.nonce.to_string(),
+            question: post.question.id.to_string(),
+        });
+        Ok(1_000 + sent.len() as u64)
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    url: String,
+    bank: Arc<QuestionBank>,
+    quiz: Quiz,
+    clock: Clock,
+    poster: FakePoster,
+}
+
+impl World {
+    async fn new(start: &str) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("quizbot.db").display());
+        let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
+        let quiz = Quiz::new(bank.clone(), Store::connect(&url, 4).await.unwrap());
+        let clock = Clock::manual(utc(start));
+        let poster = FakePoster {
+            clock: clock.clone(),
+            sent: Arc::default(),
+            fail: Arc::default(),
+        };
+        World {
+            _dir: dir,
+            url,
+            bank,
+            quiz,
+            clock,
+            poster,
+        }
+    }
+
+    /// A fresh scheduler, as after a restart (new process, new holder id).
+    async fn scheduler(&self) -> Scheduler<FakePoster> {
+        let store = Store::connect(&self.url, 4).await.unwrap();
+        let quiz = Quiz::new(self.bank.clone(), store);
+        Scheduler::new(quiz, self.poster.clone(), self.clock.clone(), Wake::default())
+    }
+
+    async fn set(&self, channel: u64, time: &str, zone: &str) {
+        let (time, zone) = (TimeOfDay::parse(time).unwrap(), parse_zone(zone).unwrap());
+        let schedule = Schedule {
+            channel_id: channel,
+            guild_id: GUILD,
+            time,
+            zone,
+            filter: Filter::default(),
+            ping_role: None,
+            next_due_at: next_post_after(self.clock.now(), time, zone).timestamp(),
+            last_posted_at: None,
+            failure: None,
+            failing_days: 0,
+            paused: false,
+        };
+        self.quiz
+            .store()
+            .upsert_schedule(&schedule, self.clock.now_unix())
+            .await
+            .unwrap();
+    }
+
+    fn sent(&self) -> Vec<Sent> {
+        self.poster.sent.lock().unwrap().clone()
+    }
+
+    /// Runs the scheduler as its loop would: tick, jump the clock to the
+    /// next due time, until `until`.
+    async fn run_until(&self, scheduler: &Scheduler<FakePoster>, until: DateTime<Utc>) {
+        for _ in 0..10_000 {
+            let next = scheduler.tick().await.unwrap();
+            match next {
+                // As the loop does, wait at least a second for what stays due.
+                Some(t) if t <= until => self.clock.set(t.max(self.clock.now() + Duration::seconds(1))),
+                _ => {
+                    self.clock.set(until);
+                    scheduler.tick().await.unwrap();
+                    return;
+                }
+            }
+        }
+        panic!("the scheduler made no progress");
+    }
+}
+
+#[tokio::test]
+async fn posts_at_local_nine_across_a_dst_change() {
+    let w = World::new("2026-03-07T12:00:00Z").await;
+    w.set(10, "09:00", "America/New_York").await;
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-03-09T23:00:00Z")).await;
+    let at: Vec<DateTime<Utc>> = w.sent().iter().map(|p| p.at).collect();
+    // EST (UTC-5) before the change on 2026-03-08, EDT (UTC-4) from it.
+    assert_eq!(
+        at,
+        [
+            utc("2026-03-07T14:00:00Z"),
+            utc("2026-03-08T13:00:00Z"),
+            utc("2026-03-09T13:00:00Z")
+        ]
+    );
+    let sent = w.sent();
+    assert_ne!(
+        sent[0].question, sent[1].question,
+        "no repeat until the pool is used up"
+    );
+    assert_eq!(
+        sent[0].nonce,
+        daily_nonce(10, NaiveDate::from_ymd_opt(2026, 3, 7).unwrap())
+    );
+}
+
+#[tokio::test]
+async fn a_restart_just_after_the_post_does_not_post_again() {
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    let first = w.scheduler().await;
+    w.clock.set(utc("2026-11-24T08:00:00Z"));
+    first.tick().await.unwrap();
+    assert_eq!(w.sent().len(), 1);
+    drop(first);
+    w.clock.advance(Duration::seconds(5));
+    let second = w.scheduler().await;
+    second.tick().await.unwrap();
+    w.run_until(&second, utc("2026-11-24T22:00:00Z")).await;
+    assert_eq!(w.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn downtime_over_the_post_time_posts_once_on_return_the_same_day() {
+    let w = World::new("2026-11-24T07:00:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    // The bot was down from 07:00 to 15:00 UTC (16:00 local).
+    w.clock.set(utc("2026-11-24T15:00:00Z"));
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-11-24T22:00:00Z")).await;
+    let sent = w.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].at, utc("2026-11-24T15:00:00Z"));
+    assert_eq!(sent[0].date, NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+}
+
+#[tokio::test]
+async fn days_missed_entirely_are_skipped_not_spammed() {
+    let w = World::new("2026-11-24T07:00:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    // Back three days later at 07:00 local, before that day's post.
+    w.clock.set(utc("2026-11-27T06:00:00Z"));
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-11-27T09:00:00Z")).await;
+    let sent = w.sent();
+    assert_eq!(sent.len(), 1, "only the day it came back: {sent:?}");
+    assert_eq!(sent[0].at, utc("2026-11-27T08:00:00Z"));
+}
+
+#[tokio::test]
+async fn a_post_interrupted_by_a_crash_is_finished_once_with_the_same_nonce() {
+    let w = World::new("2026-11-24T07:59:30Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    // A process claimed today's post and died before posting.
+    let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let q = w.quiz.bank().questions()[0].id.clone();
+    let nonce = daily_nonce(10, date);
+    let now = w.clock.now_unix();
+    let claimed = w
+        .quiz
+        .store()
+        .claim_daily(10, date, &q, &nonce, "dead", now, now + 60)
+        .await
+        .unwrap();
+    assert!(matches!(claimed, ClaimOutcome::Won(_)));
+    w.clock.set(utc("2026-11-24T08:00:00Z"));
+    let s = w.scheduler().await;
+    s.tick().await.unwrap();
+    assert!(w.sent().is_empty(), "the lease still protects the claim");
+    w.run_until(&s, utc("2026-11-24T20:00:00Z")).await;
+    let sent = w.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].question.as_str(), sent[0].nonce.as_str()),
+        (q.as_str(), nonce.as_str())
+    );
+    assert_eq!(sent[0].at, utc("2026-11-24T08:00:30Z"), "right when the lease ran out");
+}
+
+#[tokio::test]
+async fn failing_days_show_and_pause_after_three_while_others_go_on() {
+    let w = World::new("2026-11-24T07:00:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    w.set(11, "09:00", "Europe/Berlin").await;
+    *w.poster.fail.lock().unwrap() = Some((10, PostError::Permanent("Missing permission: Send Messages".into())));
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-11-24T12:00:00Z")).await;
+    let failing = w.quiz.store().schedule(10).await.unwrap().unwrap();
+    assert_eq!(failing.failure.as_deref(), Some("Missing permission: Send Messages"));
+    assert_eq!((failing.failing_days, failing.paused), (1, false));
+    w.run_until(&s, utc("2026-11-28T12:00:00Z")).await;
+    let paused = w.quiz.store().schedule(10).await.unwrap().unwrap();
+    assert_eq!((paused.failing_days, paused.paused), (3, true));
+    let healthy = w.sent().iter().filter(|p| p.channel == 11).count();
+    assert_eq!(healthy, 5, "the other channel posted every day");
+    assert!(w.sent().iter().all(|p| p.channel == 11));
+}
+
+#[tokio::test]
+async fn temporary_failures_are_retried_the_same_day() {
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    *w.poster.fail.lock().unwrap() = Some((10, PostError::Temporary("502 Bad Gateway".into())));
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-11-24T08:00:30Z")).await;
+    assert!(w.sent().is_empty());
+    *w.poster.fail.lock().unwrap() = None;
+    w.run_until(&s, utc("2026-11-24T09:00:00Z")).await;
+    let sent = w.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].at, utc("2026-11-24T08:01:00Z"));
+}
