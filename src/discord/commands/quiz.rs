@@ -74,9 +74,8 @@ pub async fn quiz(
     let quiz = &ctx.data().quiz;
     let channel_id = ctx.channel_id().get();
     let question = quiz.next_question(channel_id, &filter).await?;
-    let (embed, buttons) = render::question_message(quiz.bank(), question, Source::Quiz);
-    ctx.send(poise::CreateReply::default().embed(embed).components(buttons))
-        .await?;
+    // Noted before it is shown, so a /quiz right after this one already
+    // avoids it; if sending fails, the cost is one question skipped.
     let post = Post {
         id: interaction_id(ctx),
         scope: Scope::from_guild(ctx.guild_id().map(|g| g.get())),
@@ -85,10 +84,11 @@ pub async fn quiz(
         source: Source::Quiz,
         at: now_unix(),
     };
-    // The question is already on screen; failing to note it only risks a
-    // repeat, so it is logged, not shown.
     if let Err(e) = quiz.posted(&post).await {
         warn!(error = %e, "could not record a posted question");
     }
+    let (embed, buttons) = render::question_message(quiz.bank(), question, Source::Quiz);
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons))
+        .await?;
     Ok(())
 }

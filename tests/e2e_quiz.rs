@@ -1,0 +1,423 @@
+//! End to end: the real `quizbot` binary against the stand-in Discord.
+//! `/quiz` → Reveal → level → `/leaderboard`, across a restart, plus the
+//! ways members and Discord can send something unexpected.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
+
+use quizbot::bank::{QuestionBank, QuestionId};
+use quizbot::level::Level;
+use quizbot::store::Store;
+use quizbot::study::Scope;
+
+const WAIT: Duration = Duration::from_secs(20);
+/// Discord's deadline for the first response.
+const DEADLINE: Duration = Duration::from_secs(3);
+
+fn alice() -> TestUser {
+    TestUser::new(1_200_000_000_000_000_001, "alice")
+}
+fn bob() -> TestUser {
+    TestUser::new(1_200_000_000_000_000_002, "bob")
+}
+fn carol() -> TestUser {
+    TestUser::new(1_200_000_000_000_000_003, "carol")
+}
+
+fn shipped_bank() -> QuestionBank {
+    QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap()
+}
+
+async fn open_store(db: &Path) -> Store {
+    Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap()
+}
+
+fn embed(message: &Value) -> &Value {
+    &message["embeds"][0]
+}
+
+/// `(label, custom_id)` of every button on a message.
+fn buttons(message: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for row in message["components"].as_array().into_iter().flatten() {
+        for b in row["components"].as_array().into_iter().flatten() {
+            out.push((
+                b["label"].as_str().unwrap_or("").to_string(),
+                b["custom_id"].as_str().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    out
+}
+
+fn button(message: &Value, label: &str) -> String {
+    buttons(message)
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .unwrap_or_else(|| panic!("no {label:?} button on {message}"))
+        .1
+}
+
+/// Sends an interaction and returns its (single) accepted callback.
+async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> support::Callback {
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
+    assert!(cb.latency < DEADLINE, "answered after {:?}", cb.latency);
+    cb
+}
+
+/// Fails on anything the stand-in had to refuse and on errors in the log.
+fn assert_clean(standin: &StandIn, bot: &BotProcess) {
+    standin.assert_no_violations();
+    let log = bot.log();
+    assert!(!log.contains("panicked"), "the bot panicked:\n{log}");
+    assert!(!log.contains(" ERROR "), "the bot logged an error:\n{log}");
+    assert!(!log.contains(support::FAKE_TOKEN), "the token leaked into the log");
+}
+
+#[tokio::test]
+async fn quiz_reveal_rate_leaderboard_and_restart() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let mut bot = BotProcess::spawn(&standin, &db, &[]);
+    let commands = standin.wait_commands(WAIT).await;
+    let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(names.contains(&"quiz") && names.contains(&"leaderboard"), "{names:?}");
+    assert!(commands
+        .iter()
+        .all(|c| !c["description"].as_str().unwrap_or("").is_empty()));
+    let bank = shipped_bank();
+
+    // Category autocomplete offers the bank's categories.
+    let options = json!([{"name": "category", "value": "mon", "focused": true}]);
+    let cb = interact(
+        &standin,
+        standin.autocomplete("quiz", options, &alice(), Place::guild()),
+    )
+    .await;
+    assert_eq!(cb.kind, 8);
+    let choices: Vec<&str> = cb.data["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(choices, ["Monitoring & Logging"]);
+
+    // /quiz: a public embed with the question and a Reveal button.
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await;
+    assert_eq!(cb.kind, 4);
+    assert!(!cb.ephemeral(), "the question is for the whole channel");
+    let post = cb.message();
+    let title = embed(&post)["title"].as_str().unwrap().to_string();
+    let question = bank
+        .questions()
+        .iter()
+        .find(|q| q.title == title)
+        .unwrap_or_else(|| panic!("unknown title {title}"));
+    let fields = embed(&post)["fields"].to_string();
+    assert!(fields.contains(&question.category), "{fields}");
+    assert!(fields.contains(question.difficulty.marker()), "{fields}");
+    assert!(embed(&post)["footer"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("AWS DevOps Engineer Interview Questions"));
+    let reveal = button(&post, "Reveal answer");
+
+    // Bob reveals: only he sees the answer, with the three level buttons.
+    let cb = interact(&standin, standin.click(&reveal, &post, &bob(), Place::guild())).await;
+    assert_eq!(cb.kind, 4);
+    assert!(cb.ephemeral(), "the answer must not spoil it for others");
+    let answer = cb.message();
+    assert_eq!(embed(&answer)["title"], format!("Answer · {}", question.title));
+    let first_answer_line = quizbot::bank::render::answer_markdown(&question.answer)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(embed(&answer)["description"]
+        .as_str()
+        .unwrap()
+        .contains(&first_answer_line));
+    let labels: Vec<String> = buttons(&answer).into_iter().map(|(l, _)| l).collect();
+    assert_eq!(labels, ["Beginner", "Intermediate", "Advanced"]);
+
+    // A level click is stored and confirmed in place.
+    let cb = interact(
+        &standin,
+        standin.click(&button(&answer, "Intermediate"), &answer, &bob(), Place::guild()),
+    )
+    .await;
+    assert_eq!(cb.kind, 7, "the ephemeral message is updated");
+    assert!(
+        cb.content()
+            .contains("Saved: 🟡 **Intermediate** — you have studied 1 question"),
+        "{}",
+        cb.content()
+    );
+    let store = open_store(&db).await;
+    let scope = Scope::Guild(GUILD_ID);
+    assert_eq!(
+        store.latest_level(scope, bob().id, &question.id).await.unwrap(),
+        Some(Level::Intermediate)
+    );
+
+    // Changing one's mind replaces the level; the count does not double.
+    let updated = cb.message();
+    let cb = interact(
+        &standin,
+        standin.click(&button(&updated, "Advanced"), &updated, &bob(), Place::guild()),
+    )
+    .await;
+    assert!(
+        cb.content()
+            .contains("Saved: 🔴 **Advanced** — you have studied 1 question"),
+        "{}",
+        cb.content()
+    );
+    assert_eq!(
+        store.latest_level(scope, bob().id, &question.id).await.unwrap(),
+        Some(Level::Advanced)
+    );
+    assert_eq!(store.studied_count(scope, bob().id).await.unwrap(), 1);
+
+    // Bob is on the board, as a mention that pings nobody.
+    let cb = interact(
+        &standin,
+        standin.slash("leaderboard", json!([]), &alice(), Place::guild()),
+    )
+    .await;
+    assert!(!cb.ephemeral());
+    let board = embed(&cb.message())["description"].as_str().unwrap().to_string();
+    assert!(
+        board.contains(&format!("<@{}> — **1** question studied", bob().id)),
+        "{board}"
+    );
+    assert_eq!(
+        cb.data["allowed_mentions"]["parse"],
+        json!([]),
+        "mentions must not ping"
+    );
+
+    // After a restart the old Reveal button still answers.
+    bot.restart().await;
+    standin.wait_commands(WAIT).await;
+    let cb = interact(&standin, standin.click(&reveal, &post, &carol(), Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert_eq!(embed(&cb.message())["title"], format!("Answer · {}", question.title));
+
+    assert_clean(&standin, &bot);
+}
+
+#[tokio::test]
+async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bot = BotProcess::spawn(&standin, &db, &[("DISCORD_GUILD_ID", &GUILD_ID.to_string())]);
+    let commands = standin.wait_commands(WAIT).await;
+    assert!(
+        standin.registered_commands(Some(GUILD_ID)).len() == commands.len(),
+        "registered in the guild"
+    );
+
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await;
+    let post = cb.message();
+    let reveal = button(&post, "Reveal answer");
+
+    // A button whose custom_id does not decode, or names a question that is
+    // no longer loaded.
+    let gone = format!("qz1:r:{}:q", QuestionId::derive("removed", "question"));
+    for custom_id in ["garbage", "qz1:l:zzzz:q:b", gone.as_str()] {
+        let forged: Value = serde_json::from_str(&post.to_string().replace(&reveal, custom_id)).unwrap();
+        let cb = interact(&standin, standin.click(custom_id, &forged, &bob(), Place::guild())).await;
+        assert!(cb.ephemeral());
+        assert_eq!(cb.content(), "This question is no longer available.");
+    }
+
+    // A command the bot does not know (say, from an older version).
+    let (id, mut payload) = standin.slash("quiz", json!([]), &alice(), Place::guild());
+    payload["data"]["name"] = json!("flashcards");
+    let cb = interact(&standin, (id, payload)).await;
+    assert!(cb.ephemeral());
+    assert!(cb.content().contains("not available"), "{}", cb.content());
+
+    // An unknown category lists the valid ones.
+    let options = json!([{"name": "category", "value": "Cooking"}]);
+    let cb = interact(&standin, standin.slash("quiz", options, &alice(), Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert!(
+        cb.content().contains("There is no category \"Cooking\""),
+        "{}",
+        cb.content()
+    );
+    assert!(cb.content().contains("Monitoring & Logging"), "{}", cb.content());
+
+    // A filter combination that matches nothing says so.
+    let options = json!([{"name": "category", "value": "Monitoring & Logging"}, {"name": "difficulty", "value": 2}]);
+    let cb = interact(&standin, standin.slash("quiz", options, &alice(), Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert!(
+        cb.content()
+            .starts_with("No question matches 🔴 Advanced questions in \"Monitoring & Logging\""),
+        "{}",
+        cb.content()
+    );
+
+    // Still serving.
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await;
+    assert_eq!(cb.kind, 4);
+    assert!(!cb.ephemeral());
+    assert_clean(&standin, &bot);
+}
+
+#[tokio::test]
+async fn a_channel_works_through_its_pool_before_repeating_and_dms_work() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = BotProcess::spawn(&standin, &dir.path().join("quizbot.db"), &[]);
+    standin.wait_commands(WAIT).await;
+    let bank = shipped_bank();
+    let pool: Vec<&str> = bank
+        .questions()
+        .iter()
+        .filter(|q| q.difficulty == Level::Beginner)
+        .map(|q| q.title.as_str())
+        .collect();
+    assert_eq!(pool.len(), 3);
+    let mut seen = Vec::new();
+    for _ in 0..pool.len() {
+        let options = json!([{"name": "difficulty", "value": 0}]);
+        let cb = interact(&standin, standin.slash("quiz", options, &alice(), Place::guild())).await;
+        seen.push(embed(&cb.message())["title"].as_str().unwrap().to_string());
+    }
+    seen.sort();
+    let mut expected: Vec<String> = pool.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "each Beginner question once before any repeat");
+
+    // In a DM with the bot: a question, a reveal and a rating.
+    let dm = Place::dm(&carol());
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &carol(), dm)).await;
+    let post = cb.message();
+    let cb = interact(
+        &standin,
+        standin.click(&button(&post, "Reveal answer"), &post, &carol(), dm),
+    )
+    .await;
+    let answer = cb.message();
+    let cb = interact(
+        &standin,
+        standin.click(&button(&answer, "Beginner"), &answer, &carol(), dm),
+    )
+    .await;
+    assert!(
+        cb.content().contains("studied 1 question in direct messages"),
+        "{}",
+        cb.content()
+    );
+    assert_clean(&standin, &bot);
+}
+
+#[tokio::test]
+async fn a_long_answer_arrives_whole_across_messages() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("banks");
+    std::fs::create_dir_all(&data).unwrap();
+    let answer: String = (0..700)
+        .map(|i| format!("    - step {i}: {}\n", "check the logs ".repeat(4)))
+        .collect();
+    let bank = format!("---\ntitle: \"Long\"\n---\n## Ops\n\n??? question \"1. Walk me through an incident.\"\n    🔴 **Advanced**\n\n{answer}");
+    std::fs::write(data.join("long.md"), bank).unwrap();
+    let data = data.display().to_string();
+    let bot = BotProcess::spawn(&standin, &dir.path().join("quizbot.db"), &[("QUIZBOT_DATA", &data)]);
+    standin.wait_commands(WAIT).await;
+
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await;
+    let post = cb.message();
+    let (id, payload) = standin.click(&button(&post, "Reveal answer"), &post, &bob(), Place::guild());
+    let cb = interact(&standin, (id, payload)).await;
+    assert!(cb.ephemeral());
+    // The rest follows as ephemeral follow-ups; the last carries the buttons.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut parts = vec![cb.message()];
+    loop {
+        let followups = standin.followups(id);
+        if followups.last().is_some_and(|m| !buttons(m).is_empty()) {
+            parts.extend(followups);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the answer never finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(parts.len() >= 3, "{} parts", parts.len());
+    let text: String = parts
+        .iter()
+        .map(|m| embed(m)["description"].as_str().unwrap().to_string() + "\n")
+        .collect();
+    for i in 0..700 {
+        assert!(text.contains(&format!("- step {i}: ")), "step {i} was lost");
+    }
+    assert!(
+        parts.iter().all(|m| m["flags"].as_u64().unwrap_or(0) & 64 != 0),
+        "every part is ephemeral"
+    );
+    assert_clean(&standin, &bot);
+}
+
+#[test]
+fn without_a_token_the_bot_exits_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quizbot"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: DISCORD_TOKEN is not set"), "{stderr}");
+}
+
+#[test]
+fn check_summarises_banks_and_reports_errors_with_file_and_line() {
+    let bin = env!("CARGO_BIN_EXE_quizbot");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let out = std::process::Command::new(bin)
+        .arg("check")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("20 questions in 4 categories (🟢 3 Beginner, 🟡 9 Intermediate, 🔴 8 Advanced)"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.md");
+    std::fs::write(
+        &bad,
+        "## C\n\n??? question \"1. Q\"\n    🟣 **Expert**\n\n    A\n\n??? question \"2. R\"\n    🟢 **Beginner**\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(bin).arg("check").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let file = bad.display().to_string();
+    assert!(
+        stderr.contains(&format!("{file}:4: unknown difficulty \"Expert\"")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{file}:8: question \"R\" has no")), "{stderr}");
+}

@@ -1,0 +1,331 @@
+//! Building the interactions a test sends: slash commands, autocomplete,
+//! button presses and select choices.
+//!
+//! A Discord client only lets a member send what the bot registered, where
+//! it is available, with the required options and valid choices; the
+//! builders check the same and panic with the reason, so a test cannot
+//! pass on an interaction no member could produce.
+
+use serde_json::{json, Map, Value};
+
+use super::payloads::{self, InteractionParts};
+use super::state::State;
+use super::{snowflake, Place, StandInConfig, TestUser, ADMINISTRATOR};
+
+impl State {
+    /// The commands a member sees in `place`: the guild's plus the global
+    /// ones (in DMs only global ones).
+    fn visible_commands(&self, place: Place) -> Vec<Value> {
+        let mut list = Vec::new();
+        if let Some(g) = place.guild_id() {
+            list.extend(self.guild_commands.get(&g).cloned().unwrap_or_default());
+        }
+        list.extend(self.global_commands.iter().cloned());
+        list
+    }
+
+    fn remember_user(&mut self, user: &TestUser, place: Place) {
+        self.users.insert(user.id, user.clone());
+        match place {
+            Place::Guild { guild_id, .. } => {
+                self.members.insert((guild_id, user.id), user.clone());
+            }
+            Place::Dm { channel_id } => {
+                let u = payloads::user(user.id, &user.name, false);
+                self.dm_channels.insert(channel_id, u);
+            }
+        }
+    }
+
+    fn new_token(&mut self, id: u64) -> String {
+        format!("standin-{id:x}-{:x}", self.next_id() & 0xFF_FFFF)
+    }
+
+    fn channel_name(config: &StandInConfig, place: Place) -> Option<String> {
+        config
+            .guilds
+            .iter()
+            .flat_map(|g| g.channels.iter())
+            .find(|c| c.id == place.channel_id())
+            .map(|c| c.name.clone())
+    }
+
+    /// Builds a slash-command (type 2) or autocomplete (type 4) payload,
+    /// checking what a Discord client checks. See `StandIn::slash`.
+    pub fn command_interaction(
+        &mut self,
+        config: &StandInConfig,
+        name: &str,
+        options: Value,
+        user: &TestUser,
+        place: Place,
+        autocomplete: bool,
+    ) -> (u64, Value) {
+        let mut path = name.split_whitespace();
+        let root = path.next().unwrap_or_default().to_string();
+        let subs: Vec<String> = path.map(str::to_string).collect();
+        let visible = self.visible_commands(place);
+        let Some(command) = visible.iter().find(|c| {
+            c.get("name").and_then(Value::as_str) == Some(root.as_str())
+                && c.get("type").and_then(Value::as_u64).unwrap_or(1) == 1
+        }) else {
+            let names: Vec<&str> = visible
+                .iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect();
+            panic!("/{root} is not registered where {place:?} is; a member sees {names:?}");
+        };
+        check_available(command, user, place);
+
+        // Walk down to the subcommand whose options the member fills in.
+        let mut defs: Vec<Value> = array(command.get("options"));
+        for sub in &subs {
+            let Some(def) = defs.iter().find(|o| {
+                o.get("name").and_then(Value::as_str) == Some(sub.as_str())
+                    && matches!(o.get("type").and_then(Value::as_u64), Some(1 | 2))
+            }) else {
+                panic!("/{name}: {sub:?} is not a subcommand of /{root}");
+            };
+            defs = array(def.get("options"));
+        }
+        if defs
+            .iter()
+            .any(|d| matches!(d.get("type").and_then(Value::as_u64), Some(1 | 2)))
+        {
+            panic!("/{name} has subcommands; name one (\"{name} <sub>\")");
+        }
+
+        let given = match options {
+            Value::Null => Vec::new(),
+            Value::Array(list) => list,
+            other => panic!("/{name}: options must be a JSON array, got {other}"),
+        };
+        let mut filled = Vec::new();
+        let mut focused = 0;
+        let mut resolved_users = Map::new();
+        let mut resolved_members = Map::new();
+        for opt in given {
+            let oname = opt
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("/{name}: option without a name: {opt}"))
+                .to_string();
+            let Some(def) = defs
+                .iter()
+                .find(|d| d.get("name").and_then(Value::as_str) == Some(oname.as_str()))
+            else {
+                panic!("/{name} has no option {oname:?}");
+            };
+            let kind = opt
+                .get("type")
+                .and_then(Value::as_u64)
+                .or_else(|| def.get("type").and_then(Value::as_u64))
+                .unwrap_or(3);
+            let value = opt.get("value").cloned().unwrap_or(Value::Null);
+            let is_focused = opt.get("focused").and_then(Value::as_bool).unwrap_or(false);
+            if is_focused {
+                focused += 1;
+                if !def.get("autocomplete").and_then(Value::as_bool).unwrap_or(false) {
+                    panic!("/{name}: option {oname:?} is not declared with autocomplete");
+                }
+            }
+            if !autocomplete {
+                let choices = array(def.get("choices"));
+                if !choices.is_empty() && !choices.iter().any(|c| c.get("value") == Some(&value)) {
+                    panic!("/{name}: {value} is not one of the choices of {oname:?}: {choices:?}");
+                }
+            }
+            if kind == 6 {
+                if let Some(u) = snowflake(Some(&value)).and_then(|id| self.users.get(&id)) {
+                    let uj = payloads::user(u.id, &u.name, false);
+                    resolved_users.insert(u.id.to_string(), uj.clone());
+                    if place.guild_id().is_some() {
+                        let mut m = payloads::member(&uj, Some(u.permissions), &self.joined_at);
+                        if let Some(map) = m.as_object_mut() {
+                            map.remove("user");
+                        }
+                        resolved_members.insert(u.id.to_string(), m);
+                    }
+                }
+            }
+            let mut o = json!({"name": oname, "type": kind, "value": value});
+            if is_focused {
+                o["focused"] = Value::Bool(true);
+            }
+            filled.push(o);
+        }
+        if autocomplete && focused != 1 {
+            panic!("/{name}: an autocomplete interaction needs exactly one option with \"focused\": true");
+        }
+        if !autocomplete {
+            for d in &defs {
+                let required = d.get("required").and_then(Value::as_bool).unwrap_or(false);
+                let dname = d.get("name").and_then(Value::as_str).unwrap_or_default();
+                if required && !filled.iter().any(|o| o["name"] == dname) {
+                    panic!("/{name}: the required option {dname:?} is missing");
+                }
+            }
+        }
+
+        // Wrap the filled options in their subcommand (and group).
+        let mut nested = filled;
+        let mut defs_walk: Vec<Value> = array(command.get("options"));
+        let mut kinds = Vec::new();
+        for sub in &subs {
+            let def = defs_walk
+                .iter()
+                .find(|o| o.get("name").and_then(Value::as_str) == Some(sub.as_str()))
+                .cloned()
+                .unwrap_or(Value::Null);
+            kinds.push(def.get("type").and_then(Value::as_u64).unwrap_or(1));
+            defs_walk = array(def.get("options"));
+        }
+        for (sub, kind) in subs.iter().zip(kinds).rev() {
+            nested = vec![json!({"name": sub, "type": kind, "options": nested})];
+        }
+
+        let mut data = json!({
+            "id": command.get("id").cloned().unwrap_or(Value::Null),
+            "name": root,
+            "type": 1,
+            "options": nested,
+        });
+        if let Some(g) = command.get("guild_id").filter(|g| !g.is_null()) {
+            data["guild_id"] = g.clone();
+        }
+        if !resolved_users.is_empty() {
+            let mut resolved = json!({"users": resolved_users});
+            if !resolved_members.is_empty() {
+                resolved["members"] = Value::Object(resolved_members);
+            }
+            data["resolved"] = resolved;
+        }
+        self.remember_user(user, place);
+        let id = self.next_id();
+        let token = self.new_token(id);
+        let channel_name = State::channel_name(config, place);
+        let payload = payloads::interaction(InteractionParts {
+            id,
+            token: &token,
+            kind: if autocomplete { 4 } else { 2 },
+            data,
+            user,
+            place,
+            channel_name: channel_name.as_deref(),
+            joined_at: &self.joined_at,
+            message: None,
+        });
+        (id, payload)
+    }
+
+    /// Builds a component payload (type 3) for a button (`values` None) or
+    /// a string select on `message`.
+    pub fn component_interaction(
+        &mut self,
+        config: &StandInConfig,
+        custom_id: &str,
+        values: Option<&[&str]>,
+        message: &Value,
+        user: &TestUser,
+        place: Place,
+    ) -> (u64, Value) {
+        let components: Vec<&Value> = message
+            .get("components")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.get("components").and_then(Value::as_array).into_iter().flatten())
+            .collect();
+        let Some(component) = components
+            .iter()
+            .find(|c| c.get("custom_id").and_then(Value::as_str) == Some(custom_id))
+        else {
+            let ids: Vec<&str> = components
+                .iter()
+                .filter_map(|c| c.get("custom_id").and_then(Value::as_str))
+                .collect();
+            panic!("the message has no component {custom_id:?}; it has {ids:?}");
+        };
+        if component.get("disabled").and_then(Value::as_bool).unwrap_or(false) {
+            panic!("component {custom_id:?} is disabled; a member cannot use it");
+        }
+        if let Some(ch) = snowflake(message.get("channel_id")) {
+            assert_eq!(
+                ch,
+                place.channel_id(),
+                "the message is in channel {ch}, not in {place:?}"
+            );
+        }
+        let kind = component.get("type").and_then(Value::as_u64).unwrap_or(0);
+        let data = match values {
+            None => {
+                assert_eq!(kind, 2, "{custom_id:?} is not a button (type {kind})");
+                json!({"custom_id": custom_id, "component_type": 2})
+            }
+            Some(values) => {
+                assert_eq!(kind, 3, "{custom_id:?} is not a string select (type {kind})");
+                let options = array(component.get("options"));
+                for v in values {
+                    assert!(
+                        options
+                            .iter()
+                            .any(|o| o.get("value").and_then(Value::as_str) == Some(v)),
+                        "{v:?} is not an option of select {custom_id:?}"
+                    );
+                }
+                json!({"custom_id": custom_id, "component_type": 3, "values": values})
+            }
+        };
+        self.remember_user(user, place);
+        let id = self.next_id();
+        let token = self.new_token(id);
+        let channel_name = State::channel_name(config, place);
+        let payload = payloads::interaction(InteractionParts {
+            id,
+            token: &token,
+            kind: 3,
+            data,
+            user,
+            place,
+            channel_name: channel_name.as_deref(),
+            joined_at: &self.joined_at,
+            message: Some(message.clone()),
+        });
+        (id, payload)
+    }
+}
+
+/// A JSON array field as a Vec (empty if absent).
+fn array(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+/// Panics where Discord would not offer `command` to `user` in `place`:
+/// contexts and default member permissions.
+fn check_available(command: &Value, user: &TestUser, place: Place) {
+    let name = command.get("name").and_then(Value::as_str).unwrap_or_default();
+    let context = if place.guild_id().is_some() { 0 } else { 1 };
+    if let Some(contexts) = command.get("contexts").and_then(Value::as_array) {
+        if !contexts.iter().any(|c| c.as_u64() == Some(context)) {
+            panic!("/{name} is not available in {place:?} (contexts {contexts:?})");
+        }
+    } else if context == 1 && command.get("dm_permission").and_then(Value::as_bool) == Some(false) {
+        panic!("/{name} is not available in DMs (dm_permission false)");
+    }
+    if place.guild_id().is_some() {
+        let required = command
+            .get("default_member_permissions")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok());
+        if let Some(required) = required {
+            let allowed =
+                user.permissions & ADMINISTRATOR != 0 || (required != 0 && user.permissions & required == required);
+            if !allowed {
+                panic!(
+                    "/{name} needs permissions {required:#x}; {} has {:#x}, so Discord hides it",
+                    user.name, user.permissions
+                );
+            }
+        }
+    }
+}

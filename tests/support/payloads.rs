@@ -1,0 +1,459 @@
+//! The JSON shapes the stand-in sends: users, guilds, channels, members,
+//! messages and interactions.
+//!
+//! Serenity silently drops a gateway event it cannot deserialize (its `Event`
+//! enum falls back to `Unknown`), so every field a serenity 0.12.5 model marks
+//! as required must be present here. `tests/standin.rs` deserializes each
+//! shape with serenity's own types to keep it that way; when Discord or
+//! serenity add a required field, that test fails first.
+
+use serde_json::{json, Map, Value};
+
+use super::{ChannelSpec, GuildSpec, Place, TestUser, APP_ID, BOT_ID};
+
+/// Bit 6: only the invoking user sees the message.
+pub const EPHEMERAL: u64 = 1 << 6;
+/// Bit 7: a deferred interaction response still "thinking".
+pub const LOADING: u64 = 1 << 7;
+/// Bit 2: embeds are not shown.
+pub const SUPPRESS_EMBEDS: u64 = 1 << 2;
+/// Bit 12: a message that does not notify.
+pub const SUPPRESS_NOTIFICATIONS: u64 = 1 << 12;
+/// Bit 15: the newer layout components; the stand-in does not model them.
+pub const IS_COMPONENTS_V2: u64 = 1 << 15;
+
+/// Attachment size limit Discord reports in interactions (bytes).
+const ATTACHMENT_SIZE_LIMIT: u64 = 10 * 1024 * 1024;
+
+/// Discord's current time in the format it uses (RFC 3339, UTC).
+pub fn now_timestamp() -> String {
+    serenity::model::Timestamp::now().to_string()
+}
+
+/// A user object as Discord embeds it in members, messages and interactions.
+pub fn user(id: u64, name: &str, bot: bool) -> Value {
+    json!({
+        "id": id.to_string(),
+        "username": name,
+        "discriminator": "0",
+        "global_name": if bot { Value::Null } else { Value::from(name) },
+        "avatar": null,
+        "bot": bot,
+        "system": false,
+        "public_flags": 0,
+        "flags": 0,
+        "banner": null,
+        "accent_color": null,
+        "avatar_decoration_data": null,
+        "primary_guild": null,
+        "collectibles": null,
+    })
+}
+
+/// The bot's own user, as in READY, `GET /users/@me` and message authors.
+pub fn bot_user(name: &str) -> Value {
+    let mut u = user(BOT_ID, name, true);
+    if let Some(map) = u.as_object_mut() {
+        map.insert("verified".into(), Value::Bool(true));
+        map.insert("mfa_enabled".into(), Value::Bool(false));
+        map.insert("locale".into(), Value::from("en-US"));
+        map.insert("email".into(), Value::Null);
+    }
+    u
+}
+
+/// `GET /oauth2/applications/@me`: poise reads `owner` (and `team`) from it
+/// to fill the framework's owner list before it registers commands.
+pub fn application_info(bot_name: &str, owner: &TestUser) -> Value {
+    json!({
+        "id": APP_ID.to_string(),
+        "name": bot_name,
+        "icon": null,
+        "description": "",
+        "summary": "",
+        "type": null,
+        "bot_public": false,
+        "bot_require_code_grant": false,
+        "verify_key": "0".repeat(64),
+        "owner": user(owner.id, &owner.name, false),
+        "team": null,
+        "flags": 0,
+        "tags": [],
+        "integration_types_config": {"0": {}},
+        "approximate_guild_count": 1,
+        "redirect_uris": [],
+        "interactions_endpoint_url": null,
+        "role_connections_verification_url": null,
+        "bot": bot_user(bot_name),
+    })
+}
+
+/// The `@everyone` role (its id is the guild's). Serenity 0.12.5 requires
+/// `colors { primary_color }` besides the classic `color`.
+pub fn everyone_role(guild_id: u64) -> Value {
+    json!({
+        "id": guild_id.to_string(),
+        "name": "@everyone",
+        "description": null,
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": 0,
+        "permissions": super::DEFAULT_MEMBER_PERMISSIONS.to_string(),
+        "managed": false,
+        "mentionable": false,
+        "flags": 0,
+    })
+}
+
+/// A text channel of a guild, as in GUILD_CREATE (and `GET /channels/{id}`).
+pub fn guild_channel(guild_id: u64, channel: &ChannelSpec, position: usize) -> Value {
+    json!({
+        "id": channel.id.to_string(),
+        "type": 0,
+        "guild_id": guild_id.to_string(),
+        "name": channel.name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": false,
+        "topic": null,
+        "last_message_id": null,
+        "rate_limit_per_user": 0,
+        "parent_id": null,
+        "flags": 0,
+    })
+}
+
+/// A bot's DM channel with `user` (type 1), as `POST /users/@me/channels` returns it.
+pub fn dm_channel(channel_id: u64, user_json: &Value) -> Value {
+    json!({
+        "id": channel_id.to_string(),
+        "type": 1,
+        "last_message_id": null,
+        "flags": 0,
+        "recipients": [user_json],
+    })
+}
+
+/// A guild member; `permissions` is only present where Discord sends it
+/// (interactions), pass `None` elsewhere.
+pub fn member(user_json: &Value, permissions: Option<u64>, joined_at: &str) -> Value {
+    let mut m = json!({
+        "user": user_json,
+        "nick": null,
+        "avatar": null,
+        "banner": null,
+        "roles": [],
+        "joined_at": joined_at,
+        "premium_since": null,
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "pending": false,
+        "communication_disabled_until": null,
+        "unusual_dm_activity_until": null,
+    });
+    if let (Some(p), Some(map)) = (permissions, m.as_object_mut()) {
+        map.insert("permissions".into(), Value::from(p.to_string()));
+    }
+    m
+}
+
+/// The GUILD_CREATE payload for `guild`. Serenity 0.12.5's `Guild` requires,
+/// among others, `premium_progress_bar_enabled`, `stickers`, `nsfw_level`,
+/// `joined_at`, `large`, `member_count`, `members`, `channels`, `threads`,
+/// `presences`, `voice_states`, `stage_instances`, `guild_scheduled_events`,
+/// `system_channel_flags`, `preferred_locale` and `mfa_level`.
+pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value {
+    let channels: Vec<Value> = guild
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| guild_channel(guild.id, c, i))
+        .collect();
+    let mut guild_json = json!({
+        "id": guild.id.to_string(),
+        "name": guild.name,
+        "icon": null,
+        "icon_hash": null,
+        "splash": null,
+        "discovery_splash": null,
+        "owner_id": guild.owner_id.to_string(),
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "widget_enabled": false,
+        "widget_channel_id": null,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [everyone_role(guild.id)],
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": null,
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "max_presences": null,
+        "max_members": 500000,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": null,
+        "max_video_channel_users": 25,
+        "max_stage_video_channel_users": 50,
+    });
+    // Split in two: one `json!` this size exceeds the macro recursion limit.
+    let create_fields = json!({
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null,
+        "incidents_data": null,
+        "joined_at": joined_at,
+        "large": false,
+        "unavailable": false,
+        "member_count": 2,
+        "voice_states": [],
+        "members": [member(&bot_user(bot_name), None, joined_at)],
+        "channels": channels,
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "embedded_activities": [],
+        "lazy": true,
+    });
+    if let (Some(map), Value::Object(extra)) = (guild_json.as_object_mut(), create_fields) {
+        map.extend(extra);
+    }
+    guild_json
+}
+
+/// The `channel` object Discord attaches to an interaction.
+pub fn interaction_channel(place: Place, guild_channel_name: Option<&str>, user_json: &Value) -> Value {
+    match place {
+        Place::Guild { guild_id, channel_id } => json!({
+            "id": channel_id.to_string(),
+            "type": 0,
+            "guild_id": guild_id.to_string(),
+            "name": guild_channel_name.unwrap_or("channel"),
+            "permissions": super::BOT_CHANNEL_PERMISSIONS.to_string(),
+            "flags": 0,
+            "nsfw": false,
+            "parent_id": null,
+        }),
+        Place::Dm { channel_id } => json!({
+            "id": channel_id.to_string(),
+            "type": 1,
+            "flags": 0,
+            "recipients": [user_json],
+        }),
+    }
+}
+
+/// Everything an INTERACTION_CREATE carries around its `data`. Serenity
+/// 0.12.5 requires `attachment_size_limit`, `entitlements`, `locale` and
+/// `version` besides the obvious `id`, `application_id`, `type`, `token`
+/// and `data`. A guild interaction carries `member` (with `permissions`), a
+/// DM one `user` instead, no `guild_id`, and `context` 1.
+pub struct InteractionParts<'a> {
+    pub id: u64,
+    pub token: &'a str,
+    pub kind: u64,
+    pub data: Value,
+    pub user: &'a TestUser,
+    pub place: Place,
+    pub channel_name: Option<&'a str>,
+    pub joined_at: &'a str,
+    pub message: Option<Value>,
+}
+
+pub fn interaction(parts: InteractionParts<'_>) -> Value {
+    let user_json = user(parts.user.id, &parts.user.name, false);
+    let channel = interaction_channel(parts.place, parts.channel_name, &user_json);
+    let mut map = Map::new();
+    map.insert("id".into(), Value::from(parts.id.to_string()));
+    map.insert("application_id".into(), Value::from(APP_ID.to_string()));
+    map.insert("type".into(), Value::from(parts.kind));
+    map.insert("data".into(), parts.data);
+    map.insert("channel_id".into(), Value::from(parts.place.channel_id().to_string()));
+    map.insert("channel".into(), channel);
+    map.insert("token".into(), Value::from(parts.token));
+    map.insert("version".into(), Value::from(1));
+    map.insert(
+        "app_permissions".into(),
+        Value::from(super::BOT_CHANNEL_PERMISSIONS.to_string()),
+    );
+    map.insert("locale".into(), Value::from("en-US"));
+    map.insert("entitlements".into(), json!([]));
+    map.insert("attachment_size_limit".into(), Value::from(ATTACHMENT_SIZE_LIMIT));
+    match parts.place {
+        Place::Guild { guild_id, .. } => {
+            map.insert("guild_id".into(), Value::from(guild_id.to_string()));
+            map.insert("guild_locale".into(), Value::from("en-US"));
+            map.insert(
+                "guild".into(),
+                json!({"id": guild_id.to_string(), "locale": "en-US", "features": []}),
+            );
+            map.insert(
+                "member".into(),
+                member(&user_json, Some(parts.user.permissions), parts.joined_at),
+            );
+            map.insert(
+                "authorizing_integration_owners".into(),
+                json!({"0": guild_id.to_string()}),
+            );
+            map.insert("context".into(), Value::from(0));
+        }
+        Place::Dm { .. } => {
+            map.insert("user".into(), user_json);
+            // A guild-installed app used in the bot's DM: owner "0".
+            map.insert("authorizing_integration_owners".into(), json!({"0": "0"}));
+            map.insert("context".into(), Value::from(1));
+        }
+    }
+    if let Some(message) = parts.message {
+        map.insert("message".into(), message);
+    }
+    Value::Object(map)
+}
+
+/// What Discord echoes in a message for the interaction that created it.
+pub struct InteractionMeta {
+    pub id: u64,
+    pub kind: u64,
+    pub user: Value,
+    pub owners: Value,
+    pub name: Option<String>,
+    pub interacted_message_id: Option<u64>,
+    pub original_response_message_id: Option<u64>,
+}
+
+/// A message as Discord returns it over REST: the bot as author, the
+/// content, embeds, components and flags from `body`, plus `extra` fields
+/// (`nonce`, `webhook_id`, `interaction_metadata`, …).
+pub fn message(
+    id: u64,
+    channel_id: u64,
+    author: &Value,
+    kind: u64,
+    body: &Value,
+    meta: Option<&InteractionMeta>,
+) -> Value {
+    let mut m = json!({
+        "id": id.to_string(),
+        "channel_id": channel_id.to_string(),
+        "author": author,
+        "content": "",
+        "timestamp": now_timestamp(),
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "mention_channels": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "reactions": [],
+        "pinned": false,
+        "type": kind,
+        "flags": 0,
+    });
+    if let Some(map) = m.as_object_mut() {
+        apply_body(map, body, true);
+        if let Some(meta) = meta {
+            map.insert("webhook_id".into(), Value::from(APP_ID.to_string()));
+            map.insert("application_id".into(), Value::from(APP_ID.to_string()));
+            let mut im = json!({
+                "id": meta.id.to_string(),
+                "type": meta.kind,
+                "user": meta.user,
+                "authorizing_integration_owners": meta.owners,
+            });
+            if let Some(im_map) = im.as_object_mut() {
+                if let Some(name) = &meta.name {
+                    im_map.insert("name".into(), Value::from(name.as_str()));
+                }
+                if let Some(mid) = meta.interacted_message_id {
+                    im_map.insert("interacted_message_id".into(), Value::from(mid.to_string()));
+                }
+                if let Some(oid) = meta.original_response_message_id {
+                    im_map.insert("original_response_message_id".into(), Value::from(oid.to_string()));
+                }
+            }
+            map.insert("interaction_metadata".into(), im);
+        }
+    }
+    m
+}
+
+/// Copies the fields a create/edit body may set onto a stored message.
+/// Absent fields stay as they are (Discord's PATCH semantics); on create the
+/// flags are taken as sent, on edit only SUPPRESS_EMBEDS may change.
+pub fn apply_body(message: &mut Map<String, Value>, body: &Value, create: bool) {
+    let Some(body) = body.as_object() else {
+        return;
+    };
+    if let Some(content) = body.get("content") {
+        let text = content.as_str().unwrap_or_default();
+        message.insert("content".into(), Value::from(text));
+    }
+    if let Some(embeds) = body.get("embeds") {
+        let normalized: Vec<Value> = embeds
+            .as_array()
+            .map(|list| list.iter().map(normalize_embed).collect())
+            .unwrap_or_default();
+        message.insert("embeds".into(), Value::Array(normalized));
+    }
+    if let Some(components) = body.get("components") {
+        let list = if components.is_array() {
+            components.clone()
+        } else {
+            json!([])
+        };
+        message.insert("components".into(), list);
+    }
+    if let Some(flags) = body.get("flags").and_then(Value::as_u64) {
+        let old = message.get("flags").and_then(Value::as_u64).unwrap_or(0);
+        let new = if create {
+            flags
+        } else {
+            (old & !SUPPRESS_EMBEDS) | (flags & SUPPRESS_EMBEDS)
+        };
+        message.insert("flags".into(), Value::from(new));
+    }
+    if create {
+        if let Some(nonce) = body.get("nonce") {
+            message.insert("nonce".into(), nonce.clone());
+        }
+        if let Some(tts) = body.get("tts").and_then(Value::as_bool) {
+            message.insert("tts".into(), Value::Bool(tts));
+        }
+    } else {
+        message.insert("edited_timestamp".into(), Value::from(now_timestamp()));
+    }
+}
+
+/// Discord stores every embed a bot sends as `type: "rich"`.
+fn normalize_embed(embed: &Value) -> Value {
+    let mut e = embed.clone();
+    if let Some(map) = e.as_object_mut() {
+        map.entry("type").or_insert_with(|| Value::from("rich"));
+        if let Some(fields) = map.get_mut("fields").and_then(Value::as_array_mut) {
+            for f in fields {
+                if let Some(fm) = f.as_object_mut() {
+                    fm.entry("inline").or_insert(Value::Bool(false));
+                }
+            }
+        }
+    }
+    e
+}

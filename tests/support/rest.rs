@@ -1,0 +1,431 @@
+//! The REST half: a hyper 1 server answering the `/api/v10/...` calls
+//! serenity and poise make, as Discord answers them.
+//!
+//! Each request is handled synchronously under the state lock after its
+//! body is read, recorded with its answer, and wakes the waiters. Anything
+//! the stand-in does not model gets Discord's 404 and a violation, so a
+//! test notices the bot calling an endpoint nobody checked.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use super::payloads::{self, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
+use super::state::State;
+use super::validate::{self, FormErrors};
+use super::{discord_error, snowflake, RecordedRequest, Shared, BOT_ID, BOT_NAME, NONCE_WINDOW};
+use super::{interactions, registry};
+
+/// Accepts connections until the runtime stops.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors or similar: back off briefly
+                // instead of spinning.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+            });
+            // A client hanging up mid-request is not the stand-in's problem.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// An answer: a status and a JSON body (`None` for 204).
+pub(crate) struct Reply {
+    pub(super) status: u16,
+    pub(super) body: Option<Value>,
+}
+
+impl Reply {
+    pub(super) fn ok(body: Value) -> Reply {
+        Reply {
+            status: 200,
+            body: Some(body),
+        }
+    }
+
+    pub(super) fn created(body: Value) -> Reply {
+        Reply {
+            status: 201,
+            body: Some(body),
+        }
+    }
+
+    pub(super) fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            body: None,
+        }
+    }
+
+    pub(super) fn error(status: u16, code: i64, message: &str) -> Reply {
+        Reply {
+            status,
+            body: Some(discord_error(code, message)),
+        }
+    }
+
+    pub(super) fn form(errs: &FormErrors) -> Reply {
+        Reply {
+            status: 400,
+            body: Some(errs.body()),
+        }
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let bytes = match &self.body {
+            Some(v) => Bytes::from(v.to_string()),
+            None => Bytes::new(),
+        };
+        let mut resp = Response::new(Full::new(bytes));
+        *resp.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if self.body.is_some() {
+            resp.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        resp
+    }
+}
+
+/// The parsed request, as the route handlers see it.
+pub(super) struct Req<'a> {
+    pub(super) method: &'a str,
+    pub(super) path: &'a str,
+    pub(super) body: &'a Value,
+    pub(super) now: Instant,
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let received_at = Instant::now();
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query: Vec<(String, String)> = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (p.to_string(), String::new()),
+        })
+        .collect();
+    let auth = header(&req, AUTHORIZATION);
+    let content_type = header(&req, CONTENT_TYPE).unwrap_or_default();
+    let bytes = match req.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Reply::error(400, 0, "400: Bad Request").into_response(),
+    };
+    let (body, files, parse_error) = parse_body(&bytes, &content_type);
+
+    let reply = {
+        let mut st = shared.lock();
+        let reply = if parse_error {
+            st.violation(format!("{method} {path}: the body is not valid JSON"));
+            Reply::error(400, 50109, "The request body contains invalid JSON.")
+        } else {
+            let req = Req {
+                method: &method,
+                path: &path,
+                body: &body,
+                now: received_at,
+            };
+            route(shared, &mut st, &req, auth.as_deref())
+        };
+        st.requests.push(RecordedRequest {
+            method,
+            path,
+            query,
+            body,
+            files,
+            received_at,
+            status: reply.status,
+            response: reply.body.clone().unwrap_or(Value::Null),
+        });
+        reply
+    };
+    shared.notify();
+    reply.into_response()
+}
+
+fn header(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// JSON, or multipart with a `payload_json` part (files are only named).
+/// Returns (body, file names, whether the JSON was malformed).
+fn parse_body(bytes: &[u8], content_type: &str) -> (Value, Vec<String>, bool) {
+    if bytes.is_empty() {
+        return (Value::Null, Vec::new(), false);
+    }
+    if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split("boundary=").nth(1))
+    {
+        let boundary = boundary.trim_matches('"');
+        let (json, files) = multipart(bytes, boundary);
+        return match json.map(|j| serde_json::from_slice::<Value>(&j)) {
+            Some(Ok(v)) => (v, files, false),
+            Some(Err(_)) => (Value::Null, files, true),
+            None => (Value::Null, files, false),
+        };
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(v) => (v, Vec::new(), false),
+        Err(_) => (Value::Null, Vec::new(), true),
+    }
+}
+
+/// A minimal multipart reader: the `payload_json` part and file names.
+fn multipart(bytes: &[u8], boundary: &str) -> (Option<Vec<u8>>, Vec<String>) {
+    let delimiter = format!("--{boundary}");
+    let mut json = None;
+    let mut files = Vec::new();
+    for part in split_bytes(bytes, delimiter.as_bytes()) {
+        let Some(split) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = String::from_utf8_lossy(&part[..split]);
+        let mut content = &part[split + 4..];
+        if content.ends_with(b"\r\n") {
+            content = &content[..content.len() - 2];
+        }
+        if headers.contains("name=\"payload_json\"") {
+            json = Some(content.to_vec());
+        } else if let Some(name) = headers.split("filename=\"").nth(1) {
+            files.push(name.split('"').next().unwrap_or_default().to_string());
+        }
+    }
+    (json, files)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_bytes<'a>(mut hay: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(i) = find(hay, delimiter) {
+        parts.push(&hay[..i]);
+        hay = &hay[i + delimiter.len()..];
+    }
+    parts.push(hay);
+    parts
+}
+
+fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> Reply {
+    let Some(rest) = req.path.strip_prefix("/api/v10/") else {
+        return unknown(st, req);
+    };
+    let segs: Vec<&str> = rest.split('/').collect();
+    // Interaction callbacks and webhook-token routes authenticate by the
+    // token in the path; everything else needs the bot token.
+    let token_route = matches!(segs.as_slice(), ["interactions", ..] | ["webhooks", _, _, ..]);
+    if !token_route && !auth.is_some_and(|a| a.starts_with("Bot ") && a.len() > 4) {
+        st.violation(format!(
+            "{} {}: no `Authorization: Bot <token>` header",
+            req.method, req.path
+        ));
+        return Reply::error(401, 0, "401: Unauthorized");
+    }
+    match (req.method, segs.as_slice()) {
+        ("GET", ["gateway"]) => Reply::ok(json!({"url": shared.ws_url})),
+        ("GET", ["gateway", "bot"]) => {
+            let used = u64::try_from(st.identifies.len()).unwrap_or(u64::MAX);
+            Reply::ok(json!({
+                "url": shared.ws_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000u64.saturating_sub(used),
+                    "reset_after": 86_400_000,
+                    "max_concurrency": 1,
+                },
+            }))
+        }
+        ("GET", ["users", "@me"]) => Reply::ok(payloads::bot_user(BOT_NAME)),
+        ("POST", ["users", "@me", "channels"]) => create_dm(st, req.body),
+        ("GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]) => {
+            Reply::ok(payloads::application_info(BOT_NAME, &shared.config.owner))
+        }
+        (_, ["applications", app, "commands"]) => registry::commands(shared, st, req, app, None),
+        (_, ["applications", app, "guilds", gid, "commands"]) => registry::commands(shared, st, req, app, Some(gid)),
+        ("POST", ["interactions", id, token, "callback"]) => interactions::callback(st, req, id, token),
+        ("POST", ["webhooks", app, token]) => interactions::followup(st, req, app, token),
+        (_, ["webhooks", app, token, "messages", mid]) => interactions::webhook_message(st, req, app, token, mid),
+        ("GET", ["channels", cid]) => match snowflake_str(cid).and_then(|c| st.channel(&shared.config, c)) {
+            Some(channel) => Reply::ok(channel),
+            None => Reply::error(404, 10003, "Unknown Channel"),
+        },
+        ("POST", ["channels", cid, "messages"]) => create_channel_message(shared, st, req, cid),
+        (_, ["channels", cid, "messages", mid]) => channel_message(st, req, cid, mid),
+        ("GET", ["guilds", gid, "members", uid]) => get_member(shared, st, gid, uid),
+        _ => unknown(st, req),
+    }
+}
+
+pub(super) fn unknown(st: &mut State, req: &Req<'_>) -> Reply {
+    st.violation(format!(
+        "unhandled route {} {} (the stand-in answered 404; model it in tests/support/rest.rs if the bot needs it)",
+        req.method, req.path
+    ));
+    Reply::error(404, 0, "404: Not Found")
+}
+
+pub(super) fn snowflake_str(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
+
+// ----- users, channels, members --------------------------------------------
+
+fn create_dm(st: &mut State, body: &Value) -> Reply {
+    let Some(uid) = snowflake(body.get("recipient_id")) else {
+        let mut errs = FormErrors::default();
+        errs.add("recipient_id", "BASE_TYPE_REQUIRED", "This field is required");
+        st.violation("POST /users/@me/channels without recipient_id");
+        return Reply::form(&errs);
+    };
+    let user = match st.users.get(&uid) {
+        Some(u) => payloads::user(u.id, &u.name, false),
+        None => payloads::user(uid, &format!("user{uid}"), false),
+    };
+    let channel_id = super::dm_channel_id(uid);
+    st.dm_channels.insert(channel_id, user.clone());
+    Reply::ok(payloads::dm_channel(channel_id, &user))
+}
+
+fn get_member(shared: &Shared, st: &State, gid: &str, uid: &str) -> Reply {
+    let (Some(gid), Some(uid)) = (snowflake_str(gid), snowflake_str(uid)) else {
+        return Reply::error(404, 10013, "Unknown User");
+    };
+    if !shared.config.guilds.iter().any(|g| g.id == gid) {
+        return Reply::error(404, 10004, "Unknown Guild");
+    }
+    if uid == BOT_ID {
+        return Reply::ok(payloads::member(&payloads::bot_user(BOT_NAME), None, &st.joined_at));
+    }
+    match st.members.get(&(gid, uid)) {
+        Some(u) => Reply::ok(payloads::member(
+            &payloads::user(u.id, &u.name, false),
+            None,
+            &st.joined_at,
+        )),
+        None => Reply::error(404, 10007, "Unknown Member"),
+    }
+}
+
+/// Validates a message body; on failure records violations and returns
+/// Discord's 400.
+pub(super) fn check_message(st: &mut State, req: &Req<'_>, create: bool) -> Result<(), Reply> {
+    let mut errs = FormErrors::default();
+    validate::message_body(req.body, &mut errs);
+    if !errs.is_empty() {
+        for e in &errs.list {
+            st.violation(format!("{} {}: {e}", req.method, req.path));
+        }
+        return Err(Reply::form(&errs));
+    }
+    if create && validate::is_empty_message(req.body) {
+        st.violation(format!("{} {}: Cannot send an empty message", req.method, req.path));
+        return Err(Reply::error(400, 50006, "Cannot send an empty message"));
+    }
+    Ok(())
+}
+
+// ----- channel messages ------------------------------------------------------
+
+fn create_channel_message(shared: &Shared, st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
+    let Some(channel_id) = snowflake_str(cid).filter(|c| st.channel(&shared.config, *c).is_some()) else {
+        return Reply::error(404, 10003, "Unknown Channel");
+    };
+    if let Err(reply) = check_message(st, req, true) {
+        return reply;
+    }
+    let nonce = match req.body.get("nonce") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let enforce = req.body.get("enforce_nonce").and_then(Value::as_bool).unwrap_or(false);
+    if let (Some(nonce), true) = (&nonce, enforce) {
+        // The same nonce from the same author (always the bot here) within
+        // the window returns the first message instead of a second one.
+        if let Some((mid, at)) = st.nonces.get(nonce).copied() {
+            if req.now.saturating_duration_since(at) < NONCE_WINDOW {
+                if let Some(m) = st.messages.get(&mid) {
+                    return Reply::ok(m.clone());
+                }
+            }
+        }
+    }
+    let mut body = req.body.clone();
+    if let Some(map) = body.as_object_mut() {
+        // Ephemeral exists only for interaction responses.
+        let flags = map.get("flags").and_then(Value::as_u64).unwrap_or(0) & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS);
+        map.insert("flags".into(), Value::from(flags));
+    }
+    let m = st.create_message(channel_id, 0, &body, None);
+    if let (Some(nonce), true, Some(mid)) = (nonce, enforce, snowflake(m.get("id"))) {
+        st.nonces.insert(nonce, (mid, req.now));
+    }
+    Reply::ok(m)
+}
+
+fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply {
+    let channel = snowflake_str(cid).map(|c| c.to_string());
+    let found = snowflake_str(mid).filter(|m| {
+        st.messages
+            .get(m)
+            .is_some_and(|msg| msg.get("channel_id").and_then(Value::as_str) == channel.as_deref())
+    });
+    let Some(mid) = found else {
+        return Reply::error(404, 10008, "Unknown Message");
+    };
+    match req.method {
+        "GET" => st
+            .messages
+            .get(&mid)
+            .cloned()
+            .map_or_else(|| Reply::error(404, 10008, "Unknown Message"), Reply::ok),
+        "PATCH" => {
+            if let Err(reply) = check_message(st, req, false) {
+                return reply;
+            }
+            match st.edit_message(mid, req.body) {
+                Some(m) => Reply::ok(m),
+                None => Reply::error(404, 10008, "Unknown Message"),
+            }
+        }
+        "DELETE" => {
+            st.messages.remove(&mid);
+            Reply::no_content()
+        }
+        _ => unknown(st, req),
+    }
+}

@@ -1,0 +1,370 @@
+//! The stand-in's world and records: sessions, registered commands,
+//! interactions in flight, messages, and every request and violation.
+//!
+//! Everything is mutated under one std mutex ([`super::Shared::lock`]) by
+//! short synchronous functions, so the REST server, the gateway and the test
+//! see one consistent history.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::payloads::{self, InteractionMeta};
+use super::{snowflake, Callback, GatewayFrame, Identify, RecordedRequest, StandInConfig, TestUser, BOT_NAME};
+
+/// Discord's epoch (2015-01-01) in Unix milliseconds.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// One WebSocket connection.
+pub(crate) struct Conn {
+    pub tx: UnboundedSender<WsMessage>,
+    pub session: Option<String>,
+}
+
+/// A gateway session (created by IDENTIFY, survives a RESUME).
+pub(crate) struct Session {
+    pub id: String,
+    pub shard: (u32, u32),
+    pub seq: u64,
+    /// The connection carrying it now, if any.
+    pub conn: Option<u64>,
+    pub epoch: u64,
+    /// READY and the GUILD_CREATEs have been queued.
+    pub ready: bool,
+    pub identified_at: Instant,
+}
+
+/// A successful bulk registration.
+pub(crate) struct Registration {
+    pub epoch: u64,
+    pub guild_id: Option<u64>,
+    pub commands: Vec<Value>,
+}
+
+/// An interaction the stand-in sent, and what the bot did with it.
+pub(crate) struct InteractionRec {
+    pub id: u64,
+    pub token: String,
+    /// 2 command, 3 component, 4 autocomplete, 5 modal submit.
+    pub kind: u64,
+    pub sent_at: Instant,
+    pub deadline: Duration,
+    pub channel_id: u64,
+    pub user: Value,
+    pub owners: Value,
+    pub command_name: Option<String>,
+    /// The message a component sat on, as sent in the payload.
+    pub clicked: Option<Value>,
+    /// The callback type that acknowledged it.
+    pub acked: Option<u64>,
+    /// The original response message (for 6/7: the clicked message).
+    pub original: Option<u64>,
+    pub followups: Vec<u64>,
+    /// A type-5 response not yet completed by an edit or follow-up.
+    pub loading: bool,
+}
+
+pub(crate) struct State {
+    pub epoch: u64,
+    last_id: u64,
+    next_conn: u64,
+    pub ack_deadline: Duration,
+    pub requests: Vec<RecordedRequest>,
+    pub violations: Vec<String>,
+    pub frames: Vec<GatewayFrame>,
+    pub identifies: Vec<Identify>,
+    pub conns: HashMap<u64, Conn>,
+    pub sessions: HashMap<String, Session>,
+    pub registrations: Vec<Registration>,
+    pub global_commands: Vec<Value>,
+    pub guild_commands: HashMap<u64, Vec<Value>>,
+    pub interactions: HashMap<u64, InteractionRec>,
+    pub tokens: HashMap<String, u64>,
+    pub callbacks: Vec<Callback>,
+    /// Every message by id; ids grow with time, so this is creation order.
+    pub messages: BTreeMap<u64, Value>,
+    /// `enforce_nonce` memory: nonce → (message id, when).
+    pub nonces: HashMap<String, (u64, Instant)>,
+    /// DM channel id → the member's user object.
+    pub dm_channels: HashMap<u64, Value>,
+    /// Users seen in interactions, by id.
+    pub users: HashMap<u64, TestUser>,
+    /// (guild, user) pairs seen in guild interactions.
+    pub members: HashMap<(u64, u64), TestUser>,
+    /// When the bot "joined" the guilds (GUILD_CREATE `joined_at`).
+    pub joined_at: String,
+}
+
+impl State {
+    pub fn new(config: &StandInConfig) -> State {
+        let mut users = HashMap::new();
+        users.insert(config.owner.id, config.owner.clone());
+        State {
+            epoch: 0,
+            last_id: 0,
+            next_conn: 0,
+            ack_deadline: config.ack_deadline,
+            requests: Vec::new(),
+            violations: Vec::new(),
+            frames: Vec::new(),
+            identifies: Vec::new(),
+            conns: HashMap::new(),
+            sessions: HashMap::new(),
+            registrations: Vec::new(),
+            global_commands: Vec::new(),
+            guild_commands: HashMap::new(),
+            interactions: HashMap::new(),
+            tokens: HashMap::new(),
+            callbacks: Vec::new(),
+            messages: BTreeMap::new(),
+            nonces: HashMap::new(),
+            dm_channels: HashMap::new(),
+            users,
+            members: HashMap::new(),
+            joined_at: payloads::now_timestamp(),
+        }
+    }
+
+    /// A fresh snowflake: current time since Discord's epoch in the top
+    /// bits, strictly increasing.
+    pub fn next_id(&mut self) -> u64 {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX >> 22));
+        let id = (ms.saturating_sub(DISCORD_EPOCH_MS) << 22).max(self.last_id + 1);
+        self.last_id = id;
+        id
+    }
+
+    pub fn violation(&mut self, what: impl Into<String>) {
+        self.violations.push(what.into());
+    }
+
+    pub fn new_conn(&mut self, tx: UnboundedSender<WsMessage>) -> u64 {
+        self.next_conn += 1;
+        self.conns.insert(self.next_conn, Conn { tx, session: None });
+        self.next_conn
+    }
+
+    /// Forgets a closed connection; its session stays resumable.
+    pub fn drop_conn(&mut self, conn: u64) {
+        if let Some(c) = self.conns.remove(&conn) {
+            if let Some(s) = c.session.and_then(|id| self.sessions.get_mut(&id)) {
+                if s.conn == Some(conn) {
+                    s.conn = None;
+                }
+            }
+        }
+    }
+
+    /// Queues `payload` on connection `conn` and records it. False if the
+    /// connection is gone.
+    pub fn send_frame(&mut self, conn: u64, payload: Value) -> bool {
+        let Some(c) = self.conns.get(&conn) else {
+            return false;
+        };
+        let ok = c.tx.send(WsMessage::Text(payload.to_string())).is_ok();
+        self.frames.push(GatewayFrame {
+            connection: conn,
+            payload,
+            at: Instant::now(),
+        });
+        ok
+    }
+
+    /// Queues a close frame; the connection task sends it and ends.
+    /// The session is unbound at once, so a RESUME racing the closing
+    /// task's clean-up finds it resumable.
+    pub fn close_conn(&mut self, conn: u64, code: u16, reason: &str) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.to_string().into(),
+        };
+        let _ = c.tx.send(WsMessage::Close(Some(frame)));
+        if let Some(s) = c.session.take().and_then(|id| self.sessions.get_mut(&id)) {
+            if s.conn == Some(conn) {
+                s.conn = None;
+            }
+        }
+    }
+
+    pub fn close_all(&mut self, code: u16) {
+        let ids: Vec<u64> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.close_conn(id, code, "closed by the test");
+        }
+    }
+
+    /// Sends a dispatch (op 0) on `session`'s connection with the session's
+    /// next sequence number. Returns that number.
+    pub fn dispatch(&mut self, session: &str, event: &str, data: Value) -> Result<u64, String> {
+        let s = self
+            .sessions
+            .get_mut(session)
+            .ok_or_else(|| format!("unknown session {session}"))?;
+        let conn = s.conn.ok_or_else(|| format!("session {session} has no connection"))?;
+        s.seq += 1;
+        let seq = s.seq;
+        let frame = json!({"op": 0, "t": event, "s": seq, "d": data});
+        if self.send_frame(conn, frame) {
+            Ok(seq)
+        } else {
+            Err(format!("connection of session {session} is closed"))
+        }
+    }
+
+    /// The most recently identified session on shard `shard` that has a
+    /// connection.
+    pub fn live_session(&self, shard: u32) -> Option<String> {
+        self.sessions
+            .values()
+            .filter(|s| s.conn.is_some() && s.ready && s.shard.0 == shard)
+            .max_by_key(|s| s.identified_at)
+            .map(|s| s.id.clone())
+    }
+
+    /// The shard a guild's events go to: `(guild_id >> 22) % shard_count`,
+    /// with the shard count of the live sessions; DMs go to shard 0.
+    pub fn shard_for(&self, guild_id: Option<u64>) -> u32 {
+        let total = self
+            .sessions
+            .values()
+            .filter(|s| s.conn.is_some())
+            .max_by_key(|s| s.identified_at)
+            .map_or(1, |s| s.shard.1.max(1));
+        match guild_id {
+            Some(g) => u32::try_from((g >> 22) % u64::from(total)).unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    // ----- messages -------------------------------------------------------
+
+    /// Stores a new bot message built from a create `body`.
+    pub fn create_message(
+        &mut self,
+        channel_id: u64,
+        kind: u64,
+        body: &Value,
+        meta: Option<&InteractionMeta>,
+    ) -> Value {
+        let id = self.next_id();
+        let author = payloads::bot_user(BOT_NAME);
+        let m = payloads::message(id, channel_id, &author, kind, body, meta);
+        self.messages.insert(id, m.clone());
+        m
+    }
+
+    /// Applies an edit `body` to a stored message; `None` if unknown.
+    pub fn edit_message(&mut self, id: u64, body: &Value) -> Option<Value> {
+        let m = self.messages.get_mut(&id)?;
+        if let Some(map) = m.as_object_mut() {
+            payloads::apply_body(map, body, false);
+        }
+        Some(m.clone())
+    }
+
+    /// Makes sure a message the test passed in a component interaction is
+    /// stored (it may have been built by hand); returns its id.
+    pub fn adopt_message(&mut self, message: &Value) -> Option<u64> {
+        let id = snowflake(message.get("id"))?;
+        self.messages.entry(id).or_insert_with(|| message.clone());
+        Some(id)
+    }
+
+    /// The JSON of a channel the bot can see: a configured guild channel or
+    /// a DM channel it has used.
+    pub fn channel(&self, config: &StandInConfig, channel_id: u64) -> Option<Value> {
+        for g in &config.guilds {
+            if let Some((i, c)) = g.channels.iter().enumerate().find(|(_, c)| c.id == channel_id) {
+                return Some(payloads::guild_channel(g.id, c, i));
+            }
+        }
+        self.dm_channels
+            .get(&channel_id)
+            .map(|u| payloads::dm_channel(channel_id, u))
+    }
+
+    // ----- interactions ---------------------------------------------------
+
+    /// Dispatches an INTERACTION_CREATE and starts its clock.
+    pub fn send_interaction(&mut self, payload: Value) -> Result<(), String> {
+        let id = snowflake(payload.get("id")).ok_or("the payload has no id")?;
+        let token = payload
+            .get("token")
+            .and_then(Value::as_str)
+            .ok_or("the payload has no token")?
+            .to_string();
+        let kind = payload
+            .get("type")
+            .and_then(Value::as_u64)
+            .ok_or("the payload has no type")?;
+        let channel_id = snowflake(payload.get("channel_id")).ok_or("the payload has no channel_id")?;
+        let guild_id = snowflake(payload.get("guild_id"));
+        if self.interactions.contains_key(&id) {
+            return Err(format!("interaction {id} was already sent; build a new one"));
+        }
+        let user = payload
+            .get("member")
+            .and_then(|m| m.get("user"))
+            .or_else(|| payload.get("user"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let owners = payload
+            .get("authorizing_integration_owners")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        if guild_id.is_none() && !self.dm_channels.contains_key(&channel_id) {
+            self.dm_channels.insert(channel_id, user.clone());
+        }
+        let shard = self.shard_for(guild_id);
+        let session = self
+            .live_session(shard)
+            .ok_or_else(|| format!("no live gateway session for shard {shard}; wait_ready first"))?;
+        let rec = InteractionRec {
+            id,
+            token: token.clone(),
+            kind,
+            sent_at: Instant::now(),
+            deadline: self.ack_deadline,
+            channel_id,
+            user,
+            owners,
+            command_name: payload
+                .get("data")
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            clicked: payload.get("message").cloned(),
+            acked: None,
+            original: None,
+            followups: Vec::new(),
+            loading: false,
+        };
+        self.interactions.insert(id, rec);
+        self.tokens.insert(token, id);
+        self.dispatch(&session, "INTERACTION_CREATE", payload)?;
+        Ok(())
+    }
+
+    /// What a message created for interaction `rec` says about it.
+    pub fn meta(rec: &InteractionRec, original: Option<u64>) -> InteractionMeta {
+        InteractionMeta {
+            id: rec.id,
+            kind: rec.kind,
+            user: rec.user.clone(),
+            owners: rec.owners.clone(),
+            name: rec.command_name.clone(),
+            interacted_message_id: rec.clicked.as_ref().and_then(|m| snowflake(m.get("id"))),
+            original_response_message_id: original,
+        }
+    }
+}
