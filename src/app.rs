@@ -8,8 +8,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::bank::{BankError, QuestionBank};
 use crate::config::Config;
-use crate::discord::{self, Data};
+use crate::discord;
 use crate::quiz::Quiz;
+use crate::schedule::clock::Clock;
 use crate::store::Store;
 
 /// Runs the bot until Ctrl-C / SIGTERM. Exit code 2 for a configuration or
@@ -75,10 +76,9 @@ async fn serve(config: Config) -> ExitCode {
         }
     };
 
-    let data = Data {
-        quiz: Quiz::new(Arc::new(bank), store.clone()),
-    };
-    let result = discord::run(&config, data).await;
+    let clock = config.clock_start.map_or_else(Clock::system, Clock::starting_at);
+    let quiz = Quiz::new(Arc::new(bank), store.clone());
+    let result = discord::run(&config, quiz, clock).await;
     store.close().await;
     match result {
         Ok(()) => {

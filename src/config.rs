@@ -37,6 +37,9 @@ pub struct Config {
     pub data: PathBuf,
     /// Base URL replacing `https://discord.com` for REST (and so the gateway URL).
     pub api_base: Option<String>,
+    /// For tests only: the scheduler's clock starts at this instant
+    /// (`QUIZBOT_CLOCK_START`, RFC 3339) instead of the real time.
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quizbot.db";
@@ -105,8 +108,20 @@ impl Config {
                     reason: format!("{v:?} is not a number from 1 to 1000"),
                 })?,
         };
+        let clock_start = match get("QUIZBOT_CLOCK_START") {
+            None => None,
+            Some(v) => Some(
+                chrono::DateTime::parse_from_rfc3339(&v)
+                    .map(|t| t.to_utc())
+                    .map_err(|_| ConfigError::Invalid {
+                        name: "QUIZBOT_CLOCK_START",
+                        reason: format!("{v:?} is not an RFC 3339 instant like 2026-11-24T08:59:55Z"),
+                    })?,
+            ),
+        };
         Ok(Config {
             token: Token::new(token),
+            clock_start,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             database_max_connections,
             guild_id,

@@ -15,6 +15,7 @@ pub mod app;
 pub mod bank;
 pub mod check;
 pub mod config;
+pub mod daily;
 pub mod discord;
 pub mod level;
 pub mod quiz;

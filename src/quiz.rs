@@ -47,14 +47,18 @@ impl Quiz {
         &self.bank
     }
 
+    /// The shared bank, for holders that outlive a borrow.
+    pub fn bank_arc(&self) -> Arc<QuestionBank> {
+        self.bank.clone()
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    /// Chooses the next question for a channel among those matching
-    /// `filter`, preferring ones posted there least often. Nothing is
-    /// recorded: call [`Quiz::posted`] once the question is on screen.
-    pub async fn next_question(&self, channel_id: u64, filter: &Filter) -> Result<&Question, QuizError> {
+    /// Checks a filter against the loaded banks: the category's exact name
+    /// filled in, and the matching questions — or why none match.
+    pub fn resolve(&self, filter: &Filter) -> Result<(Filter, Vec<&Question>), QuizError> {
         let valid = || self.bank.categories().into_iter().map(String::from).collect::<Vec<_>>();
         let mut filter = filter.clone();
         if let Some(given) = &filter.category {
@@ -75,6 +79,14 @@ impl Quiz {
                 valid: valid(),
             });
         }
+        Ok((filter, pool))
+    }
+
+    /// Chooses the next question for a channel among those matching
+    /// `filter`, preferring ones posted there least often. Nothing is
+    /// recorded: call [`Quiz::posted`] once the question is on screen.
+    pub async fn next_question(&self, channel_id: u64, filter: &Filter) -> Result<&Question, QuizError> {
+        let (_, pool) = self.resolve(filter)?;
         let counts = self.store.post_counts(channel_id).await?;
         pick_least_posted(&pool, &counts, &mut rand::thread_rng()).ok_or(QuizError::QuestionGone)
     }

@@ -8,7 +8,7 @@ use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, FullEvent, Interaction,
 };
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use super::custom_id::ButtonAction;
 use super::{render, BotError, Data};
@@ -16,13 +16,24 @@ use crate::level::Level;
 use crate::quiz::{now_unix, QuizError};
 use crate::study::{Rating, Scope, Source};
 
-/// poise's event hook: only component interactions concern us.
+/// poise's event hook: button clicks, and leaving a server.
 pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), BotError> {
-    if let FullEvent::InteractionCreate {
-        interaction: Interaction::Component(click),
-    } = event
-    {
-        handle_click(ctx, data, click).await;
+    match event {
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(click),
+        } => handle_click(ctx, data, click).await,
+        // `unavailable` means an outage, not a removal: keep the schedules.
+        FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
+            match data.daily.forget_guild(incomplete.id.get()).await {
+                Ok(n) => info!(
+                    guild = incomplete.id.get(),
+                    schedules = n,
+                    "removed from a server; its schedules stopped"
+                ),
+                Err(e) => warn!(guild = incomplete.id.get(), error = %e, "could not stop a removed server's schedules"),
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

@@ -5,6 +5,8 @@
 mod buttons;
 mod commands;
 pub mod custom_id;
+mod daily;
+mod permissions;
 mod render;
 
 use std::sync::{Arc, OnceLock};
@@ -13,12 +15,20 @@ use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
+use crate::daily::{Daily, DailyError};
 use crate::quiz::{Quiz, QuizError};
+use crate::schedule::clock::Clock;
+use crate::schedule::runner::{Scheduler, Wake};
+use daily::DiscordPoster;
 
 /// Shared state handed to every command and event. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Data {
     pub quiz: Quiz,
+    pub daily: Daily,
+    pub poster: DiscordPoster,
+    /// The bot's own user id, from READY.
+    pub bot_id: serenity::UserId,
 }
 
 /// Everything a command or the button router can fail with.
@@ -26,6 +36,8 @@ pub struct Data {
 pub enum BotError {
     #[error(transparent)]
     Quiz(#[from] QuizError),
+    #[error(transparent)]
+    Daily(#[from] DailyError),
     #[error("Discord request failed: {0}")]
     Discord(#[from] serenity::Error),
     /// Without its commands the bot is useless: it stops instead.
@@ -47,6 +59,10 @@ impl BotError {
                 info!(what, reason = %e, "refused");
                 e.to_string()
             }
+            BotError::Daily(e) if e.is_user_facing() => {
+                info!(what, reason = %e, "refused");
+                e.to_string()
+            }
             other => {
                 error!(what, error = %other, "failed");
                 GENERIC_FAILURE.to_string()
@@ -56,7 +72,8 @@ impl BotError {
 }
 
 /// Connects to Discord and serves until Ctrl-C / SIGTERM or a fatal error.
-pub async fn run(config: &Config, data: Data) -> Result<(), StartError> {
+/// The daily scheduler starts once the commands are registered.
+pub async fn run(config: &Config, quiz: Quiz, clock: Clock) -> Result<(), StartError> {
     let guild_id = config.guild_id;
     // Set when start-up fails, so `run` reports it instead of a clean stop.
     let startup_failure: Arc<OnceLock<String>> = Arc::default();
@@ -84,7 +101,11 @@ pub async fn run(config: &Config, data: Data) -> Result<(), StartError> {
                     return Err(error);
                 }
                 info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
-                Ok(data)
+                let wake = Wake::default();
+                let poster = DiscordPoster { http: ctx.http.clone(), bank: quiz.bank_arc() };
+                let daily = Daily::new(quiz.clone(), clock.clone(), wake.clone());
+                tokio::spawn(Scheduler::new(quiz.clone(), poster.clone(), clock, wake).run());
+                Ok(Data { quiz, daily, poster, bot_id: ready.user.id })
             })
         })
         .build();

@@ -2,6 +2,7 @@
 //! long text is split by `bank::render`, titles are shortened only when the
 //! full text also appears in the body.
 
+use chrono::NaiveDate;
 use poise::serenity_prelude as serenity;
 use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter};
 
@@ -47,17 +48,43 @@ pub fn question_message(
     question: &Question,
     source: Source,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let (heading, shortened) = title(&question.title);
+    question_embed(bank, question, source, None)
+}
+
+/// The daily post: "Question of the day · Tuesday 24 November" above the
+/// question.
+pub fn daily_message(bank: &QuestionBank, question: &Question, date: NaiveDate) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let heading = format!("Question of the day · {}", date.format("%A %-d %B"));
+    question_embed(bank, question, Source::Daily, Some(heading))
+}
+
+fn question_embed(
+    bank: &QuestionBank,
+    question: &Question,
+    source: Source,
+    heading: Option<String>,
+) -> (CreateEmbed, Vec<CreateActionRow>) {
     let mut description = String::new();
-    if shortened {
-        description.push_str(&format!("**{}**\n\n", question.title));
-    }
+    let title = match heading {
+        // The heading takes the title; the question leads the description.
+        Some(h) => {
+            description.push_str(&format!("**{}**\n\n", question.title));
+            h
+        }
+        None => {
+            let (t, shortened) = title(&question.title);
+            if shortened {
+                description.push_str(&format!("**{}**\n\n", question.title));
+            }
+            t
+        }
+    };
     if let Some(prompt) = &question.prompt {
         description.push_str(&format!("🧠 {prompt}\n\n"));
     }
     description.push_str("Think it through, then click **Reveal answer**: only you will see it.");
     let embed = CreateEmbed::new()
-        .title(heading)
+        .title(title)
         .description(description)
         .colour(colour(question.difficulty))
         .field("Category", question.category.clone(), true)

@@ -65,6 +65,30 @@ pub trait Poster: Send + Sync + 'static {
     fn post(&self, post: &DailyPost<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
 }
 
+/// Posts and records the post (so the channel's cycle moves on). The
+/// outer error is the database's, the inner the post's.
+pub async fn post_daily<P: Poster>(
+    quiz: &Quiz,
+    poster: &P,
+    post: &DailyPost<'_>,
+    clock: &Clock,
+) -> Result<Result<u64, PostError>, StoreError> {
+    let message_id = match poster.post(post).await {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    let shown = Post {
+        id: message_id,
+        scope: Scope::Guild(post.guild_id),
+        channel_id: post.channel_id,
+        question: post.question.id.clone(),
+        source: Source::Daily,
+        at: clock.now_unix(),
+    };
+    quiz.store().record_post(&shown).await?;
+    Ok(Ok(message_id))
+}
+
 /// Wakes the scheduler after a schedule changed. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Wake(Arc<Notify>);
@@ -184,30 +208,37 @@ impl<P: Poster> Scheduler<P> {
             nonce: &claim.nonce,
             ping_role: s.ping_role,
         };
-        match self.poster.post(&post).await {
-            Ok(message_id) => {
-                let at = self.clock.now_unix();
-                store.complete_daily(&claim, message_id, at).await?;
-                let shown = Post {
-                    id: message_id,
-                    scope: Scope::Guild(s.guild_id),
-                    channel_id: s.channel_id,
-                    question: question.id.clone(),
-                    source: Source::Daily,
-                    at,
-                };
-                store.record_post(&shown).await?;
+        match post_daily(&self.quiz, &self.poster, &post, &self.clock).await {
+            Ok(Ok(message_id)) => {
+                store.complete_daily(&claim, message_id, self.clock.now_unix()).await?;
                 info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
-                store.schedule_posted(s.channel_id, next, Some(at)).await
+                store
+                    .schedule_posted(s.channel_id, next, Some(self.clock.now_unix()))
+                    .await
             }
-            Err(PostError::Temporary(reason)) => {
-                store.release_daily(&claim).await?;
+            Ok(Err(e)) => self.post_failed(s, &claim, e, now, next).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn post_failed(
+        &self,
+        s: &Schedule,
+        claim: &super::Claim,
+        error: PostError,
+        now: DateTime<Utc>,
+        next: i64,
+    ) -> Result<(), StoreError> {
+        let store = self.quiz.store();
+        match error {
+            PostError::Temporary(reason) => {
+                store.release_daily(claim).await?;
                 warn!(channel = s.channel_id, %reason, "daily post failed; retrying");
                 let retry = now.timestamp() + RETRY.as_secs() as i64;
                 store.schedule_posted(s.channel_id, retry, None).await
             }
-            Err(PostError::Permanent(reason)) => {
-                store.release_daily(&claim).await?;
+            PostError::Permanent(reason) => {
+                store.release_daily(claim).await?;
                 self.failed(s, &reason, next).await
             }
         }

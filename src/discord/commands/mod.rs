@@ -1,11 +1,20 @@
 //! The slash commands, one file per group, listed in one place.
 
+mod daily;
 mod leaderboard;
 mod quiz;
 
-use super::{BotError, Data};
+use super::{BotError, Context, Data};
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
-    vec![quiz::quiz(), leaderboard::leaderboard()]
+    vec![quiz::quiz(), leaderboard::leaderboard(), daily::daily()]
+}
+
+/// The id of the invocation: unique, so it keys what the command creates.
+pub(crate) fn interaction_id(ctx: Context<'_>) -> u64 {
+    match ctx {
+        poise::Context::Application(app) => app.interaction.id.get(),
+        poise::Context::Prefix(prefix) => prefix.msg.id.get(),
+    }
 }

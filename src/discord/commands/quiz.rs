@@ -33,7 +33,7 @@ impl From<Difficulty> for Level {
     }
 }
 
-async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+pub(super) async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let choices = ctx
         .data()
         .quiz
@@ -43,14 +43,6 @@ async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::Cre
         .map(|c| serenity::AutocompleteChoice::new(truncate(c, 100), truncate(c, 100)))
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
-}
-
-/// The id of the invocation: unique, so it keys the post.
-fn interaction_id(ctx: Context<'_>) -> u64 {
-    match ctx {
-        poise::Context::Application(app) => app.interaction.id.get(),
-        poise::Context::Prefix(prefix) => prefix.msg.id.get(),
-    }
 }
 
 /// Choice names and values are limited to 100 characters.
@@ -77,7 +69,7 @@ pub async fn quiz(
     // Noted before it is shown, so a /quiz right after this one already
     // avoids it; if sending fails, the cost is one question skipped.
     let post = Post {
-        id: interaction_id(ctx),
+        id: super::interaction_id(ctx),
         scope: Scope::from_guild(ctx.guild_id().map(|g| g.get())),
         channel_id,
         question: question.id.clone(),

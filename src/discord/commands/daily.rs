@@ -1,0 +1,232 @@
+//! `/daily set|status|off|now`: the server's daily-question schedules.
+//! Admin only: `MANAGE_GUILD` as the default permission on the parent (so
+//! Discord hides it from others), checked again here, since a server can
+//! widen who may use a command.
+
+use poise::serenity_prelude as serenity;
+use serenity::{ChannelType, PartialChannel, Permissions, Role};
+
+use super::quiz::{autocomplete_category, Difficulty};
+use crate::bank::Filter;
+use crate::daily::ScheduleRequest;
+use crate::discord::daily::check_channel;
+use crate::discord::{BotError, Context};
+use crate::level::Level;
+use crate::schedule::time::suggest_zones;
+use crate::schedule::{Schedule, MAX_FAILING_DAYS};
+
+/// Manage the daily question (server admins)
+#[poise::command(
+    slash_command,
+    subcommands("set", "status", "off", "now"),
+    subcommand_required,
+    install_context = "Guild",
+    interaction_context = "Guild",
+    default_member_permissions = "MANAGE_GUILD"
+)]
+pub async fn daily(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let choices = suggest_zones(partial, 25)
+        .into_iter()
+        .map(|z| serenity::AutocompleteChoice::new(z, z))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// The member may manage the server; Discord's own gate can be widened by
+/// the server, so the command checks again.
+fn may_manage(ctx: Context<'_>) -> bool {
+    let poise::Context::Application(app) = ctx else {
+        return false;
+    };
+    app.interaction
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
+}
+
+/// Answers only the caller.
+async fn tell(ctx: Context<'_>, text: impl Into<String>) -> Result<(), BotError> {
+    ctx.send(poise::CreateReply::default().content(text).ephemeral(true))
+        .await?;
+    Ok(())
+}
+
+/// Refuses non-admins and non-text channels; `None` when the caller was
+/// already answered.
+async fn admin_guild(ctx: Context<'_>) -> Result<Option<u64>, BotError> {
+    let Some(guild) = ctx.guild_id() else {
+        tell(ctx, "Daily questions are per server: run this in a server.").await?;
+        return Ok(None);
+    };
+    if !may_manage(ctx) {
+        tell(
+            ctx,
+            "Only members with the **Manage Server** permission can change the daily question.",
+        )
+        .await?;
+        return Ok(None);
+    }
+    Ok(Some(guild.get()))
+}
+
+fn is_text(channel: &PartialChannel) -> bool {
+    matches!(channel.kind, ChannelType::Text | ChannelType::News)
+}
+
+/// Set or replace a channel's daily question
+#[poise::command(slash_command)]
+async fn set(
+    ctx: Context<'_>,
+    #[description = "Text channel to post in"]
+    #[channel_types("Text", "News")]
+    channel: PartialChannel,
+    #[description = "Local time, 24-hour HH:MM, e.g. 09:00"] time: String,
+    #[description = "IANA time zone, e.g. Europe/Berlin or America/New_York"]
+    #[autocomplete = "autocomplete_zone"]
+    timezone: String,
+    #[description = "Only questions from this category"]
+    #[autocomplete = "autocomplete_category"]
+    category: Option<String>,
+    #[description = "Only questions of this difficulty"] difficulty: Option<Difficulty>,
+    #[description = "Role to mention with each question"] ping: Option<Role>,
+) -> Result<(), BotError> {
+    let Some(guild_id) = admin_guild(ctx).await? else {
+        return Ok(());
+    };
+    if !is_text(&channel) {
+        return tell(
+            ctx,
+            format!(
+                "<#{}> is not a text channel: pick a text or announcement channel.",
+                channel.id
+            ),
+        )
+        .await;
+    }
+    let request = ScheduleRequest {
+        guild_id,
+        channel_id: channel.id.get(),
+        time,
+        timezone,
+        filter: Filter {
+            category: category.filter(|c| !c.trim().is_empty()),
+            difficulty: difficulty.map(Level::from),
+        },
+        ping_role: ping.map(|r| r.id.get()),
+    };
+    // Input errors first (no Discord round trip), then the permission check.
+    let data = ctx.data();
+    data.daily.validate(&request)?;
+    ctx.defer_ephemeral().await?;
+    if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, request.channel_id, data.bot_id).await {
+        return tell(ctx, problem).await;
+    }
+    let schedule = data.daily.set(&request).await?;
+    tell(ctx, format!("✅ Daily question set.\n{}", describe(&schedule))).await
+}
+
+/// Show this server's daily questions
+#[poise::command(slash_command)]
+async fn status(ctx: Context<'_>) -> Result<(), BotError> {
+    let Some(guild_id) = admin_guild(ctx).await? else {
+        return Ok(());
+    };
+    let schedules = ctx.data().daily.status(guild_id).await?;
+    if schedules.is_empty() {
+        return tell(
+            ctx,
+            "No daily question is set. Add one with `/daily set channel:#channel time:09:00 timezone:Europe/Berlin`.",
+        )
+        .await;
+    }
+    let text = schedules.iter().map(describe).collect::<Vec<_>>().join("\n\n");
+    tell(ctx, text).await
+}
+
+/// Stop a channel's daily question (its history stays)
+#[poise::command(slash_command)]
+async fn off(
+    ctx: Context<'_>,
+    #[description = "Channel whose daily question to stop"]
+    #[channel_types("Text", "News")]
+    channel: PartialChannel,
+) -> Result<(), BotError> {
+    if admin_guild(ctx).await?.is_none() {
+        return Ok(());
+    }
+    if ctx.data().daily.off(channel.id.get()).await? {
+        tell(ctx, format!("Stopped the daily question in <#{}>.", channel.id)).await
+    } else {
+        tell(ctx, format!("There was no daily question in <#{}>.", channel.id)).await
+    }
+}
+
+/// Post a channel's next daily question now (the schedule stays as it is)
+#[poise::command(slash_command)]
+async fn now(
+    ctx: Context<'_>,
+    #[description = "Channel with a daily question"]
+    #[channel_types("Text", "News")]
+    channel: PartialChannel,
+) -> Result<(), BotError> {
+    let Some(guild_id) = admin_guild(ctx).await? else {
+        return Ok(());
+    };
+    let data = ctx.data();
+    let schedule = data.daily.schedule(channel.id.get()).await?;
+    ctx.defer_ephemeral().await?;
+    if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, schedule.channel_id, data.bot_id).await
+    {
+        return tell(ctx, problem).await;
+    }
+    // A nonce of its own: this post must not be mistaken for the scheduled one.
+    let nonce = format!("n{}", super::interaction_id(ctx));
+    data.daily.post_now(&data.poster, &schedule, &nonce).await?;
+    tell(ctx, format!("Posted the next question in <#{}>.", channel.id)).await
+}
+
+/// One schedule for `/daily status` and the `/daily set` confirmation.
+fn describe(s: &Schedule) -> String {
+    let mut filters = Vec::new();
+    if let Some(c) = &s.filter.category {
+        filters.push(format!("category **{c}**"));
+    }
+    if let Some(d) = s.filter.difficulty {
+        filters.push(format!("{} {}", d.marker(), d.name()));
+    }
+    let filters = if filters.is_empty() {
+        "any question".to_string()
+    } else {
+        filters.join(", ")
+    };
+    let ping = s.ping_role.map_or(String::new(), |r| format!(" · pings <@&{r}>"));
+    let mut out = format!(
+        "**<#{}>** at **{}** {} · {filters}{ping}\nNext: <t:{next}:F> (<t:{next}:R>)",
+        s.channel_id,
+        s.time,
+        s.zone.name(),
+        next = s.next_due_at
+    );
+    match s.last_posted_at {
+        Some(t) => out.push_str(&format!(" · last: <t:{t}:R>")),
+        None => out.push_str(" · not posted yet"),
+    }
+    if s.paused {
+        out.push_str(&format!(
+            "\n⏸️ Paused after {MAX_FAILING_DAYS} failing days: {}. Fix it, then run `/daily set` again.",
+            s.failure.as_deref().unwrap_or("unknown reason")
+        ));
+    } else if let Some(f) = &s.failure {
+        out.push_str(&format!(
+            "\n⚠️ Failing ({} day{}): {f}",
+            s.failing_days,
+            if s.failing_days == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
