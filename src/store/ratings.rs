@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{id_from_key, id_key, scope_key, Store, StoreError};
 use crate::bank::QuestionId;
 use crate::level::Level;
-use crate::study::{Post, Rating, RatingSaved, Scope, Standing};
+use crate::study::{Post, Rating, RatingSaved, Scope, Source, Standing};
 
 impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
@@ -114,6 +114,35 @@ impl Store {
                     .ok_or_else(|| StoreError::Corrupt(format!("level {key:?}")))
             }
         }
+    }
+
+    /// Every level click of a member in this scope, oldest first.
+    pub async fn rating_history(&self, scope: Scope, user_id: u64) -> Result<Vec<Rating>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, question_id, level, source, rated_at FROM rating_events
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY rated_at, id",
+        )
+        .bind(scope_key(scope))
+        .bind(id_key(user_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let question: String = row.try_get("question_id")?;
+                let level: String = row.try_get("level")?;
+                let source: String = row.try_get("source")?;
+                Ok(Rating {
+                    id: id_from_key(row.try_get("id")?)?,
+                    scope,
+                    user_id,
+                    question: QuestionId::parse(&question)
+                        .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?,
+                    level: Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?,
+                    source: Source::parse(&source).ok_or_else(|| StoreError::Corrupt(format!("source {source:?}")))?,
+                    at: row.try_get("rated_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Distinct questions the member has rated in this scope.
