@@ -92,6 +92,14 @@ async fn a_redelivered_click_is_recorded_once() {
         store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(),
         Some(Level::Advanced)
     );
+    let history = store.rating_history(Scope::Guild(GUILD), 7).await.unwrap();
+    assert_eq!(
+        history,
+        [
+            rating(10, 7, 1, Level::Beginner, 100),
+            rating(11, 7, 1, Level::Advanced, 200)
+        ]
+    );
 }
 
 #[tokio::test]
