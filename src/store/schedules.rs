@@ -15,31 +15,42 @@ use crate::schedule::{Claim, ClaimOutcome, Schedule};
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
      next_due_at, last_posted_at, failure, failing_days, paused";
 
-impl Store {
-    /// Creates or replaces a channel's schedule; any failure and pause are
-    /// cleared (this is how a paused schedule is resumed).
-    pub async fn upsert_schedule(&self, s: &Schedule, now: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
+const UPSERT_SCHEDULE: &str =
+    "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
                                     next_due_at, last_posted_at, failure, failing_days, paused, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9)
              ON CONFLICT (channel_id) DO UPDATE SET
                 guild_id = excluded.guild_id, local_minutes = excluded.local_minutes, timezone = excluded.timezone,
                 category = excluded.category, difficulty = excluded.difficulty, ping_role_id = excluded.ping_role_id,
                 next_due_at = excluded.next_due_at, failure = NULL, failing_days = 0, paused = 0,
-                updated_at = excluded.updated_at",
-        )
-        .bind(id_key(s.channel_id))
-        .bind(id_key(s.guild_id))
-        .bind(i64::from(s.time.minutes()))
-        .bind(s.zone.name())
-        .bind(s.filter.category.clone())
-        .bind(s.filter.difficulty.map(|d| d.key()))
-        .bind(s.ping_role.map(id_key))
-        .bind(s.next_due_at)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+                updated_at = excluded.updated_at";
+
+impl Store {
+    /// Creates or replaces a channel's schedule; any failure and pause are
+    /// cleared (this is how a paused schedule is resumed).
+    pub async fn upsert_schedule(&self, s: &Schedule, now: i64) -> Result<(), StoreError> {
+        self.upsert_schedules(std::slice::from_ref(s), now).await
+    }
+
+    /// [`Store::upsert_schedule`] for many, in one transaction (imports,
+    /// benchmarks).
+    pub async fn upsert_schedules(&self, schedules: &[Schedule], now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for s in schedules {
+            sqlx::query(UPSERT_SCHEDULE)
+                .bind(id_key(s.channel_id))
+                .bind(id_key(s.guild_id))
+                .bind(i64::from(s.time.minutes()))
+                .bind(s.zone.name())
+                .bind(s.filter.category.clone())
+                .bind(s.filter.difficulty.map(|d| d.key()))
+                .bind(s.ping_role.map(id_key))
+                .bind(s.next_due_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
