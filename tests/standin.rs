@@ -14,21 +14,26 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use serenity::all::{
-    ChannelId, CreateActionRow, CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption,
-    CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EditInteractionResponse, FullEvent, GatewayIntents, GuildId, InteractionId, Nonce, UserId,
+    ChannelId, ChannelType, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateButton, CreateCommand,
+    CreateCommandOption, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, FullEvent, GatewayIntents, GuildId,
+    InteractionId, Nonce, PermissionOverwriteType, Permissions, ResolvedValue, RoleId, UserId,
 };
 use serenity::model::application::{Command, CommandOptionType, CurrentApplicationInfo, Interaction};
-use serenity::model::channel::{Channel, Message};
+use serenity::model::channel::{Channel, GuildChannel, Message};
 use serenity::model::event::{Event, GatewayEvent};
 use serenity::model::gateway::{BotGateway, Gateway};
-use serenity::model::guild::Member;
+use serenity::model::guild::{Guild, Member, PartialGuild, Role};
 use serenity::model::user::CurrentUser;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use support::{Place, StandIn, TestUser, CHANNEL_ID, GUILD_ID, OWNER_ID};
+use support::{
+    ChannelSpec, GuildSpec, Overwrite, OverwriteTarget, Place, RoleSpec, StandIn, StandInConfig, TestUser,
+    BOT_CHANNEL_PERMISSIONS, BOT_ROLE_ID, CATEGORY_ID, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID,
+    OTHER_CHANNEL_ID, OWNER_ID, VOICE_CHANNEL_ID,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -165,6 +170,40 @@ async fn every_payload_deserializes_with_serenity_types() {
         panic!("GUILD_CREATE expected")
     };
     assert!(guild.guild.channels.contains_key(&ChannelId::new(CHANNEL_ID)));
+    // The default guild: @everyone and the bot's managed role; a category
+    // holding a text and a voice channel; serenity's own permission math
+    // gives the bot what the stand-in reports.
+    let g = &guild.guild;
+    assert_eq!(
+        g.roles[&RoleId::new(GUILD_ID)].permissions.bits(),
+        DEFAULT_MEMBER_PERMISSIONS
+    );
+    assert_eq!(
+        g.roles[&RoleId::new(BOT_ROLE_ID)].tags.bot_id,
+        Some(UserId::new(support::BOT_ID))
+    );
+    let kinds: Vec<ChannelType> = [CHANNEL_ID, CATEGORY_ID, OTHER_CHANNEL_ID, VOICE_CHANNEL_ID]
+        .iter()
+        .map(|id| g.channels[&ChannelId::new(*id)].kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ChannelType::Text,
+            ChannelType::Category,
+            ChannelType::Text,
+            ChannelType::Voice
+        ]
+    );
+    assert_eq!(
+        g.channels[&ChannelId::new(VOICE_CHANNEL_ID)].parent_id,
+        Some(ChannelId::new(CATEGORY_ID))
+    );
+    let me = &g.members[&UserId::new(support::BOT_ID)];
+    assert_eq!(me.roles, [RoleId::new(BOT_ROLE_ID)]);
+    let practice = &g.channels[&ChannelId::new(CHANNEL_ID)];
+    assert_eq!(g.user_permissions_in(practice, me).bits(), BOT_CHANNEL_PERMISSIONS);
+    assert_eq!(standin.bot_permissions(CHANNEL_ID), BOT_CHANNEL_PERMISSIONS);
     standin.wait_ready(WAIT).await;
     assert_eq!(standin.identifies()[0].intents, 1);
     ws.send(WsMessage::Text(json!({"op": 1, "d": 2}).to_string()))
@@ -316,7 +355,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     assert_eq!(posts.iter().filter(|m| m["content"] == "daily question").count(), 1);
 
     // An endpoint the stand-in does not model: Discord's 404 and a violation.
-    let (status, _) = discord_code(http.get_guild(GuildId::new(GUILD_ID)).await);
+    let (status, _) = discord_code(http.get_guild_webhooks(GuildId::new(GUILD_ID)).await);
     assert_eq!(status, 404);
     let v = standin.take_violations();
     assert_eq!(v.len(), 1, "{v:?}");
@@ -426,6 +465,35 @@ async fn think(ctx: Ctx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Daily question settings
+#[poise::command(
+    slash_command,
+    subcommands("daily_set"),
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+async fn daily(_ctx: Ctx<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Post the daily question in a channel
+#[poise::command(slash_command, rename = "set", required_permissions = "MANAGE_GUILD")]
+async fn daily_set(
+    ctx: Ctx<'_>,
+    #[description = "Where to post"]
+    #[channel_types("Text", "News")]
+    channel: serenity::all::GuildChannel,
+    #[description = "Whom to ping"] ping: Option<serenity::all::Role>,
+) -> Result<(), Error> {
+    let who = ping.map_or_else(|| "nobody".to_string(), |r| r.name);
+    ctx.say(format!(
+        "daily in #{} ({:?}), pinging {who}",
+        channel.name, channel.kind
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Buttons are not dispatched by poise: answer them here, ephemerally.
 async fn on_event(framework: poise::FrameworkContext<'_, (), Error>, event: &FullEvent) -> Result<(), Error> {
     if let FullEvent::InteractionCreate {
@@ -450,9 +518,20 @@ async fn poise_bot_end_to_end() {
     let standin = StandIn::start().await;
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![ping(), slow(), think()],
+            commands: vec![ping(), slow(), think(), daily()],
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
-            on_error: |_| Box::pin(async {}),
+            on_error: |error| {
+                Box::pin(async move {
+                    // Only the run-time permission check answers; other
+                    // errors (a late answer) must not cause more callbacks.
+                    if let poise::FrameworkError::MissingUserPermissions { ctx, .. } = error {
+                        let reply = poise::CreateReply::default()
+                            .content("You need Manage Server for that.")
+                            .ephemeral(true);
+                        let _ = ctx.send(reply).await;
+                    }
+                })
+            },
             ..Default::default()
         })
         .setup(|ctx, _ready, framework| {
@@ -481,8 +560,9 @@ async fn poise_bot_end_to_end() {
     assert_eq!(identify.intents, GatewayIntents::GUILDS.bits());
     let commands = standin.wait_commands(WAIT).await;
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["ping", "slow", "think"]);
+    assert_eq!(names, ["ping", "slow", "think", "daily"]);
     assert_eq!(commands[0]["description"], "Answers pong, with a button");
+    assert_eq!(commands[3]["options"][0]["options"][0]["channel_types"], json!([0, 5]));
 
     // /ping → pong, one callback, visible to all.
     let alice = TestUser::new(4242, "alice");
@@ -537,6 +617,34 @@ async fn poise_bot_end_to_end() {
     );
     assert!(standin.followups(think_id).is_empty());
 
+    // A subcommand with channel and role options, parsed by poise from
+    // `data.resolved` (the channel re-read through the cache or REST).
+    let ada = TestUser::new(4343, "ada").admin();
+    let options = json!([{"name": "channel", "value": OTHER_CHANNEL_ID}, {"name": "ping", "value": BOT_ROLE_ID}]);
+    let (id, payload) = standin.slash("daily set", options, &ada, Place::guild());
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert_eq!(cb.content(), "daily in #general (Text), pinging quizbot");
+    // The client refuses a voice channel; sent anyway, poise accepts it:
+    // checking the kind is the bot's job.
+    let voice = json!([{"name": "channel", "value": VOICE_CHANNEL_ID}]);
+    let (id, payload) = standin.slash_unchecked("daily set", voice, &ada, Place::guild());
+    standin.send(payload).await;
+    assert_eq!(
+        standin.wait_callback(id, WAIT).await.content(),
+        "daily in #Study Room (Voice), pinging nobody"
+    );
+    // A member without Manage Server cannot see /daily; sent anyway, the
+    // bot's own check (poise's required_permissions) refuses.
+    let channel = json!([{"name": "channel", "value": CHANNEL_ID}]);
+    let (id, payload) = standin.slash_unchecked("daily set", channel, &alice, Place::guild());
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert_eq!(
+        (cb.content(), cb.ephemeral()),
+        ("You need Manage Server for that.", true)
+    );
+
     // The gateway drops the connection: serenity resumes the session.
     standin.close_gateway(4000);
     standin.wait_dispatched("RESUMED", 1, WAIT).await;
@@ -558,4 +666,691 @@ async fn poise_bot_end_to_end() {
     standin.assert_no_violations();
     shards.shutdown_all().await;
     let _ = tokio::time::timeout(WAIT, bot).await;
+}
+
+// ----- the guild model: roles, channels, overwrites, permissions -----------
+
+const QUIZ_MASTER: u64 = 1_100_000_000_000_000_500;
+const HELPER: u64 = 1_100_000_000_000_000_501;
+const THREAD: u64 = 1_100_000_000_000_000_210;
+const SECRET: u64 = 1_100_000_000_000_000_211;
+const BOT_ONLY: u64 = 1_100_000_000_000_000_212;
+const READ_ONLY: u64 = 1_100_000_000_000_000_213;
+const NO_EMBEDS: u64 = 1_100_000_000_000_000_214;
+const COMBO: u64 = 1_100_000_000_000_000_215;
+const MEMBER_DENY: u64 = 1_100_000_000_000_000_216;
+const FORUM: u64 = 1_100_000_000_000_000_217;
+
+/// A guild with roles, overwrites of every kind and channels of every kind
+/// the stand-in models.
+fn model_config() -> StandInConfig {
+    use support::{ATTACH_FILES, EMBED_LINKS, MANAGE_GUILD, SEND_MESSAGES, VIEW_CHANNEL};
+    use OverwriteTarget::{Everyone, Role as R};
+    let guild = GuildSpec::new(GUILD_ID, "Study Group", OWNER_ID)
+        .with_role(RoleSpec::new(QUIZ_MASTER, "Quiz Master", MANAGE_GUILD).position(2))
+        .with_role(RoleSpec::new(HELPER, "Helper", 0))
+        .bot_roles(vec![BOT_ROLE_ID, HELPER])
+        .with_channel(ChannelSpec::text(CHANNEL_ID, "practice"))
+        .with_channel(ChannelSpec::thread(THREAD, "daily-thread", CHANNEL_ID))
+        .with_channel(ChannelSpec::text(SECRET, "secret").deny(Everyone, VIEW_CHANNEL))
+        .with_channel(
+            ChannelSpec::text(BOT_ONLY, "bot-only")
+                .deny(Everyone, VIEW_CHANNEL)
+                .allow(R(BOT_ROLE_ID), VIEW_CHANNEL),
+        )
+        .with_channel(ChannelSpec::announcement(READ_ONLY, "announcements").deny(Everyone, SEND_MESSAGES))
+        .with_channel(ChannelSpec::text(NO_EMBEDS, "no-embeds").deny(R(BOT_ROLE_ID), EMBED_LINKS | ATTACH_FILES))
+        // Role overwrites combine: all denies, then all allows.
+        .with_channel(
+            ChannelSpec::text(COMBO, "combo")
+                .deny(Everyone, SEND_MESSAGES)
+                .deny(R(HELPER), SEND_MESSAGES)
+                .allow(R(BOT_ROLE_ID), SEND_MESSAGES),
+        )
+        // The member's own overwrite comes last.
+        .with_channel(
+            ChannelSpec::text(MEMBER_DENY, "member-deny")
+                .overwrite(Overwrite::role(BOT_ROLE_ID, SEND_MESSAGES, 0))
+                .overwrite(Overwrite::bot(0, SEND_MESSAGES)),
+        )
+        .with_channel(ChannelSpec::category(CATEGORY_ID, "Study"))
+        .with_channel(ChannelSpec::voice(VOICE_CHANNEL_ID, "Study Room").in_category(CATEGORY_ID))
+        .with_channel(ChannelSpec::forum(FORUM, "questions"));
+    StandInConfig {
+        guilds: vec![guild],
+        ..StandInConfig::default()
+    }
+}
+
+/// What posting `message` to `channel` gets: Ok, or (status, code).
+async fn post(http: &serenity::http::Http, channel: u64, message: CreateMessage) -> Result<Message, (u16, isize)> {
+    match ChannelId::new(channel).send_message(http, message).await {
+        Ok(m) => Ok(m),
+        Err(e) => Err(discord_code::<()>(Err(e))),
+    }
+}
+
+fn text(content: &str) -> CreateMessage {
+    CreateMessage::new().content(content)
+}
+
+#[tokio::test]
+async fn guild_model_over_rest_and_permission_enforcement() {
+    let standin = StandIn::start_with(model_config()).await;
+    let http = standin.serenity_http("test-token");
+    let guild_id = GuildId::new(GUILD_ID);
+
+    // The guild, with counts tolerated, and its roles.
+    let guild: PartialGuild = http.get_guild(guild_id).await.expect("GET /guilds/{id}");
+    assert_eq!(guild.roles.len(), 4);
+    assert_eq!(guild.roles[&RoleId::new(GUILD_ID)].position, 0);
+    assert!(guild.roles[&RoleId::new(BOT_ROLE_ID)].managed);
+    let counted = http.get_guild_with_counts(guild_id).await.expect("?with_counts=true");
+    assert_eq!(counted.approximate_member_count, Some(2));
+    assert!(standin
+        .requests()
+        .iter()
+        .any(|r| r.query.iter().any(|(k, _)| k == "with_counts")));
+    let roles: Vec<Role> = http.get_guild_roles(guild_id).await.expect("roles");
+    let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names[0], "@everyone");
+    assert!(names.contains(&"Quiz Master") && names.contains(&"Helper"), "{names:?}");
+    let master = http
+        .get_guild_role(guild_id, RoleId::new(QUIZ_MASTER))
+        .await
+        .expect("role");
+    assert_eq!(master.permissions, Permissions::MANAGE_GUILD);
+    assert_eq!(
+        discord_code(http.get_guild_role(guild_id, RoleId::new(42)).await),
+        (404, 10011)
+    );
+    assert_eq!(discord_code(http.get_guild(GuildId::new(42)).await), (404, 10004));
+
+    // The bot's member carries its roles; an unknown member is 10007.
+    let me: Member = http
+        .get_member(guild_id, UserId::new(support::BOT_ID))
+        .await
+        .expect("bot member");
+    assert_eq!(me.roles, [RoleId::new(BOT_ROLE_ID), RoleId::new(HELPER)]);
+    assert_eq!(
+        discord_code(http.get_member(guild_id, UserId::new(4242)).await),
+        (404, 10007)
+    );
+
+    // Channels of every kind, threads excluded from the guild's list.
+    let channels: Vec<GuildChannel> = http.get_channels(guild_id).await.expect("channels");
+    assert_eq!(channels.len(), 10);
+    let by_id = |id: u64| channels.iter().find(|c| c.id.get() == id).expect("listed");
+    assert_eq!(by_id(VOICE_CHANNEL_ID).kind, ChannelType::Voice);
+    assert_eq!(by_id(VOICE_CHANNEL_ID).bitrate, Some(64000));
+    assert_eq!(by_id(CATEGORY_ID).kind, ChannelType::Category);
+    assert_eq!(by_id(READ_ONLY).kind, ChannelType::News);
+    assert_eq!(by_id(FORUM).kind, ChannelType::Forum);
+    let overwrites: Vec<(PermissionOverwriteType, Permissions, Permissions)> = by_id(BOT_ONLY)
+        .permission_overwrites
+        .iter()
+        .map(|o| (o.kind, o.allow, o.deny))
+        .collect();
+    assert_eq!(
+        overwrites,
+        [
+            (
+                PermissionOverwriteType::Role(RoleId::new(GUILD_ID)),
+                Permissions::empty(),
+                Permissions::VIEW_CHANNEL
+            ),
+            (
+                PermissionOverwriteType::Role(RoleId::new(BOT_ROLE_ID)),
+                Permissions::VIEW_CHANNEL,
+                Permissions::empty()
+            ),
+        ]
+    );
+    let Channel::Guild(thread) = http.get_channel(ChannelId::new(THREAD)).await.expect("thread") else {
+        panic!("a guild channel")
+    };
+    assert_eq!(thread.kind, ChannelType::PublicThread);
+    assert_eq!(thread.parent_id, Some(ChannelId::new(CHANNEL_ID)));
+    assert!(thread.thread_metadata.is_some());
+    assert_eq!(
+        discord_code(http.get_channel(ChannelId::new(SECRET)).await),
+        (403, 50001)
+    );
+    assert_eq!(discord_code(http.get_channel(ChannelId::new(42)).await), (404, 10003));
+
+    // Serenity's permission math on the GUILD_CREATE payload agrees with
+    // the stand-in's for every channel but threads (serenity ignores a
+    // thread's parent overwrites).
+    let now = serenity::model::Timestamp::now().to_string();
+    let spec = standin.guild(GUILD_ID).expect("in the guild");
+    let created: Guild = parse("GUILD_CREATE", &support::payloads::guild_create(&spec, "quizbot", &now));
+    assert_eq!(created.threads.len(), 1);
+    let bot = &created.members[&UserId::new(support::BOT_ID)];
+    for c in created.channels.values() {
+        let serenity_says = created.user_permissions_in(c, bot).bits();
+        assert_eq!(serenity_says, standin.bot_permissions(c.id.get()), "#{}", c.name);
+    }
+
+    // Posting: what Discord answers, by channel.
+    let embed = || CreateMessage::new().embed(CreateEmbed::new().title("Daily question"));
+    let file = || text("with a file").add_file(CreateAttachment::bytes(b"x".to_vec(), "q.txt"));
+    assert!(post(&http, CHANNEL_ID, embed()).await.is_ok());
+    assert!(post(&http, BOT_ONLY, text("only the bot sees this")).await.is_ok());
+    assert!(post(&http, COMBO, text("a role allow beats a role deny")).await.is_ok());
+    assert!(post(&http, VOICE_CHANNEL_ID, text("text in voice")).await.is_ok());
+    assert!(post(&http, NO_EMBEDS, text("plain text is fine")).await.is_ok());
+    assert_eq!(post(&http, NO_EMBEDS, embed()).await.err(), Some((403, 50013)));
+    assert_eq!(post(&http, NO_EMBEDS, file()).await.err(), Some((403, 50013)));
+    assert_eq!(post(&http, SECRET, text("x")).await.err(), Some((403, 50001)));
+    assert_eq!(post(&http, READ_ONLY, text("x")).await.err(), Some((403, 50013)));
+    assert_eq!(post(&http, MEMBER_DENY, text("x")).await.err(), Some((403, 50013)));
+    assert_eq!(post(&http, CATEGORY_ID, text("x")).await.err(), Some((400, 50008)));
+    assert_eq!(post(&http, FORUM, text("x")).await.err(), Some((400, 50008)));
+    assert_eq!(post(&http, 42, text("x")).await.err(), Some((404, 10003)));
+    // A thread needs SEND_MESSAGES_IN_THREADS, which @everyone lacks here.
+    assert_eq!(post(&http, THREAD, text("x")).await.err(), Some((403, 50013)));
+    assert!(!standin.bot_can_post(THREAD));
+    standin.set_role_permissions(HELPER, support::SEND_MESSAGES_IN_THREADS);
+    assert!(standin.bot_can_post(THREAD));
+    assert!(post(&http, THREAD, text("in the thread")).await.is_ok());
+    // ADMINISTRATOR bypasses every overwrite.
+    standin.set_role_permissions(HELPER, support::ADMINISTRATOR);
+    assert!(post(&http, SECRET, embed()).await.is_ok());
+    assert_eq!(standin.bot_permissions(SECRET), support::ALL_PERMISSIONS);
+    assert_eq!(post(&http, CATEGORY_ID, text("x")).await.err(), Some((400, 50008)));
+
+    // Refusals are answers the bot must handle, not violations, and leave
+    // no message behind.
+    assert_eq!(standin.channel_messages(VOICE_CHANNEL_ID).len(), 1);
+    assert!(standin.channel_messages(READ_ONLY).is_empty());
+    assert_eq!(standin.channel_messages(NO_EMBEDS).len(), 1);
+    let refused = standin.requests().iter().filter(|r| r.status >= 400).count();
+    assert_eq!(refused, 5 + 10, "five refused reads, ten refused posts");
+    standin.assert_no_violations();
+}
+
+/// Runs `build` and returns its panic message; fails if it did not panic.
+fn refused(build: impl FnOnce() -> (u64, Value)) -> String {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(build)) {
+        Ok((_, payload)) => panic!("expected the builder to refuse, got {payload}"),
+        Err(e) => e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
+            .unwrap_or_default(),
+    }
+}
+
+fn command_of(payload: &Value) -> serenity::model::application::CommandInteraction {
+    match parse::<Interaction>("a slash command", payload) {
+        Interaction::Command(c) => c,
+        other => panic!("a command interaction expected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed() {
+    let standin = StandIn::start_with(model_config()).await;
+    let http = standin.serenity_http("test-token");
+    let sub = |name: &str, desc: &str| CreateCommandOption::new(CommandOptionType::SubCommand, name, desc);
+    let daily = CreateCommand::new("daily")
+        .description("The daily question")
+        .default_member_permissions(Permissions::MANAGE_GUILD)
+        .add_option(
+            sub("set", "Post a question every day")
+                .add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::Channel, "channel", "Where")
+                        .required(true)
+                        .channel_types(vec![ChannelType::Text, ChannelType::News]),
+                )
+                .add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::String, "time", "HH:MM")
+                        .required(true)
+                        .min_length(5)
+                        .max_length(5),
+                )
+                .add_sub_option(CreateCommandOption::new(
+                    CommandOptionType::Role,
+                    "ping",
+                    "Role to mention",
+                )),
+        )
+        .add_option(sub("status", "Show the schedule"))
+        .add_option(sub("now", "Post one now").add_sub_option(CreateCommandOption::new(
+            CommandOptionType::Channel,
+            "channel",
+            "Where",
+        )));
+    let quiz = CreateCommand::new("quiz")
+        .description("Practice")
+        .add_option(
+            CreateCommandOption::new(CommandOptionType::Integer, "count", "How many")
+                .min_int_value(1)
+                .max_int_value(5),
+        )
+        .add_option(CreateCommandOption::new(CommandOptionType::Mentionable, "who", "Who"))
+        .add_option(CreateCommandOption::new(CommandOptionType::Channel, "in", "Where"));
+    GuildId::new(GUILD_ID)
+        .set_commands(&http, vec![daily, quiz])
+        .await
+        .expect("registration");
+
+    let alice = TestUser::new(4242, "alice");
+    let ada = TestUser::new(4343, "ada").admin();
+    let here = Place::guild();
+
+    // A plain member lacks MANAGE_GUILD: Discord hides /daily from her; a
+    // stale or modified client can still send it.
+    let why = refused(|| standin.slash("daily status", json!([]), &alice, here));
+    assert!(why.contains("needs permissions"), "{why}");
+    let (_, payload) = standin.slash_unchecked("daily status", json!([]), &alice, here);
+    let cmd = command_of(&payload);
+    let mine = cmd
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .expect("member.permissions");
+    assert!(!mine.manage_guild());
+    assert_eq!(mine.bits(), DEFAULT_MEMBER_PERMISSIONS);
+    assert_eq!(cmd.app_permissions.map(|p| p.bits()), Some(BOT_CHANNEL_PERMISSIONS));
+    assert_eq!(
+        payload["channel"]["permissions"],
+        DEFAULT_MEMBER_PERMISSIONS.to_string()
+    );
+
+    // An administrator: everything, channel and role options resolved.
+    let options = json!([
+        {"name": "channel", "value": READ_ONLY},
+        {"name": "time", "value": "09:00"},
+        {"name": "ping", "value": QUIZ_MASTER.to_string()},
+    ]);
+    let (_, payload) = standin.slash("daily set", options, &ada, here);
+    let set = &payload["data"]["options"][0];
+    assert_eq!((set["name"].as_str(), set["type"].as_u64()), (Some("set"), Some(1)));
+    assert_eq!(set["options"][0]["type"], 7, "typed from the registration");
+    assert_eq!(
+        set["options"][0]["value"],
+        READ_ONLY.to_string(),
+        "ids travel as strings"
+    );
+    assert_eq!(set["options"][2]["type"], 8);
+    let cmd = command_of(&payload);
+    let perms = cmd
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .expect("member.permissions");
+    assert!(perms.manage_guild() && perms.administrator());
+    let options = cmd.data.options();
+    let ResolvedValue::SubCommand(ref set) = options[0].value else {
+        panic!("a subcommand: {options:?}")
+    };
+    let ResolvedValue::Channel(channel) = set[0].value else {
+        panic!("a channel: {set:?}")
+    };
+    assert_eq!(
+        (channel.id.get(), channel.kind, channel.name.as_deref()),
+        (READ_ONLY, ChannelType::News, Some("announcements"))
+    );
+    assert_eq!(channel.permissions.map(|p| p.bits()), Some(support::ALL_PERMISSIONS));
+    let ResolvedValue::Role(role) = set[2].value else {
+        panic!("a role: {set:?}")
+    };
+    assert_eq!(role.name, "Quiz Master");
+
+    // channel_types: the client offers no voice channel; a modified one can
+    // send it anyway.
+    let voice = json!([{"name": "channel", "value": VOICE_CHANNEL_ID}, {"name": "time", "value": "09:00"}]);
+    let why = refused(|| standin.slash("daily set", voice.clone(), &ada, here));
+    assert!(why.contains("channel types [0, 5]"), "{why}");
+    let (_, payload) = standin.slash_unchecked("daily set", voice, &ada, here);
+    let resolved = &payload["data"]["resolved"]["channels"][VOICE_CHANNEL_ID.to_string()];
+    assert_eq!(resolved["type"], 2);
+    command_of(&payload);
+    // Neither a channel of another guild nor a made-up one resolves.
+    let nowhere = json!([{"name": "channel", "value": "42"}, {"name": "time", "value": "09:00"}]);
+    let why = refused(|| standin.slash_unchecked("daily set", nowhere, &ada, here));
+    assert!(why.contains("not a channel of guild"), "{why}");
+    // Values the client would not accept.
+    let short = json!([{"name": "channel", "value": CHANNEL_ID}, {"name": "time", "value": "9:00"}]);
+    assert!(refused(|| standin.slash("daily set", short, &ada, here)).contains("length"));
+    let number = json!([{"name": "channel", "value": CHANNEL_ID}, {"name": "time", "value": 900}]);
+    assert!(refused(|| standin.slash("daily set", number, &ada, here)).contains("does not fit"));
+    let missing = json!([{"name": "channel", "value": CHANNEL_ID}]);
+    assert!(refused(|| standin.slash("daily set", missing, &ada, here)).contains("required"));
+    let too_many = json!([{"name": "count", "value": 9}]);
+    assert!(refused(|| standin.slash("quiz", too_many, &alice, here)).contains("range"));
+
+    // A thread resolves with its parent and metadata.
+    let (_, payload) = standin.slash("daily now", json!([{"name": "channel", "value": THREAD}]), &ada, here);
+    let cmd = command_of(&payload);
+    let channel = cmd
+        .data
+        .resolved
+        .channels
+        .get(&ChannelId::new(THREAD))
+        .expect("resolved");
+    assert_eq!(channel.parent_id, Some(ChannelId::new(CHANNEL_ID)));
+    assert!(channel.thread_metadata.is_some());
+
+    // What a member cannot see, the client does not offer.
+    let secret = json!([{"name": "in", "value": SECRET}]);
+    assert!(refused(|| standin.slash("quiz", secret.clone(), &alice, here)).contains("cannot see"));
+    let (_, payload) = standin.slash("quiz", secret, &ada, here);
+    command_of(&payload);
+    // Mentionables: a role or a user the stand-in knows.
+    let who = json!([{"name": "who", "value": QUIZ_MASTER}]);
+    let (_, payload) = standin.slash("quiz", who, &alice, here);
+    assert!(payload["data"]["resolved"]["roles"][QUIZ_MASTER.to_string()].is_object());
+    let who = json!([{"name": "who", "value": "4343"}]);
+    let (_, payload) = standin.slash("quiz", who, &alice, here);
+    assert_eq!(payload["data"]["resolved"]["users"]["4343"]["username"], "ada");
+    command_of(&payload);
+
+    // Places: nobody acts in a category or a channel they cannot see.
+    let why = refused(|| standin.slash("quiz", json!([]), &ada, Place::channel(CATEGORY_ID)));
+    assert!(why.contains("type 4"), "{why}");
+    let why = refused(|| standin.slash("quiz", json!([]), &alice, Place::channel(SECRET)));
+    assert!(why.contains("cannot see"), "{why}");
+    let (_, payload) = standin.slash("quiz", json!([]), &ada, Place::channel(SECRET));
+    assert_eq!(payload["channel"]["id"], SECRET.to_string());
+    let why = refused(|| standin.slash("quiz", json!([]), &ada, Place::in_guild(42, 43)));
+    assert!(why.contains("not in guild 42"), "{why}");
+    // A member overwrite removing USE_APPLICATION_COMMANDS hides commands.
+    let no_commands = Overwrite::member(alice.id, 0, support::USE_APPLICATION_COMMANDS);
+    standin.set_overwrites(CHANNEL_ID, vec![no_commands]);
+    let why = refused(|| standin.slash("quiz", json!([]), &alice, here));
+    assert!(why.contains("USE_APPLICATION_COMMANDS"), "{why}");
+    let (_, payload) = standin.slash_unchecked("quiz", json!([]), &alice, here);
+    let cmd = command_of(&payload);
+    let perms = cmd.member.and_then(|m| m.permissions).expect("member.permissions");
+    assert!(!perms.use_application_commands());
+    standin.set_overwrites(CHANNEL_ID, vec![]);
+
+    // A button on a post the bot made through `POST /channels/{id}/messages`.
+    let reveal = CreateButton::new("daily:reveal").label("Reveal");
+    let daily = CreateMessage::new()
+        .embed(CreateEmbed::new().title("Question of the day"))
+        .components(vec![CreateActionRow::Buttons(vec![reveal])])
+        .nonce(Nonce::String("d:2026-03-08".into()))
+        .enforce_nonce(true);
+    let sent = ChannelId::new(CHANNEL_ID)
+        .send_message(&http, daily)
+        .await
+        .expect("post");
+    let posts = standin.channel_messages(CHANNEL_ID);
+    assert_eq!(posts.len(), 1);
+    let daily = &posts[0];
+    assert_eq!(daily["nonce"], "d:2026-03-08");
+    assert_eq!(daily["embeds"][0]["title"], "Question of the day");
+    assert_eq!(daily["components"][0]["components"][0]["custom_id"], "daily:reveal");
+    let (_, click) = standin.click("daily:reveal", daily, &alice, here);
+    let Interaction::Component(press) = parse::<Interaction>("click", &click) else {
+        panic!("a component interaction")
+    };
+    assert_eq!(press.message.id, sent.id);
+    assert!(matches!(&press.message.nonce, Some(Nonce::String(n)) if n == "d:2026-03-08"));
+    let why = refused(|| standin.click("daily:reveal", daily, &alice, Place::channel(COMBO)));
+    assert!(why.contains("not in"), "{why}");
+    ChannelId::new(CHANNEL_ID)
+        .delete_message(&http, sent.id)
+        .await
+        .expect("delete");
+    assert!(refused(|| standin.click("daily:reveal", daily, &alice, here)).contains("deleted"));
+    standin.assert_no_violations();
+}
+
+/// Opens a gateway session with `intents` and reads READY and the
+/// GUILD_CREATEs.
+async fn session(standin: &StandIn, intents: u64) -> Ws {
+    let url = format!("{}/?v=10&encoding=json", standin.gateway_url());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let _hello = next_frame(&mut ws).await;
+    let identify = json!({"op": 2, "d": {
+        "token": "test-token", "intents": intents, "shard": [0, 1],
+        "properties": {"os": "linux", "browser": "t", "device": "t"},
+    }});
+    ws.send(WsMessage::Text(identify.to_string())).await.expect("identify");
+    let (_, ready) = next_frame(&mut ws).await;
+    assert!(matches!(dispatched(ready), Event::Ready(_)));
+    let (_, created) = next_frame(&mut ws).await;
+    assert!(matches!(dispatched(created), Event::GuildCreate(_)));
+    standin.wait_ready(WAIT).await;
+    ws
+}
+
+#[tokio::test]
+async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
+    use support::{SEND_MESSAGES, VIEW_CHANNEL};
+    let standin = StandIn::start().await;
+    let http = standin.serenity_http("test-token");
+    let mut ws = session(&standin, GatewayIntents::GUILDS.bits()).await;
+    GuildId::new(GUILD_ID)
+        .set_commands(&http, vec![CreateCommand::new("quiz").description("Practice")])
+        .await
+        .expect("registration");
+    let alice = TestUser::new(4242, "alice");
+
+    // Overwrites: CHANNEL_UPDATE, and posting follows them.
+    standin.set_overwrites(CHANNEL_ID, vec![Overwrite::everyone(0, SEND_MESSAGES)]);
+    let (_, update) = next_frame(&mut ws).await;
+    let Event::ChannelUpdate(update) = dispatched(update) else {
+        panic!("CHANNEL_UPDATE")
+    };
+    assert_eq!(update.channel.permission_overwrites[0].deny, Permissions::SEND_MESSAGES);
+    assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50013)));
+    standin.set_overwrites(CHANNEL_ID, vec![]);
+    let _ = next_frame(&mut ws).await;
+    assert!(post(&http, CHANNEL_ID, text("allowed again")).await.is_ok());
+
+    // Role permissions: GUILD_ROLE_UPDATE; without View Channel from
+    // @everyone (the bot's own role only manages messages) the channel is
+    // out of reach.
+    standin.set_role_permissions(GUILD_ID, DEFAULT_MEMBER_PERMISSIONS & !VIEW_CHANNEL);
+    let (_, update) = next_frame(&mut ws).await;
+    let Event::GuildRoleUpdate(update) = dispatched(update) else {
+        panic!("GUILD_ROLE_UPDATE")
+    };
+    assert_eq!(update.role.guild_id, GuildId::new(GUILD_ID));
+    assert!(!update.role.permissions.view_channel());
+    assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50001)));
+    assert_eq!(
+        discord_code(http.get_channel(ChannelId::new(CHANNEL_ID)).await),
+        (403, 50001)
+    );
+    standin.set_role_permissions(GUILD_ID, DEFAULT_MEMBER_PERMISSIONS);
+    let _ = next_frame(&mut ws).await;
+
+    // A channel the bot gains, then loses.
+    let extra = 1_100_000_000_000_000_299;
+    standin.add_channel(GUILD_ID, ChannelSpec::text(extra, "extra"));
+    let (_, created) = next_frame(&mut ws).await;
+    assert!(matches!(dispatched(created), Event::ChannelCreate(_)));
+    assert!(post(&http, extra, text("hello")).await.is_ok());
+    standin.delete_channel(extra);
+    let (_, deleted) = next_frame(&mut ws).await;
+    let Event::ChannelDelete(deleted) = dispatched(deleted) else {
+        panic!("CHANNEL_DELETE")
+    };
+    assert_eq!(deleted.channel.id.get(), extra);
+    assert_eq!(post(&http, extra, text("x")).await.err(), Some((404, 10003)));
+    assert_eq!(
+        discord_code(http.get_channel(ChannelId::new(extra)).await),
+        (404, 10003)
+    );
+    let why = refused(|| standin.slash("quiz", json!([]), &alice, Place::channel(extra)));
+    assert!(why.contains("was deleted"), "{why}");
+
+    // Deleting a category moves its channels out of it.
+    standin.delete_channel(CATEGORY_ID);
+    let (_, deleted) = next_frame(&mut ws).await;
+    assert!(matches!(dispatched(deleted), Event::ChannelDelete(_)));
+    let mut moved = Vec::new();
+    for _ in 0..2 {
+        let (_, update) = next_frame(&mut ws).await;
+        let Event::ChannelUpdate(update) = dispatched(update) else {
+            panic!("CHANNEL_UPDATE")
+        };
+        assert_eq!(update.channel.parent_id, None);
+        moved.push(update.channel.id.get());
+    }
+    moved.sort_unstable();
+    assert_eq!(moved, [OTHER_CHANNEL_ID, VOICE_CHANNEL_ID]);
+
+    // Removed from the guild: GUILD_DELETE, then Missing Access everywhere
+    // and no interaction from it.
+    standin.remove_bot_from_guild(GUILD_ID);
+    let (_, gone) = next_frame(&mut ws).await;
+    let Event::GuildDelete(gone) = dispatched(gone) else {
+        panic!("GUILD_DELETE")
+    };
+    assert_eq!((gone.guild.id.get(), gone.guild.unavailable), (GUILD_ID, false));
+    assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50001)));
+    assert_eq!(discord_code(http.get_guild(GuildId::new(GUILD_ID)).await), (403, 50001));
+    assert_eq!(
+        discord_code(
+            http.get_member(GuildId::new(GUILD_ID), UserId::new(support::BOT_ID))
+                .await
+        ),
+        (403, 50001)
+    );
+    let why = refused(|| standin.slash("quiz", json!([]), &alice, Place::guild()));
+    assert!(why.contains("removed from guild"), "{why}");
+    assert!(standin.guild(GUILD_ID).is_none());
+
+    // A new session after that gets no GUILD_CREATE for it.
+    drop(ws);
+    let url = format!("{}/?v=10&encoding=json", standin.gateway_url());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let _hello = next_frame(&mut ws).await;
+    let identify = json!({"op": 2, "d": {"token": "t", "intents": 1, "shard": [0, 1],
+        "properties": {"os": "linux", "browser": "t", "device": "t"}}});
+    ws.send(WsMessage::Text(identify.to_string())).await.expect("identify");
+    let (raw, _) = next_frame(&mut ws).await;
+    assert_eq!(raw["d"]["guilds"], json!([]));
+    ws.send(WsMessage::Text(json!({"op": 1, "d": 1}).to_string()))
+        .await
+        .expect("heartbeat");
+    let (_, ack) = next_frame(&mut ws).await;
+    assert!(
+        matches!(ack, GatewayEvent::HeartbeatAck),
+        "no GUILD_CREATE before the ACK"
+    );
+
+    for frame in standin.gateway_frames() {
+        if let GatewayEvent::Dispatch(_, Event::Unknown(u)) = parse("a gateway frame", &frame.payload) {
+            panic!("serenity could not deserialize {}", u.kind);
+        }
+    }
+    standin.assert_no_violations();
+}
+
+#[tokio::test]
+async fn enforce_nonce_returns_the_first_message() {
+    let standin = StandIn::start().await;
+    let http = standin.serenity_http("test-token");
+    let daily = |nonce: &str, enforce: bool| {
+        CreateMessage::new()
+            .content(format!("question {nonce}"))
+            .nonce(Nonce::String(nonce.into()))
+            .enforce_nonce(enforce)
+    };
+    let first = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true))
+        .await
+        .expect("post");
+    let again = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true))
+        .await
+        .expect("repost");
+    assert_eq!(first.id, again.id);
+    assert!(matches!(&first.nonce, Some(Nonce::String(n)) if n == "g1:2026-03-08"));
+    let other = post(&http, CHANNEL_ID, daily("g1:2026-03-09", true))
+        .await
+        .expect("next day");
+    assert_ne!(other.id, first.id);
+    assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 2);
+    // The nonce is per author, not per channel: a second channel posting
+    // with the same nonce gets the first channel's message back.
+    let elsewhere = post(&http, OTHER_CHANNEL_ID, daily("g1:2026-03-08", true))
+        .await
+        .expect("post");
+    assert_eq!((elsewhere.id, elsewhere.channel_id.get()), (first.id, CHANNEL_ID));
+    assert!(standin.channel_messages(OTHER_CHANNEL_ID).is_empty());
+    // Without enforce_nonce the nonce only travels along.
+    let loose = post(&http, CHANNEL_ID, daily("g1:2026-03-08", false))
+        .await
+        .expect("post");
+    assert_ne!(loose.id, first.id);
+    // Over 25 characters: Invalid Form Body, a violation.
+    let long = "n".repeat(26);
+    assert_eq!(
+        post(&http, CHANNEL_ID, daily(&long, true)).await.err(),
+        Some((400, 50035))
+    );
+    let v = standin.take_violations();
+    assert!(v.iter().any(|v| v.contains("nonce")), "{v:?}");
+    // After the window the same nonce posts again.
+    standin.set_nonce_window(Duration::ZERO);
+    let later = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true))
+        .await
+        .expect("post");
+    assert_ne!(later.id, first.id);
+    assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 4);
+    standin.assert_no_violations();
+}
+
+#[test]
+fn specs_overwrites_and_implicit_permissions() {
+    use support::{effective, ATTACH_FILES, EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL};
+    // The old literal form still works with the new fields defaulted.
+    let plain = ChannelSpec {
+        id: 7,
+        name: "plain".into(),
+        ..ChannelSpec::default()
+    };
+    assert_eq!(plain, ChannelSpec::text(7, "plain"));
+
+    // allow/deny merge into one overwrite per target.
+    let c = ChannelSpec::text(8, "c")
+        .deny(OverwriteTarget::Everyone, SEND_MESSAGES | EMBED_LINKS)
+        .allow(OverwriteTarget::Everyone, EMBED_LINKS);
+    assert_eq!(c.overwrites, [Overwrite::everyone(EMBED_LINKS, SEND_MESSAGES)]);
+
+    // Discord's JSON form, both ways; the guild's id is @everyone.
+    let raw = json!({"id": GUILD_ID.to_string(), "type": 0, "allow": "16384", "deny": "2048"});
+    let parsed = Overwrite::from_json(GUILD_ID, &raw).expect("valid");
+    assert_eq!(parsed, c.overwrites[0]);
+    assert_eq!(parsed.to_json(GUILD_ID), raw);
+    let member = json!({"id": "5", "type": 1, "allow": 0, "deny": "1024"});
+    assert_eq!(
+        Overwrite::from_json(GUILD_ID, &member),
+        Ok(Overwrite::member(5, 0, VIEW_CHANNEL))
+    );
+    assert!(Overwrite::from_json(GUILD_ID, &json!({"id": "5", "type": 2})).is_err());
+    let serenity_form: serenity::all::PermissionOverwrite = parse("an overwrite", &raw);
+    assert_eq!(serenity_form.kind, PermissionOverwriteType::Role(RoleId::new(GUILD_ID)));
+
+    // Implicit rules: no view, nothing; no send, no embeds or files; in a
+    // thread, sending is SEND_MESSAGES_IN_THREADS.
+    assert_eq!(effective(SEND_MESSAGES | EMBED_LINKS, 0), 0);
+    assert_eq!(effective(VIEW_CHANNEL | EMBED_LINKS | ATTACH_FILES, 0), VIEW_CHANNEL);
+    assert_eq!(
+        effective(VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS, 11),
+        VIEW_CHANNEL | SEND_MESSAGES
+    );
+
+    // A configuration Discord could not hold is refused at start.
+    let orphan =
+        GuildSpec::new(GUILD_ID, "g", OWNER_ID).with_channel(ChannelSpec::text(9, "t").in_category(CHANNEL_ID));
+    let config = StandInConfig {
+        guilds: vec![orphan],
+        ..StandInConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(StandIn::start_with(config));
+    }));
+    assert!(started.is_err(), "a channel in a category that does not exist");
 }

@@ -2,15 +2,20 @@
 //! button presses and select choices.
 //!
 //! A Discord client only lets a member send what the bot registered, where
-//! it is available, with the required options and valid choices; the
-//! builders check the same and panic with the reason, so a test cannot
-//! pass on an interaction no member could produce.
+//! it is available (a channel of a guild the bot is in, which the member
+//! can see and use commands in), with the required options and valid
+//! values; the builders check the same and panic with the reason, so a
+//! test cannot pass on an interaction no member could produce. The
+//! permissions in the payload (`member.permissions`, `channel.permissions`,
+//! `app_permissions`) are computed from the guild model.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::options::{member_permissions, Resolved};
 use super::payloads::{self, InteractionParts};
+use super::permissions::{effective, USE_APPLICATION_COMMANDS, VIEW_CHANNEL};
 use super::state::State;
-use super::{snowflake, Place, StandInConfig, TestUser, ADMINISTRATOR};
+use super::{snowflake, ChannelSpec, Place, TestUser, ADMINISTRATOR};
 
 impl State {
     /// The commands a member sees in `place`: the guild's plus the global
@@ -41,26 +46,92 @@ impl State {
         format!("standin-{id:x}-{:x}", self.next_id() & 0xFF_FFFF)
     }
 
-    fn channel_name(config: &StandInConfig, place: Place) -> Option<String> {
-        config
-            .guilds
-            .iter()
-            .flat_map(|g| g.channels.iter())
-            .find(|c| c.id == place.channel_id())
-            .map(|c| c.name.clone())
+    fn channel_name(&self, place: Place) -> Option<String> {
+        let g = self.guild(place.guild_id()?)?;
+        g.channel(place.channel_id()).map(|c| c.name.clone())
+    }
+
+    /// Panics unless `place` is somewhere a member can act: a channel (not
+    /// a category or forum) of a guild the bot is in; returns it.
+    fn place_channel(&self, place: Place) -> Option<ChannelSpec> {
+        let Place::Guild { guild_id, channel_id } = place else {
+            return None;
+        };
+        let Some(g) = self.guild(guild_id) else {
+            if self.left_guilds.iter().any(|g| g.id == guild_id) {
+                panic!("the bot was removed from guild {guild_id}; no interaction from it reaches the bot");
+            }
+            panic!("the bot is not in guild {guild_id} (configure it in StandInConfig::guilds)");
+        };
+        let Some(c) = g.channel(channel_id) else {
+            let what = if self.deleted_channels.contains(&channel_id) {
+                "was deleted"
+            } else {
+                "is not a channel of it"
+            };
+            panic!("{place:?}: channel {channel_id} of guild {} ({}) {what}", g.id, g.name);
+        };
+        assert!(
+            c.takes_messages(),
+            "{place:?}: #{} is of type {}; nobody can use commands or buttons there",
+            c.name,
+            c.kind
+        );
+        Some(c.clone())
+    }
+
+    /// Replaces the payload's permissions with the computed ones: the
+    /// member's in the channel (`member.permissions`, `channel.permissions`)
+    /// and the bot's (`app_permissions`).
+    fn apply_permissions(&self, payload: &mut Value, user: &TestUser, place: Place) {
+        let Place::Guild { guild_id, channel_id } = place else {
+            return;
+        };
+        let Some((g, c)) = self.guild(guild_id).and_then(|g| Some((g, g.channel(channel_id)?))) else {
+            return;
+        };
+        let mine = member_permissions(g, c, user);
+        payload["member"]["permissions"] = Value::from(mine.to_string());
+        payload["channel"] = payloads::interaction_guild_channel(guild_id, c, mine);
+        payload["app_permissions"] = Value::from(g.bot_permissions(c).to_string());
+    }
+
+    /// Panics unless `user` may see `place` (and, for commands, use them there).
+    fn check_member_can(&self, user: &TestUser, place: Place, commands: bool) {
+        let Place::Guild { guild_id, channel_id } = place else {
+            return;
+        };
+        let Some((g, c)) = self.guild(guild_id).and_then(|g| Some((g, g.channel(channel_id)?))) else {
+            return;
+        };
+        let p = effective(member_permissions(g, c, user), c.kind);
+        assert!(
+            p & VIEW_CHANNEL != 0,
+            "{} cannot see #{} (VIEW_CHANNEL), so cannot act there",
+            user.name,
+            c.name
+        );
+        assert!(
+            !commands || p & USE_APPLICATION_COMMANDS != 0,
+            "{} lacks USE_APPLICATION_COMMANDS in #{}, so the client shows no commands there",
+            user.name,
+            c.name
+        );
     }
 
     /// Builds a slash-command (type 2) or autocomplete (type 4) payload,
-    /// checking what a Discord client checks. See `StandIn::slash`.
+    /// checking what a Discord client checks (with `checked` false only
+    /// what cannot be bypassed). See `StandIn::slash`.
     pub fn command_interaction(
         &mut self,
-        config: &StandInConfig,
         name: &str,
         options: Value,
         user: &TestUser,
         place: Place,
         autocomplete: bool,
+        checked: bool,
     ) -> (u64, Value) {
+        self.place_channel(place);
         let mut path = name.split_whitespace();
         let root = path.next().unwrap_or_default().to_string();
         let subs: Vec<String> = path.map(str::to_string).collect();
@@ -75,7 +146,10 @@ impl State {
                 .collect();
             panic!("/{root} is not registered where {place:?} is; a member sees {names:?}");
         };
-        check_available(command, user, place);
+        check_available(command, user, place, checked);
+        if checked {
+            self.check_member_can(user, place, true);
+        }
 
         // Walk down to the subcommand whose options the member fills in.
         let mut defs: Vec<Value> = array(command.get("options"));
@@ -100,10 +174,9 @@ impl State {
             Value::Array(list) => list,
             other => panic!("/{name}: options must be a JSON array, got {other}"),
         };
-        let mut filled = Vec::new();
+        let mut filled: Vec<Value> = Vec::new();
         let mut focused = 0;
-        let mut resolved_users = Map::new();
-        let mut resolved_members = Map::new();
+        let mut resolved = Resolved::default();
         for opt in given {
             let oname = opt
                 .get("name")
@@ -116,43 +189,16 @@ impl State {
             else {
                 panic!("/{name} has no option {oname:?}");
             };
-            let kind = opt
-                .get("type")
-                .and_then(Value::as_u64)
-                .or_else(|| def.get("type").and_then(Value::as_u64))
-                .unwrap_or(3);
-            let value = opt.get("value").cloned().unwrap_or(Value::Null);
-            let is_focused = opt.get("focused").and_then(Value::as_bool).unwrap_or(false);
-            if is_focused {
+            if filled.iter().any(|o| o["name"] == oname.as_str()) {
+                panic!("/{name}: option {oname:?} given twice");
+            }
+            if opt.get("focused").and_then(Value::as_bool).unwrap_or(false) {
                 focused += 1;
                 if !def.get("autocomplete").and_then(Value::as_bool).unwrap_or(false) {
                     panic!("/{name}: option {oname:?} is not declared with autocomplete");
                 }
             }
-            if !autocomplete {
-                let choices = array(def.get("choices"));
-                if !choices.is_empty() && !choices.iter().any(|c| c.get("value") == Some(&value)) {
-                    panic!("/{name}: {value} is not one of the choices of {oname:?}: {choices:?}");
-                }
-            }
-            if kind == 6 {
-                if let Some(u) = snowflake(Some(&value)).and_then(|id| self.users.get(&id)) {
-                    let uj = payloads::user(u.id, &u.name, false);
-                    resolved_users.insert(u.id.to_string(), uj.clone());
-                    if place.guild_id().is_some() {
-                        let mut m = payloads::member(&uj, Some(u.permissions), &self.joined_at);
-                        if let Some(map) = m.as_object_mut() {
-                            map.remove("user");
-                        }
-                        resolved_members.insert(u.id.to_string(), m);
-                    }
-                }
-            }
-            let mut o = json!({"name": oname, "type": kind, "value": value});
-            if is_focused {
-                o["focused"] = Value::Bool(true);
-            }
-            filled.push(o);
+            filled.push(self.fill_option(name, def, &opt, user, place, checked, autocomplete, &mut resolved));
         }
         if autocomplete && focused != 1 {
             panic!("/{name}: an autocomplete interaction needs exactly one option with \"focused\": true");
@@ -193,18 +239,14 @@ impl State {
         if let Some(g) = command.get("guild_id").filter(|g| !g.is_null()) {
             data["guild_id"] = g.clone();
         }
-        if !resolved_users.is_empty() {
-            let mut resolved = json!({"users": resolved_users});
-            if !resolved_members.is_empty() {
-                resolved["members"] = Value::Object(resolved_members);
-            }
+        if let Some(resolved) = resolved.into_json() {
             data["resolved"] = resolved;
         }
         self.remember_user(user, place);
         let id = self.next_id();
         let token = self.new_token(id);
-        let channel_name = State::channel_name(config, place);
-        let payload = payloads::interaction(InteractionParts {
+        let channel_name = self.channel_name(place);
+        let mut payload = payloads::interaction(InteractionParts {
             id,
             token: &token,
             kind: if autocomplete { 4 } else { 2 },
@@ -215,6 +257,7 @@ impl State {
             joined_at: &self.joined_at,
             message: None,
         });
+        self.apply_permissions(&mut payload, user, place);
         (id, payload)
     }
 
@@ -222,13 +265,17 @@ impl State {
     /// a string select on `message`.
     pub fn component_interaction(
         &mut self,
-        config: &StandInConfig,
         custom_id: &str,
         values: Option<&[&str]>,
         message: &Value,
         user: &TestUser,
         place: Place,
     ) -> (u64, Value) {
+        self.place_channel(place);
+        self.check_member_can(user, place, false);
+        if let Some(mid) = snowflake(message.get("id")).filter(|m| self.deleted_messages.contains(m)) {
+            panic!("message {mid} was deleted; nobody can click it");
+        }
         let components: Vec<&Value> = message
             .get("components")
             .and_then(Value::as_array)
@@ -279,8 +326,8 @@ impl State {
         self.remember_user(user, place);
         let id = self.next_id();
         let token = self.new_token(id);
-        let channel_name = State::channel_name(config, place);
-        let payload = payloads::interaction(InteractionParts {
+        let channel_name = self.channel_name(place);
+        let mut payload = payloads::interaction(InteractionParts {
             id,
             token: &token,
             kind: 3,
@@ -291,6 +338,7 @@ impl State {
             joined_at: &self.joined_at,
             message: Some(message.clone()),
         });
+        self.apply_permissions(&mut payload, user, place);
         (id, payload)
     }
 }
@@ -301,8 +349,8 @@ fn array(v: Option<&Value>) -> Vec<Value> {
 }
 
 /// Panics where Discord would not offer `command` to `user` in `place`:
-/// contexts and default member permissions.
-fn check_available(command: &Value, user: &TestUser, place: Place) {
+/// contexts and (if `checked`) default member permissions.
+fn check_available(command: &Value, user: &TestUser, place: Place, checked: bool) {
     let name = command.get("name").and_then(Value::as_str).unwrap_or_default();
     let context = if place.guild_id().is_some() { 0 } else { 1 };
     if let Some(contexts) = command.get("contexts").and_then(Value::as_array) {
@@ -312,7 +360,7 @@ fn check_available(command: &Value, user: &TestUser, place: Place) {
     } else if context == 1 && command.get("dm_permission").and_then(Value::as_bool) == Some(false) {
         panic!("/{name} is not available in DMs (dm_permission false)");
     }
-    if place.guild_id().is_some() {
+    if checked && place.guild_id().is_some() {
         let required = command
             .get("default_member_permissions")
             .and_then(Value::as_str)

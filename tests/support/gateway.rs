@@ -194,6 +194,7 @@ fn identify(shared: &Shared, st: &mut State, conn: u64, payload: &Value) -> Next
             seq: 0,
             conn: Some(conn),
             epoch: st.epoch,
+            intents,
             ready: false,
             identified_at: Instant::now(),
         },
@@ -201,8 +202,7 @@ fn identify(shared: &Shared, st: &mut State, conn: u64, payload: &Value) -> Next
     if let Some(c) = st.conns.get_mut(&conn) {
         c.session = Some(session_id.clone());
     }
-    let guilds: Vec<_> = shared
-        .config
+    let guilds: Vec<_> = st
         .guilds
         .iter()
         .filter(|g| (g.id >> 22) % u64::from(shard.1) == u64::from(shard.0))

@@ -304,6 +304,7 @@ pub(super) fn webhook_message(st: &mut State, req: &Req<'_>, app: &str, token: &
         }
         "DELETE" => {
             st.messages.remove(&target);
+            st.deleted_messages.insert(target);
             Reply::no_content()
         }
         _ => unknown(st, req),

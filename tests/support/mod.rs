@@ -18,15 +18,30 @@
 //!   dispatches one, [`StandIn::wait_callback`] returns the bot's answer
 //!   together with the message a member would now see.
 //! - [`BotProcess`] runs the real `quizbot run` binary against the stand-in.
+//! - Guilds are modelled with roles, the bot's member roles and channels of
+//!   several kinds with permission overwrites ([`GuildSpec`], [`RoleSpec`],
+//!   [`ChannelSpec`], [`Overwrite`]); the bot's and the members' permissions
+//!   are computed as Discord computes them (module `guild`) and enforced on
+//!   `POST /channels/{id}/messages` (403 50001 / 50013, 400 50008, 404
+//!   10003 — answers the bot must handle, not violations). Tests change the
+//!   model while the bot runs ([`StandIn::set_overwrites`],
+//!   [`StandIn::set_role_permissions`], [`StandIn::delete_channel`],
+//!   [`StandIn::remove_bot_from_guild`], ...), and the stand-in dispatches
+//!   the gateway events Discord would.
 //!
 //! Every wait takes a timeout and wakes on a `watch` channel bumped by each
 //! state change, never on a fixed sleep.
 
 mod bot;
 mod builders;
+mod controls;
 mod gateway;
+pub mod guild;
+mod guilds;
 mod interactions;
+mod options;
 pub mod payloads;
+pub mod permissions;
 mod registry;
 mod rest;
 mod state;
@@ -44,11 +59,16 @@ use tokio::sync::watch;
 
 #[allow(unused_imports)] // not every test file runs the binary
 pub use bot::{BotProcess, FAKE_TOKEN};
-use state::State;
-pub use types::{
-    dm_channel_id, Callback, ChannelSpec, GatewayFrame, GuildSpec, Identify, Place, RecordedRequest, StandInConfig,
-    TestUser,
+#[allow(unused_imports)] // not every test file configures guilds
+pub use guild::{bot_role_id, ChannelSpec, GuildSpec, Overwrite, OverwriteTarget, RoleSpec};
+#[allow(unused_imports)] // not every test file uses every permission bit
+pub use permissions::{
+    effective, ADMINISTRATOR, ALL_PERMISSIONS, ATTACH_FILES, CONNECT, EMBED_LINKS, MANAGE_CHANNELS, MANAGE_GUILD,
+    MANAGE_MESSAGES, MANAGE_ROLES, MENTION_EVERYONE, READ_MESSAGE_HISTORY, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS,
+    SEND_TTS_MESSAGES, USE_APPLICATION_COMMANDS, VIEW_CHANNEL,
 };
+use state::State;
+pub use types::{dm_channel_id, Callback, GatewayFrame, Identify, Place, RecordedRequest, StandInConfig, TestUser};
 
 /// The application id (and, as on Discord for bots created since 2020, the
 /// bot user's id).
@@ -57,24 +77,34 @@ pub const APP_ID: u64 = 1_100_000_000_000_000_001;
 pub const BOT_ID: u64 = APP_ID;
 /// The default guild the bot is in.
 pub const GUILD_ID: u64 = 1_100_000_000_000_000_100;
-/// The default guild's only text channel.
+/// The default guild's first text channel ("practice"), where
+/// [`Place::guild`] is.
 pub const CHANNEL_ID: u64 = 1_100_000_000_000_000_200;
+/// A second text channel of the default guild ("general", in
+/// [`CATEGORY_ID`]).
+pub const OTHER_CHANNEL_ID: u64 = 1_100_000_000_000_000_201;
+/// A category of the default guild ("Study"); messages cannot be posted
+/// in it (400 50008).
+pub const CATEGORY_ID: u64 = 1_100_000_000_000_000_202;
+/// A voice channel of the default guild ("Study Room", in [`CATEGORY_ID`]).
+/// Voice channels have a text chat on Discord, so posting works there.
+pub const VOICE_CHANNEL_ID: u64 = 1_100_000_000_000_000_203;
+/// The bot's managed role in the default guild (see [`bot_role_id`]).
+pub const BOT_ROLE_ID: u64 = bot_role_id(GUILD_ID);
 /// The application's owner (what poise reads as the bot owner), also the
 /// default guild's owner.
 pub const OWNER_ID: u64 = 1_100_000_000_000_000_300;
 /// The bot's name, as in READY and message authors.
 pub const BOT_NAME: &str = "quizbot";
 
-/// ADMINISTRATOR: passes every `default_member_permissions` check.
-pub const ADMINISTRATOR: u64 = 1 << 3;
-/// MANAGE_GUILD, the usual bar for admin-only commands.
-pub const MANAGE_GUILD: u64 = 1 << 5;
 /// What an ordinary member may do in a channel: view, send, embed links,
 /// attach files, read history, add reactions, use application commands.
+/// The default guilds' @everyone role grants exactly this.
 pub const DEFAULT_MEMBER_PERMISSIONS: u64 =
     (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 31);
-/// The bot's permissions in a channel (`app_permissions`): the defaults plus
-/// managing messages.
+/// The bot's permissions in a channel of a default guild without
+/// overwrites (`app_permissions`): @everyone's plus its managed role's
+/// MANAGE_MESSAGES.
 pub const BOT_CHANNEL_PERMISSIONS: u64 = DEFAULT_MEMBER_PERMISSIONS | (1 << 13);
 
 /// How late Discord accepts the first response to an interaction.
@@ -167,7 +197,8 @@ impl StandIn {
             .build()
     }
 
-    /// The configuration the stand-in runs with.
+    /// The configuration the stand-in was started with (for the guilds as
+    /// they are now, after a test's changes, see [`guild`](Self::guild)).
     pub fn config(&self) -> &StandInConfig {
         &self.shared.config
     }
@@ -282,14 +313,42 @@ impl StandIn {
     /// `json!([{"name": "level", "value": "easy"}])` (`type` may be left out:
     /// it is taken from the registered definition).
     ///
-    /// Panics where a Discord client would not let the member send it: the
-    /// command is not registered where `place` is, needs permissions the
-    /// member lacks, misses a required option, or gets a value outside its
-    /// choices. Returns the interaction id and the payload for
-    /// [`send`](Self::send).
+    /// Option values are typed from the registration, subcommand options
+    /// included. A user (6), channel (7), role (8) or mentionable (9) option
+    /// takes the id (number or string) and fills `data.resolved`; a channel
+    /// must be one of the guild's, of a type the option offers
+    /// (`channel_types`), visible to the member, and is resolved with the
+    /// member's permissions there (`parent_id` and `thread_metadata` for
+    /// threads).
+    ///
+    /// Panics where a Discord client would not let the member send it:
+    /// `place` is not a channel of a guild the bot is in (or was deleted,
+    /// or the bot was removed from the guild), the member cannot see it or
+    /// use commands there, the command is not registered there, needs
+    /// permissions the member lacks (`default_member_permissions`; an
+    /// ADMINISTRATOR passes), misses a required option, or gets a value
+    /// the option does not allow. [`slash_unchecked`](Self::slash_unchecked)
+    /// skips the checks a modified client could. Returns the interaction id
+    /// and the payload for [`send`](Self::send); `member.permissions`,
+    /// `channel.permissions` and `app_permissions` are computed from the
+    /// guild model.
     pub fn slash(&self, name: &str, options: Value, user: &TestUser, place: Place) -> (u64, Value) {
         let mut st = self.shared.lock();
-        st.command_interaction(&self.shared.config, name, options, user, place, false)
+        st.command_interaction(name, options, user, place, false, true)
+    }
+
+    /// Like [`slash`](Self::slash), without the checks a modified client
+    /// (or a stale one) could skip: the member's `default_member_permissions`
+    /// and channel permissions, option value types, choices, lengths and
+    /// ranges, a channel option's `channel_types` and visibility. Still
+    /// required: a registered command available in `place` (a channel of a
+    /// guild the bot is in), known option names, the required options, and
+    /// channels and roles that exist (so they can be resolved). For testing
+    /// the bot's own run-time checks, e.g. a voice channel sent to an option
+    /// registered for text channels only.
+    pub fn slash_unchecked(&self, name: &str, options: Value, user: &TestUser, place: Place) -> (u64, Value) {
+        let mut st = self.shared.lock();
+        st.command_interaction(name, options, user, place, false, false)
     }
 
     /// An autocomplete INTERACTION_CREATE payload (type 4): like
@@ -298,17 +357,19 @@ impl StandIn {
     /// values are what the member has typed so far.
     pub fn autocomplete(&self, name: &str, options: Value, user: &TestUser, place: Place) -> (u64, Value) {
         let mut st = self.shared.lock();
-        st.command_interaction(&self.shared.config, name, options, user, place, true)
+        st.command_interaction(name, options, user, place, true, true)
     }
 
     /// A button press (interaction type 3, component_type 2) on `message`
     /// (a message object as [`Callback::message`] or
-    /// [`channel_messages`](Self::channel_messages) return it), which Discord
+    /// [`channel_messages`](Self::channel_messages) return it — a post the
+    /// bot made with `POST /channels/{id}/messages` works too), which Discord
     /// includes in the payload. Panics if the message has no enabled,
-    /// non-link button with this `custom_id`.
+    /// non-link button with this `custom_id`, was deleted, is not in
+    /// `place`'s channel, or the member cannot see that channel.
     pub fn click(&self, custom_id: &str, message: &Value, user: &TestUser, place: Place) -> (u64, Value) {
         let mut st = self.shared.lock();
-        st.component_interaction(&self.shared.config, custom_id, None, message, user, place)
+        st.component_interaction(custom_id, None, message, user, place)
     }
 
     /// A string-select choice (interaction type 3, component_type 3) of
@@ -322,7 +383,7 @@ impl StandIn {
         place: Place,
     ) -> (u64, Value) {
         let mut st = self.shared.lock();
-        st.component_interaction(&self.shared.config, custom_id, Some(values), message, user, place)
+        st.component_interaction(custom_id, Some(values), message, user, place)
     }
 
     /// Dispatches `payload` as INTERACTION_CREATE on the live session of the
@@ -420,7 +481,10 @@ impl StandIn {
     }
 
     /// Every message the bot has in `channel_id` now (posts, interaction
-    /// responses including ephemeral ones, follow-ups), oldest first.
+    /// responses including ephemeral ones, follow-ups), oldest first, as
+    /// Discord returns them: `content`, `embeds`, `components`, `flags`, and
+    /// the `nonce` a post was sent with. Deleted messages are gone; a
+    /// rejected post (403, 404, 400) never appears.
     pub fn channel_messages(&self, channel_id: u64) -> Vec<Value> {
         let target = channel_id.to_string();
         self.shared

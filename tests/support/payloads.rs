@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{ChannelSpec, GuildSpec, Place, TestUser, APP_ID, BOT_ID};
+use super::{ChannelSpec, GuildSpec, Place, RoleSpec, TestUser, APP_ID, BOT_ID};
 
 /// Bit 6: only the invoking user sees the message.
 pub const EPHEMERAL: u64 = 1 << 6;
@@ -88,42 +88,129 @@ pub fn application_info(bot_name: &str, owner: &TestUser) -> Value {
     })
 }
 
-/// The `@everyone` role (its id is the guild's). Serenity 0.12.5 requires
-/// `colors { primary_color }` besides the classic `color`.
-pub fn everyone_role(guild_id: u64) -> Value {
-    json!({
-        "id": guild_id.to_string(),
-        "name": "@everyone",
-        "description": null,
-        "color": 0,
-        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
-        "hoist": false,
+/// A role as Discord sends it (GUILD_CREATE, `GET /guilds/{id}/roles`,
+/// resolved roles). Serenity 0.12.5 requires `colors { primary_color }`
+/// besides the classic `color`; `permissions` is the bit set as a string.
+pub fn role(role: &RoleSpec) -> Value {
+    let mut r = json!({
+        "id": role.id.to_string(),
+        "name": role.name,
+        "color": role.color,
+        "colors": {"primary_color": role.color, "secondary_color": null, "tertiary_color": null},
+        "hoist": role.hoist,
         "icon": null,
         "unicode_emoji": null,
-        "position": 0,
-        "permissions": super::DEFAULT_MEMBER_PERMISSIONS.to_string(),
-        "managed": false,
-        "mentionable": false,
+        "position": role.position,
+        "permissions": role.permissions.to_string(),
+        "managed": role.managed,
+        "mentionable": role.mentionable,
         "flags": 0,
-    })
+    });
+    if let (Some(bot), Some(map)) = (role.bot_id, r.as_object_mut()) {
+        map.insert("tags".into(), json!({"bot_id": bot.to_string()}));
+    }
+    r
 }
 
-/// A text channel of a guild, as in GUILD_CREATE (and `GET /channels/{id}`).
+/// The default `@everyone` role (its id is the guild's), granting
+/// [`DEFAULT_MEMBER_PERMISSIONS`](super::DEFAULT_MEMBER_PERMISSIONS).
+pub fn everyone_role(guild_id: u64) -> Value {
+    role(&RoleSpec::everyone(guild_id, super::DEFAULT_MEMBER_PERMISSIONS))
+}
+
+/// A guild channel as in GUILD_CREATE, `GET /channels/{id}` and
+/// `GET /guilds/{id}/channels`, with the fields Discord sends for its kind
+/// (voice: bitrate, user_limit, rtc_region; threads: thread_metadata and
+/// no overwrites or position of their own).
 pub fn guild_channel(guild_id: u64, channel: &ChannelSpec, position: usize) -> Value {
-    json!({
+    let mut c = json!({
         "id": channel.id.to_string(),
-        "type": 0,
+        "type": channel.kind,
         "guild_id": guild_id.to_string(),
         "name": channel.name,
-        "position": position,
-        "permission_overwrites": [],
-        "nsfw": false,
-        "topic": null,
-        "last_message_id": null,
-        "rate_limit_per_user": 0,
-        "parent_id": null,
+        "parent_id": channel.parent_id.map(|p| p.to_string()),
         "flags": 0,
-    })
+        "nsfw": false,
+    });
+    let Some(map) = c.as_object_mut() else {
+        return c;
+    };
+    if !channel.is_thread() {
+        let overwrites: Vec<Value> = channel.overwrites.iter().map(|o| o.to_json(guild_id)).collect();
+        map.insert("position".into(), Value::from(position));
+        map.insert("permission_overwrites".into(), Value::Array(overwrites));
+    }
+    let extra = match channel.kind {
+        ChannelSpec::CATEGORY => json!({}),
+        ChannelSpec::VOICE | ChannelSpec::STAGE => json!({
+            "bitrate": 64000,
+            "user_limit": 0,
+            "rtc_region": null,
+            "last_message_id": null,
+            "rate_limit_per_user": 0,
+        }),
+        ChannelSpec::FORUM => json!({
+            "topic": channel.topic,
+            "last_message_id": null,
+            "rate_limit_per_user": 0,
+            "available_tags": [],
+            "default_reaction_emoji": null,
+            "default_sort_order": null,
+            "default_forum_layout": 0,
+            "default_thread_rate_limit_per_user": 0,
+        }),
+        10..=12 => {
+            let now = now_timestamp();
+            json!({
+                "last_message_id": null,
+                "rate_limit_per_user": 0,
+                "owner_id": BOT_ID.to_string(),
+                "message_count": 0,
+                "member_count": 1,
+                "total_message_sent": 0,
+                "thread_metadata": {
+                    "archived": false,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": now,
+                    "locked": false,
+                    "create_timestamp": now,
+                },
+            })
+        }
+        _ => json!({
+            "topic": channel.topic,
+            "last_message_id": null,
+            "rate_limit_per_user": 0,
+        }),
+    };
+    if let Value::Object(extra) = extra {
+        map.extend(extra);
+    }
+    c
+}
+
+/// A channel as `data.resolved.channels` carries it: id, name, type, the
+/// invoking member's `permissions` there, and for threads `parent_id` and
+/// `thread_metadata`.
+pub fn resolved_channel(channel: &ChannelSpec, permissions: u64) -> Value {
+    let mut c = json!({
+        "id": channel.id.to_string(),
+        "name": channel.name,
+        "type": channel.kind,
+        "permissions": permissions.to_string(),
+    });
+    if channel.is_thread() {
+        let now = now_timestamp();
+        c["parent_id"] = Value::from(channel.parent_id.map(|p| p.to_string()));
+        c["thread_metadata"] = json!({
+            "archived": false,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now,
+            "locked": false,
+            "create_timestamp": now,
+        });
+    }
+    c
 }
 
 /// A bot's DM channel with `user` (type 1), as `POST /users/@me/channels` returns it.
@@ -140,12 +227,18 @@ pub fn dm_channel(channel_id: u64, user_json: &Value) -> Value {
 /// A guild member; `permissions` is only present where Discord sends it
 /// (interactions), pass `None` elsewhere.
 pub fn member(user_json: &Value, permissions: Option<u64>, joined_at: &str) -> Value {
+    member_with_roles(user_json, &[], permissions, joined_at)
+}
+
+/// A guild member with role ids `roles` (@everyone is never listed).
+pub fn member_with_roles(user_json: &Value, roles: &[u64], permissions: Option<u64>, joined_at: &str) -> Value {
+    let roles: Vec<String> = roles.iter().map(u64::to_string).collect();
     let mut m = json!({
         "user": user_json,
         "nick": null,
         "avatar": null,
         "banner": null,
-        "roles": [],
+        "roles": roles,
         "joined_at": joined_at,
         "premium_since": null,
         "deaf": false,
@@ -161,18 +254,36 @@ pub fn member(user_json: &Value, permissions: Option<u64>, joined_at: &str) -> V
     m
 }
 
-/// The GUILD_CREATE payload for `guild`. Serenity 0.12.5's `Guild` requires,
-/// among others, `premium_progress_bar_enabled`, `stickers`, `nsfw_level`,
-/// `joined_at`, `large`, `member_count`, `members`, `channels`, `threads`,
-/// `presences`, `voice_states`, `stage_instances`, `guild_scheduled_events`,
-/// `system_channel_flags`, `preferred_locale` and `mfa_level`.
-pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value {
-    let channels: Vec<Value> = guild
+/// Every channel of `guild` that is not a thread, with its position.
+pub fn guild_channels(guild: &GuildSpec) -> Vec<Value> {
+    guild
         .channels
         .iter()
+        .filter(|c| !c.is_thread())
         .enumerate()
         .map(|(i, c)| guild_channel(guild.id, c, i))
-        .collect();
+        .collect()
+}
+
+/// One channel (or thread) of `guild` as `GET /channels/{id}` returns it.
+pub fn channel_of(guild: &GuildSpec, channel: &ChannelSpec) -> Value {
+    let position = guild
+        .channels
+        .iter()
+        .filter(|c| !c.is_thread())
+        .position(|c| c.id == channel.id)
+        .unwrap_or(0);
+    guild_channel(guild.id, channel, position)
+}
+
+/// The guild object (`GET /guilds/{id}`; GUILD_CREATE adds more). Serenity
+/// 0.12.5's `PartialGuild` and `Guild` need, among others,
+/// `premium_progress_bar_enabled`, `stickers`, `nsfw_level`,
+/// `system_channel_flags`, `preferred_locale` and `mfa_level`.
+pub fn guild_object(guild: &GuildSpec) -> Value {
+    let mut roles: Vec<&RoleSpec> = guild.roles.iter().collect();
+    roles.sort_by_key(|r| (r.position, r.id));
+    let roles: Vec<Value> = roles.into_iter().map(role).collect();
     let mut guild_json = json!({
         "id": guild.id.to_string(),
         "name": guild.name,
@@ -180,6 +291,7 @@ pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value
         "icon_hash": null,
         "splash": null,
         "discovery_splash": null,
+        "home_header": null,
         "owner_id": guild.owner_id.to_string(),
         "afk_channel_id": null,
         "afk_timeout": 300,
@@ -188,7 +300,7 @@ pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value
         "verification_level": 0,
         "default_message_notifications": 0,
         "explicit_content_filter": 0,
-        "roles": [everyone_role(guild.id)],
+        "roles": roles,
         "emojis": [],
         "features": [],
         "mfa_level": 0,
@@ -209,20 +321,42 @@ pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value
         "max_stage_video_channel_users": 50,
     });
     // Split in two: one `json!` this size exceeds the macro recursion limit.
-    let create_fields = json!({
+    let more = json!({
+        "nsfw": false,
         "nsfw_level": 0,
         "stickers": [],
         "premium_progress_bar_enabled": false,
         "safety_alerts_channel_id": null,
         "incidents_data": null,
+    });
+    if let (Some(map), Value::Object(extra)) = (guild_json.as_object_mut(), more) {
+        map.extend(extra);
+    }
+    guild_json
+}
+
+/// The GUILD_CREATE payload for `guild`. Serenity 0.12.5's `Guild` requires,
+/// besides the guild object's fields, `joined_at`, `large`, `member_count`,
+/// `members`, `channels`, `threads`, `presences`, `voice_states`,
+/// `stage_instances` and `guild_scheduled_events`. The bot's own member
+/// carries its roles; threads go to `threads`, not `channels`.
+pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value {
+    let threads: Vec<Value> = guild
+        .channels
+        .iter()
+        .filter(|c| c.is_thread())
+        .map(|c| guild_channel(guild.id, c, 0))
+        .collect();
+    let mut guild_json = guild_object(guild);
+    let create_fields = json!({
         "joined_at": joined_at,
         "large": false,
         "unavailable": false,
         "member_count": 2,
         "voice_states": [],
-        "members": [member(&bot_user(bot_name), None, joined_at)],
-        "channels": channels,
-        "threads": [],
+        "members": [member_with_roles(&bot_user(bot_name), &guild.bot_roles, None, joined_at)],
+        "channels": guild_channels(guild),
+        "threads": threads,
         "presences": [],
         "stage_instances": [],
         "guild_scheduled_events": [],
@@ -256,6 +390,26 @@ pub fn interaction_channel(place: Place, guild_channel_name: Option<&str>, user_
             "recipients": [user_json],
         }),
     }
+}
+
+/// The `channel` object of a guild interaction in `channel`, with the
+/// invoking member's `permissions` there.
+pub fn interaction_guild_channel(guild_id: u64, channel: &ChannelSpec, permissions: u64) -> Value {
+    let mut c = json!({
+        "id": channel.id.to_string(),
+        "type": channel.kind,
+        "guild_id": guild_id.to_string(),
+        "name": channel.name,
+        "permissions": permissions.to_string(),
+        "flags": 0,
+        "nsfw": false,
+        "parent_id": channel.parent_id.map(|p| p.to_string()),
+    });
+    if channel.is_thread() {
+        let resolved = resolved_channel(channel, permissions);
+        c["thread_metadata"] = resolved["thread_metadata"].clone();
+    }
+    c
 }
 
 /// Everything an INTERACTION_CREATE carries around its `data`. Serenity

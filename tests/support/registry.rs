@@ -15,9 +15,9 @@ use serde_json::{json, Map, Value};
 use super::rest::{snowflake_str, unknown, Reply, Req};
 use super::state::{Registration, State};
 use super::validate::{chars, join, required_len, FormErrors};
-use super::{Shared, APP_ID};
+use super::APP_ID;
 
-pub(super) fn commands(shared: &Shared, st: &mut State, req: &Req<'_>, app: &str, guild: Option<&str>) -> Reply {
+pub(super) fn commands(st: &mut State, req: &Req<'_>, app: &str, guild: Option<&str>) -> Reply {
     if snowflake_str(app) != Some(APP_ID) {
         st.violation(format!("{} {}: wrong application id {app}", req.method, req.path));
         return Reply::error(404, 10002, "Unknown Application");
@@ -25,7 +25,7 @@ pub(super) fn commands(shared: &Shared, st: &mut State, req: &Req<'_>, app: &str
     let guild_id = match guild {
         None => None,
         Some(g) => match snowflake_str(g) {
-            Some(g) if shared.config.guilds.iter().any(|cg| cg.id == g) => Some(g),
+            Some(g) if st.guild(g).is_some() => Some(g),
             _ => {
                 st.violation(format!("{} {}: the bot is not in guild {g}", req.method, req.path));
                 return Reply::error(403, 50001, "Missing Access");

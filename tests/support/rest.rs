@@ -22,10 +22,10 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use super::payloads::{self, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
-use super::state::State;
+use super::state::{Found, State};
 use super::validate::{self, FormErrors};
-use super::{discord_error, snowflake, RecordedRequest, Shared, BOT_ID, BOT_NAME, NONCE_WINDOW};
-use super::{interactions, registry};
+use super::{discord_error, snowflake, RecordedRequest, Shared, BOT_ID, BOT_NAME};
+use super::{guilds, interactions, registry};
 
 /// Accepts connections until the runtime stops.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
@@ -115,6 +115,10 @@ pub(super) struct Req<'a> {
     pub(super) method: &'a str,
     pub(super) path: &'a str,
     pub(super) body: &'a Value,
+    /// Query pairs in order.
+    pub(super) query: &'a [(String, String)],
+    /// File names of multipart uploads.
+    pub(super) files: &'a [String],
     pub(super) now: Instant,
 }
 
@@ -151,6 +155,8 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
                 method: &method,
                 path: &path,
                 body: &body,
+                query: &query,
+                files: &files,
                 now: received_at,
             };
             route(shared, &mut st, &req, auth.as_deref())
@@ -274,18 +280,19 @@ fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> 
         ("GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]) => {
             Reply::ok(payloads::application_info(BOT_NAME, &shared.config.owner))
         }
-        (_, ["applications", app, "commands"]) => registry::commands(shared, st, req, app, None),
-        (_, ["applications", app, "guilds", gid, "commands"]) => registry::commands(shared, st, req, app, Some(gid)),
+        (_, ["applications", app, "commands"]) => registry::commands(st, req, app, None),
+        (_, ["applications", app, "guilds", gid, "commands"]) => registry::commands(st, req, app, Some(gid)),
         ("POST", ["interactions", id, token, "callback"]) => interactions::callback(st, req, id, token),
         ("POST", ["webhooks", app, token]) => interactions::followup(st, req, app, token),
         (_, ["webhooks", app, token, "messages", mid]) => interactions::webhook_message(st, req, app, token, mid),
-        ("GET", ["channels", cid]) => match snowflake_str(cid).and_then(|c| st.channel(&shared.config, c)) {
-            Some(channel) => Reply::ok(channel),
-            None => Reply::error(404, 10003, "Unknown Channel"),
-        },
-        ("POST", ["channels", cid, "messages"]) => create_channel_message(shared, st, req, cid),
+        ("GET", ["channels", cid]) => guilds::get_channel(st, cid),
+        ("POST", ["channels", cid, "messages"]) => create_channel_message(st, req, cid),
         (_, ["channels", cid, "messages", mid]) => channel_message(st, req, cid, mid),
-        ("GET", ["guilds", gid, "members", uid]) => get_member(shared, st, gid, uid),
+        ("GET", ["guilds", gid]) => guilds::get_guild(st, req, gid),
+        ("GET", ["guilds", gid, "roles"]) => guilds::get_roles(st, gid),
+        ("GET", ["guilds", gid, "roles", rid]) => guilds::get_role(st, gid, rid),
+        ("GET", ["guilds", gid, "channels"]) => guilds::get_channels(st, gid),
+        ("GET", ["guilds", gid, "members", uid]) => guilds::get_member(st, gid, uid),
         _ => unknown(st, req),
     }
 }
@@ -302,7 +309,7 @@ pub(super) fn snowflake_str(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-// ----- users, channels, members --------------------------------------------
+// ----- users -----------------------------------------------------------------
 
 fn create_dm(st: &mut State, body: &Value) -> Reply {
     let Some(uid) = snowflake(body.get("recipient_id")) else {
@@ -318,26 +325,6 @@ fn create_dm(st: &mut State, body: &Value) -> Reply {
     let channel_id = super::dm_channel_id(uid);
     st.dm_channels.insert(channel_id, user.clone());
     Reply::ok(payloads::dm_channel(channel_id, &user))
-}
-
-fn get_member(shared: &Shared, st: &State, gid: &str, uid: &str) -> Reply {
-    let (Some(gid), Some(uid)) = (snowflake_str(gid), snowflake_str(uid)) else {
-        return Reply::error(404, 10013, "Unknown User");
-    };
-    if !shared.config.guilds.iter().any(|g| g.id == gid) {
-        return Reply::error(404, 10004, "Unknown Guild");
-    }
-    if uid == BOT_ID {
-        return Reply::ok(payloads::member(&payloads::bot_user(BOT_NAME), None, &st.joined_at));
-    }
-    match st.members.get(&(gid, uid)) {
-        Some(u) => Reply::ok(payloads::member(
-            &payloads::user(u.id, &u.name, false),
-            None,
-            &st.joined_at,
-        )),
-        None => Reply::error(404, 10007, "Unknown Member"),
-    }
 }
 
 /// Validates a message body; on failure records violations and returns
@@ -360,11 +347,25 @@ pub(super) fn check_message(st: &mut State, req: &Req<'_>, create: bool) -> Resu
 
 // ----- channel messages ------------------------------------------------------
 
-fn create_channel_message(shared: &Shared, st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
-    let Some(channel_id) = snowflake_str(cid).filter(|c| st.channel(&shared.config, *c).is_some()) else {
-        return Reply::error(404, 10003, "Unknown Channel");
-    };
+/// `POST /channels/{id}/messages`: Discord's checks in order (the channel
+/// exists for the bot, the body is valid, the bot may see and post there),
+/// then `enforce_nonce`: the same nonce from the same author within the
+/// window returns the first message instead of creating a second one.
+fn create_channel_message(st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
+    if matches!(
+        snowflake_str(cid).map(|c| st.find_channel(c)),
+        None | Some(Found::Unknown)
+    ) {
+        return guilds::unknown_channel();
+    }
     if let Err(reply) = check_message(st, req, true) {
+        return reply;
+    }
+    let (channel_id, access) = match guilds::access(st, cid, true) {
+        Ok(found) => found,
+        Err(reply) => return reply,
+    };
+    if let Err(reply) = guilds::may_post(&access, req) {
         return reply;
     }
     let nonce = match req.body.get("nonce") {
@@ -373,11 +374,12 @@ fn create_channel_message(shared: &Shared, st: &mut State, req: &Req<'_>, cid: &
         _ => None,
     };
     let enforce = req.body.get("enforce_nonce").and_then(Value::as_bool).unwrap_or(false);
-    if let (Some(nonce), true) = (&nonce, enforce) {
-        // The same nonce from the same author (always the bot here) within
-        // the window returns the first message instead of a second one.
-        if let Some((mid, at)) = st.nonces.get(nonce).copied() {
-            if req.now.saturating_duration_since(at) < NONCE_WINDOW {
+    let key = nonce.filter(|_| enforce).map(|n| (BOT_ID, n));
+    if let Some(key) = &key {
+        // Not scoped to the channel: the same nonce for another channel
+        // returns the first channel's message too.
+        if let Some((mid, at)) = st.nonces.get(key).copied() {
+            if req.now.saturating_duration_since(at) < st.nonce_window {
                 if let Some(m) = st.messages.get(&mid) {
                     return Reply::ok(m.clone());
                 }
@@ -391,13 +393,20 @@ fn create_channel_message(shared: &Shared, st: &mut State, req: &Req<'_>, cid: &
         map.insert("flags".into(), Value::from(flags));
     }
     let m = st.create_message(channel_id, 0, &body, None);
-    if let (Some(nonce), true, Some(mid)) = (nonce, enforce, snowflake(m.get("id"))) {
-        st.nonces.insert(nonce, (mid, req.now));
+    if let (Some(key), Some(mid)) = (key, snowflake(m.get("id"))) {
+        st.nonces.insert(key, (mid, req.now));
     }
     Reply::ok(m)
 }
 
 fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply {
+    let access = match guilds::access(st, cid, false) {
+        Ok((_, access)) => access,
+        Err(reply) => return reply,
+    };
+    if let Err(reply) = guilds::may_touch(&access, req) {
+        return reply;
+    }
     let channel = snowflake_str(cid).map(|c| c.to_string());
     let found = snowflake_str(mid).filter(|m| {
         st.messages
@@ -424,6 +433,7 @@ fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply
         }
         "DELETE" => {
             st.messages.remove(&mid);
+            st.deleted_messages.insert(mid);
             Reply::no_content()
         }
         _ => unknown(st, req),

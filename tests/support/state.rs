@@ -5,7 +5,7 @@
 //! short synchronous functions, so the REST server, the gateway and the test
 //! see one consistent history.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -15,7 +15,10 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::payloads::{self, InteractionMeta};
-use super::{snowflake, Callback, GatewayFrame, Identify, RecordedRequest, StandInConfig, TestUser, BOT_NAME};
+use super::{
+    snowflake, Callback, ChannelSpec, GatewayFrame, GuildSpec, Identify, RecordedRequest, StandInConfig, TestUser,
+    BOT_NAME, NONCE_WINDOW,
+};
 
 /// Discord's epoch (2015-01-01) in Unix milliseconds.
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
@@ -34,9 +37,24 @@ pub(crate) struct Session {
     /// The connection carrying it now, if any.
     pub conn: Option<u64>,
     pub epoch: u64,
+    /// The intents of its IDENTIFY: guild and channel events other than
+    /// GUILD_CREATE and INTERACTION_CREATE need GUILDS (1).
+    pub intents: u64,
     /// READY and the GUILD_CREATEs have been queued.
     pub ready: bool,
     pub identified_at: Instant,
+}
+
+/// What a channel id is to the bot.
+pub(crate) enum Found<'a> {
+    /// A channel (or thread) of a guild the bot is in.
+    Guild(&'a GuildSpec, &'a ChannelSpec),
+    /// A channel of a guild the bot was removed from: 403 50001.
+    NoAccess,
+    /// A DM channel the bot has (its JSON).
+    Dm(Value),
+    /// Never existed, or deleted: 404 10003.
+    Unknown,
 }
 
 /// A successful bulk registration.
@@ -88,8 +106,20 @@ pub(crate) struct State {
     pub callbacks: Vec<Callback>,
     /// Every message by id; ids grow with time, so this is creation order.
     pub messages: BTreeMap<u64, Value>,
-    /// `enforce_nonce` memory: nonce → (message id, when).
-    pub nonces: HashMap<String, (u64, Instant)>,
+    /// `enforce_nonce` memory: (author, nonce) → (message id, when).
+    pub nonces: HashMap<(u64, String), (u64, Instant)>,
+    /// How long a nonce is remembered ([`NONCE_WINDOW`] unless a test
+    /// changes it).
+    pub nonce_window: Duration,
+    /// The guilds the bot is in, as they are now (tests change roles,
+    /// overwrites and channels).
+    pub guilds: Vec<GuildSpec>,
+    /// Guilds the bot was removed from: their channels answer 403 50001.
+    pub left_guilds: Vec<GuildSpec>,
+    /// Deleted channels: 404 10003 from now on.
+    pub deleted_channels: HashSet<u64>,
+    /// Deleted messages: a member can no longer click them.
+    pub deleted_messages: HashSet<u64>,
     /// DM channel id → the member's user object.
     pub dm_channels: HashMap<u64, Value>,
     /// Users seen in interactions, by id.
@@ -102,6 +132,9 @@ pub(crate) struct State {
 
 impl State {
     pub fn new(config: &StandInConfig) -> State {
+        for g in &config.guilds {
+            g.check();
+        }
         let mut users = HashMap::new();
         users.insert(config.owner.id, config.owner.clone());
         State {
@@ -123,6 +156,11 @@ impl State {
             callbacks: Vec::new(),
             messages: BTreeMap::new(),
             nonces: HashMap::new(),
+            nonce_window: NONCE_WINDOW,
+            guilds: config.guilds.clone(),
+            left_guilds: Vec::new(),
+            deleted_channels: HashSet::new(),
+            deleted_messages: HashSet::new(),
             dm_channels: HashMap::new(),
             users,
             members: HashMap::new(),
@@ -280,17 +318,56 @@ impl State {
         Some(id)
     }
 
-    /// The JSON of a channel the bot can see: a configured guild channel or
-    /// a DM channel it has used.
-    pub fn channel(&self, config: &StandInConfig, channel_id: u64) -> Option<Value> {
-        for g in &config.guilds {
-            if let Some((i, c)) = g.channels.iter().enumerate().find(|(_, c)| c.id == channel_id) {
-                return Some(payloads::guild_channel(g.id, c, i));
+    /// A guild the bot is in.
+    pub fn guild(&self, guild_id: u64) -> Option<&GuildSpec> {
+        self.guilds.iter().find(|g| g.id == guild_id)
+    }
+
+    pub fn guild_mut(&mut self, guild_id: u64) -> Option<&mut GuildSpec> {
+        self.guilds.iter_mut().find(|g| g.id == guild_id)
+    }
+
+    /// What `channel_id` is to the bot.
+    pub fn find_channel(&self, channel_id: u64) -> Found<'_> {
+        if self.deleted_channels.contains(&channel_id) {
+            return Found::Unknown;
+        }
+        for g in &self.guilds {
+            if let Some(c) = g.channel(channel_id) {
+                return Found::Guild(g, c);
             }
         }
-        self.dm_channels
-            .get(&channel_id)
-            .map(|u| payloads::dm_channel(channel_id, u))
+        if self.left_guilds.iter().any(|g| g.channel(channel_id).is_some()) {
+            return Found::NoAccess;
+        }
+        match self.dm_channels.get(&channel_id) {
+            Some(u) => Found::Dm(payloads::dm_channel(channel_id, u)),
+            None => Found::Unknown,
+        }
+    }
+
+    /// The bot's permissions in guild channel `channel_id` (computed, before
+    /// the implicit rules); `None` if it is not a channel of a guild the bot
+    /// is in.
+    pub fn bot_permissions(&self, channel_id: u64) -> Option<u64> {
+        match self.find_channel(channel_id) {
+            Found::Guild(g, c) => Some(g.bot_permissions(c)),
+            _ => None,
+        }
+    }
+
+    /// Dispatches a guild or channel event (which needs the GUILDS intent)
+    /// on the live session of `guild_id`'s shard, if there is one. Returns
+    /// whether it was sent.
+    pub fn dispatch_guild_event(&mut self, guild_id: u64, event: &str, data: Value) -> bool {
+        let shard = self.shard_for(Some(guild_id));
+        let Some(session) = self.live_session(shard) else {
+            return false;
+        };
+        if self.sessions.get(&session).is_none_or(|s| s.intents & 1 == 0) {
+            return false;
+        }
+        self.dispatch(&session, event, data).is_ok()
     }
 
     // ----- interactions ---------------------------------------------------

@@ -8,10 +8,18 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::payloads;
-use super::{ACK_DEADLINE, ADMINISTRATOR, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, MANAGE_GUILD, OWNER_ID};
+use super::{ChannelSpec, GuildSpec};
+use super::{
+    ACK_DEADLINE, ADMINISTRATOR, CATEGORY_ID, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, MANAGE_GUILD,
+    OTHER_CHANNEL_ID, OWNER_ID, VOICE_CHANNEL_ID,
+};
 
-/// A member the test plays. `permissions` are their guild permissions; they
-/// decide which commands Discord would show them (`default_member_permissions`).
+/// A member the test plays. `permissions` are their guild-level permissions
+/// (as if summed over their roles; a `TestUser` has no role ids): they decide
+/// which commands Discord shows them (`default_member_permissions`), and,
+/// with the channel's @everyone and member overwrites applied, what
+/// `member.permissions` says in an interaction (everything for an
+/// ADMINISTRATOR or the guild owner).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestUser {
     pub id: u64,
@@ -60,6 +68,19 @@ impl Place {
         }
     }
 
+    /// Channel `channel_id` of the default guild.
+    pub fn channel(channel_id: u64) -> Place {
+        Place::Guild {
+            guild_id: GUILD_ID,
+            channel_id,
+        }
+    }
+
+    /// Channel `channel_id` of guild `guild_id`.
+    pub fn in_guild(guild_id: u64, channel_id: u64) -> Place {
+        Place::Guild { guild_id, channel_id }
+    }
+
     /// The bot's DM channel with `user` (see [`dm_channel_id`]).
     pub fn dm(user: &TestUser) -> Place {
         Place::Dm {
@@ -87,24 +108,12 @@ pub fn dm_channel_id(user_id: u64) -> u64 {
     user_id ^ (1 << 62)
 }
 
-/// A text channel of a configured guild.
-#[derive(Clone, Debug)]
-pub struct ChannelSpec {
-    pub id: u64,
-    pub name: String,
-}
-
-/// A guild the bot is in; sent as GUILD_CREATE after READY.
-#[derive(Clone, Debug)]
-pub struct GuildSpec {
-    pub id: u64,
-    pub name: String,
-    pub owner_id: u64,
-    pub channels: Vec<ChannelSpec>,
-}
-
-/// What the stand-in simulates. The default: one guild ([`GUILD_ID`]) with
-/// one text channel ([`CHANNEL_ID`]), owned by [`OWNER_ID`], the 3 s
+/// What the stand-in simulates. The default: one guild ([`GUILD_ID`], see
+/// [`GuildSpec::new`] for its roles) owned by [`OWNER_ID`], with the text
+/// channel [`CHANNEL_ID`] ("practice") and a category [`CATEGORY_ID`]
+/// ("Study") holding the text channel [`OTHER_CHANNEL_ID`] ("general") and
+/// the voice channel [`VOICE_CHANNEL_ID`] ("Study Room"); no overwrites,
+/// so the bot may view, send, embed and read history everywhere; the 3 s
 /// acknowledgement deadline.
 #[derive(Clone, Debug)]
 pub struct StandInConfig {
@@ -116,15 +125,11 @@ pub struct StandInConfig {
 impl Default for StandInConfig {
     fn default() -> Self {
         StandInConfig {
-            guilds: vec![GuildSpec {
-                id: GUILD_ID,
-                name: "Study Group".to_string(),
-                owner_id: OWNER_ID,
-                channels: vec![ChannelSpec {
-                    id: CHANNEL_ID,
-                    name: "practice".to_string(),
-                }],
-            }],
+            guilds: vec![GuildSpec::new(GUILD_ID, "Study Group", OWNER_ID)
+                .with_channel(ChannelSpec::text(CHANNEL_ID, "practice"))
+                .with_channel(ChannelSpec::category(CATEGORY_ID, "Study"))
+                .with_channel(ChannelSpec::text(OTHER_CHANNEL_ID, "general").in_category(CATEGORY_ID))
+                .with_channel(ChannelSpec::voice(VOICE_CHANNEL_ID, "Study Room").in_category(CATEGORY_ID))],
             ack_deadline: ACK_DEADLINE,
             owner: TestUser::owner(),
         }
