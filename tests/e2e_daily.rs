@@ -1,0 +1,401 @@
+//! End to end: the daily question, with the real `quizbot` binary against
+//! the stand-in Discord. The bot's scheduler clock starts a few seconds
+//! before 09:00 Berlin time (`QUIZBOT_CLOCK_START`), so "tomorrow morning"
+//! arrives in seconds.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{
+    BotProcess, Overwrite, Place, RecordedRequest, StandIn, TestUser, CHANNEL_ID, EMBED_LINKS, GUILD_ID,
+    OTHER_CHANNEL_ID, SEND_MESSAGES, VOICE_CHANNEL_ID,
+};
+
+use quizbot::store::Store;
+use quizbot::study::{Scope, Source};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// 08:59:57 in Berlin on Tuesday 24 November 2026.
+const BEFORE_NINE: &str = "2026-11-24T07:59:57Z";
+/// 12:00 in Berlin the same day.
+const NOON: &str = "2026-11-24T11:00:00Z";
+
+fn admin() -> TestUser {
+    TestUser::new(1_300_000_000_000_000_001, "admin").admin()
+}
+fn member() -> TestUser {
+    TestUser::new(1_300_000_000_000_000_002, "member")
+}
+
+fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {
+    BotProcess::spawn(standin, db, &[("QUIZBOT_CLOCK_START", clock)])
+}
+
+/// Sends an interaction; returns its accepted response, following a
+/// deferral to the message that completed it.
+async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Value {
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
+    assert!(cb.latency < Duration::from_secs(3), "answered after {:?}", cb.latency);
+    if cb.kind != 5 {
+        return cb.message();
+    }
+    // Deferred: the answer arrives as an edit or follow-up.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(m) = standin.original_message(id) {
+            if m["content"].as_str().is_some_and(|c| !c.is_empty()) {
+                return m;
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the deferred answer never came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn content(message: &Value) -> &str {
+    message["content"].as_str().unwrap_or("")
+}
+
+fn ephemeral(message: &Value) -> bool {
+    message["flags"].as_u64().unwrap_or(0) & 64 != 0
+}
+
+/// `/daily set` as an admin, with extra options.
+async fn daily_set(standin: &StandIn, channel: u64, time: &str, zone: &str, extra: &[(&str, Value)]) -> Value {
+    let mut options = vec![
+        json!({"name": "channel", "value": channel.to_string()}),
+        json!({"name": "time", "value": time}),
+        json!({"name": "timezone", "value": zone}),
+    ];
+    options.extend(extra.iter().map(|(n, v)| json!({"name": n, "value": v})));
+    interact(
+        standin,
+        standin.slash("daily set", Value::Array(options), &admin(), Place::guild()),
+    )
+    .await
+}
+
+fn posts(standin: &StandIn, channel: u64) -> Vec<RecordedRequest> {
+    let suffix = format!("/channels/{channel}/messages");
+    standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.is("POST", &suffix))
+        .collect()
+}
+
+async fn wait_post(standin: &StandIn, channel: u64) -> RecordedRequest {
+    let suffix = format!("/channels/{channel}/messages");
+    standin.wait_request(|r| r.is("POST", &suffix), WAIT).await
+}
+
+fn assert_clean(standin: &StandIn, bot: &BotProcess) {
+    standin.assert_no_violations();
+    let log = bot.log();
+    assert!(!log.contains("panicked"), "the bot panicked:\n{log}");
+    assert!(!log.contains(" ERROR "), "the bot logged an error:\n{log}");
+}
+
+#[tokio::test]
+async fn posts_once_at_nine_and_not_again_after_a_restart() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let mut bot = spawn(&standin, &db, BEFORE_NINE);
+    standin.wait_commands(WAIT).await;
+    let role = support::bot_role_id(GUILD_ID); // any role of the server will do as the ping
+    let reply = daily_set(
+        &standin,
+        CHANNEL_ID,
+        "09:00",
+        "Europe/Berlin",
+        &[("ping", json!(role.to_string()))],
+    )
+    .await;
+    assert!(ephemeral(&reply));
+    assert!(
+        content(&reply).starts_with("✅ Daily question set."),
+        "{}",
+        content(&reply)
+    );
+    assert!(content(&reply).contains("09:00** Europe/Berlin"), "{}", content(&reply));
+
+    // 09:00 local: exactly one post, with the day's title, the Reveal
+    // button, the role ping and a nonce Discord enforces.
+    let post = wait_post(&standin, CHANNEL_ID).await;
+    assert_eq!(post.status, 200, "{}", post.response);
+    let body = &post.body;
+    assert_eq!(body["embeds"][0]["title"], "Question of the day · Tuesday 24 November");
+    assert_eq!(body["content"], format!("<@&{role}>"));
+    assert_eq!(body["allowed_mentions"]["roles"], json!([role.to_string()]));
+    assert_eq!(body["enforce_nonce"], true);
+    assert!(body["nonce"].as_str().is_some_and(|n| !n.is_empty() && n.len() <= 25));
+
+    // Members study from the daily post; the rating is stored as "daily".
+    let message = standin.channel_messages(CHANNEL_ID).pop().unwrap();
+    let reveal = message["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (id, payload) = standin.click(&reveal, &message, &member(), Place::guild());
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert!(cb.ephemeral());
+    let answer = cb.message();
+    let level = answer["components"][0]["components"][1]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (id, payload) = standin.click(&level, &answer, &member(), Place::guild());
+    standin.send(payload).await;
+    assert!(standin
+        .wait_callback(id, WAIT)
+        .await
+        .content()
+        .contains("Saved: 🟡 **Intermediate**"));
+    let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
+    let history = store.rating_history(Scope::Guild(GUILD_ID), member().id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].source, Source::Daily);
+
+    // A restart right after the post (the clock starts at 08:59:57 again):
+    // nothing more today.
+    bot.restart().await;
+    standin.wait_commands(WAIT).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
+
+    // /daily status shows it, with the next post as a Discord timestamp.
+    let status = interact(
+        &standin,
+        standin.slash("daily status", json!([]), &admin(), Place::guild()),
+    )
+    .await;
+    let text = content(&status);
+    assert!(
+        text.contains(&format!("<#{CHANNEL_ID}>")) && text.contains("Next: <t:"),
+        "{text}"
+    );
+    assert!(text.contains("last: <t:"), "{text}");
+    assert_clean(&standin, &bot);
+}
+
+#[tokio::test]
+async fn downtime_over_nine_posts_once_on_return() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let mut before = spawn(&standin, &db, "2026-11-24T07:00:00Z");
+    standin.wait_commands(WAIT).await;
+    daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    before.kill().await;
+
+    // Back at noon local, the same day: it catches up, once.
+    let mut after = spawn(&standin, &db, NOON);
+    standin.wait_commands(WAIT).await;
+    let post = wait_post(&standin, CHANNEL_ID).await;
+    assert_eq!(
+        post.body["embeds"][0]["title"],
+        "Question of the day · Tuesday 24 November"
+    );
+    after.restart().await;
+    standin.wait_commands(WAIT).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
+    assert_clean(&standin, &after);
+}
+
+#[tokio::test]
+async fn a_lost_permission_shows_in_status_and_other_channels_go_on() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = spawn(&standin, &dir.path().join("quizbot.db"), BEFORE_NINE);
+    standin.wait_commands(WAIT).await;
+    daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    daily_set(&standin, OTHER_CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    // After setting up, someone takes away the bot's Send Messages.
+    standin.set_overwrites(CHANNEL_ID, vec![Overwrite::bot(0, SEND_MESSAGES)]);
+
+    let refused = wait_post(&standin, CHANNEL_ID).await;
+    assert_eq!(refused.status, 403);
+    let other = wait_post(&standin, OTHER_CHANNEL_ID).await;
+    assert_eq!(other.status, 200, "the other schedule is unaffected");
+
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = interact(
+            &standin,
+            standin.slash("daily status", json!([]), &admin(), Place::guild()),
+        )
+        .await;
+        let text = content(&status).to_string();
+        if text.contains("⚠️ Failing (1 day)") {
+            assert!(text.contains("lacks permissions"), "{text}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no failure shown: {text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_clean(&standin, &bot);
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_ephemeral_explanation() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = spawn(&standin, &dir.path().join("quizbot.db"), BEFORE_NINE);
+    standin.wait_commands(WAIT).await;
+
+    for (time, zone, expected) in [
+        ("25:00", "Europe/Berlin", "\"25:00\" is not a time: use 24-hour HH:MM"),
+        ("9am", "Europe/Berlin", "\"9am\" is not a time"),
+        ("09:00", "Mars/Base", "\"Mars/Base\" is not an IANA time zone"),
+        ("09:00", "EST", "\"EST\" is an abbreviation"),
+    ] {
+        let reply = daily_set(&standin, CHANNEL_ID, time, zone, &[]).await;
+        assert!(ephemeral(&reply));
+        assert!(content(&reply).contains(expected), "{time} {zone}: {}", content(&reply));
+    }
+
+    let reply = daily_set(
+        &standin,
+        CHANNEL_ID,
+        "09:00",
+        "Europe/Berlin",
+        &[("category", json!("Cooking"))],
+    )
+    .await;
+    assert!(
+        content(&reply).contains("There is no category \"Cooking\""),
+        "{}",
+        content(&reply)
+    );
+    let filters = [("category", json!("Monitoring & Logging")), ("difficulty", json!(2))];
+    let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &filters).await;
+    assert!(
+        content(&reply).starts_with("No question matches"),
+        "{}",
+        content(&reply)
+    );
+
+    // A voice channel, sent by a client that ignores channel_types.
+    let options = json!([
+        {"name": "channel", "value": VOICE_CHANNEL_ID.to_string()},
+        {"name": "time", "value": "09:00"},
+        {"name": "timezone", "value": "Europe/Berlin"}
+    ]);
+    let reply = interact(
+        &standin,
+        standin.slash_unchecked("daily set", options.clone(), &admin(), Place::guild()),
+    )
+    .await;
+    assert!(content(&reply).contains("is not a text channel"), "{}", content(&reply));
+
+    // A channel where the bot may not embed: the permission is named.
+    standin.set_overwrites(OTHER_CHANNEL_ID, vec![Overwrite::bot(0, EMBED_LINKS)]);
+    let reply = daily_set(&standin, OTHER_CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    assert!(ephemeral(&reply));
+    assert!(content(&reply).contains("missing Embed Links"), "{}", content(&reply));
+
+    // A member without Manage Server whose client shows the command anyway.
+    let reply = interact(
+        &standin,
+        standin.slash_unchecked("daily set", options, &member(), Place::guild()),
+    )
+    .await;
+    assert!(content(&reply).contains("Manage Server"), "{}", content(&reply));
+
+    // Nothing was stored by any of it.
+    let status = interact(
+        &standin,
+        standin.slash("daily status", json!([]), &admin(), Place::guild()),
+    )
+    .await;
+    assert!(
+        content(&status).starts_with("No daily question is set"),
+        "{}",
+        content(&status)
+    );
+    assert!(posts(&standin, CHANNEL_ID).is_empty());
+    assert_clean(&standin, &bot);
+}
+
+#[tokio::test]
+async fn now_posts_without_moving_the_schedule_and_off_stops_it() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = spawn(&standin, &dir.path().join("quizbot.db"), "2026-11-24T06:00:00Z");
+    standin.wait_commands(WAIT).await;
+    let options = json!([{"name": "channel", "value": CHANNEL_ID.to_string()}]);
+    let reply = interact(
+        &standin,
+        standin.slash("daily now", options.clone(), &admin(), Place::guild()),
+    )
+    .await;
+    assert!(
+        content(&reply).contains("There is no daily question in"),
+        "{}",
+        content(&reply)
+    );
+
+    daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    let before = interact(
+        &standin,
+        standin.slash("daily status", json!([]), &admin(), Place::guild()),
+    )
+    .await;
+    let reply = interact(
+        &standin,
+        standin.slash("daily now", options.clone(), &admin(), Place::guild()),
+    )
+    .await;
+    assert!(
+        content(&reply).starts_with("Posted the next question"),
+        "{}",
+        content(&reply)
+    );
+    assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
+    let after = interact(
+        &standin,
+        standin.slash("daily status", json!([]), &admin(), Place::guild()),
+    )
+    .await;
+    let next = |m: &Value| {
+        content(m)
+            .split("Next: ")
+            .nth(1)
+            .unwrap_or("")
+            .split(')')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(next(&before), next(&after), "the schedule keeps its next time");
+
+    let reply = interact(
+        &standin,
+        standin.slash("daily off", options.clone(), &admin(), Place::guild()),
+    )
+    .await;
+    assert!(
+        content(&reply).starts_with("Stopped the daily question"),
+        "{}",
+        content(&reply)
+    );
+    let status = interact(
+        &standin,
+        standin.slash("daily status", json!([]), &admin(), Place::guild()),
+    )
+    .await;
+    assert!(
+        content(&status).starts_with("No daily question is set"),
+        "{}",
+        content(&status)
+    );
+    assert_clean(&standin, &bot);
+}
