@@ -399,3 +399,28 @@ async fn now_posts_without_moving_the_schedule_and_off_stops_it() {
     );
     assert_clean(&standin, &bot);
 }
+
+#[tokio::test]
+async fn removing_the_bot_from_a_server_stops_its_schedules() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bot = spawn(&standin, &db, BEFORE_NINE);
+    standin.wait_commands(WAIT).await;
+    daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    standin.remove_bot_from_guild(GUILD_ID);
+
+    let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !store.guild_schedules(GUILD_ID).await.unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the schedule outlived the server"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Past 09:00 local: nothing is posted.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(posts(&standin, CHANNEL_ID).is_empty());
+    assert_clean(&standin, &bot);
+}
