@@ -2,6 +2,10 @@
 //! rated themselves, and how a study group compares. Plain data and pure
 //! functions; storage lives in `store`, presentation in `discord`.
 
+pub mod review;
+pub mod score;
+pub mod streak;
+
 use std::fmt;
 
 use crate::bank::QuestionId;
