@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::bank::pick::pick_least_posted;
 use crate::bank::{Filter, Question, QuestionBank, QuestionId};
 use crate::store::{Store, StoreError};
-use crate::study::{Post, Rating, RatingSaved, Scope, Standing};
+use crate::study::score::points;
+use crate::study::{Post, Rating, RatingSaved, Scope, Source, Standing, Worth};
 
 /// Why a quiz action could not be done. All but `Store` are the member's
 /// to fix and are shown to them as they are.
@@ -101,10 +102,29 @@ impl Quiz {
         self.bank.get(id).ok_or(QuizError::QuestionGone)
     }
 
-    /// Stores a member's self-assessed level for a loaded question.
-    pub async fn rate(&self, rating: &Rating) -> Result<RatingSaved, QuizError> {
-        self.question(&rating.question)?;
-        Ok(self.store.record_rating(rating).await?)
+    /// Stores a member's self-assessed level for a loaded question, with
+    /// what it is worth on the leaderboard. `channel_id` is where the click
+    /// happened: a question of the day earns its bonus only there, on the
+    /// day it was posted (in the schedule's time zone).
+    pub async fn rate(&self, rating: &Rating, channel_id: u64) -> Result<RatingSaved, QuizError> {
+        let question = self.question(&rating.question)?;
+        let on_time = rating.source == Source::Daily && self.is_todays_daily(rating, channel_id).await?;
+        let worth = Worth {
+            points: points(question.difficulty, on_time),
+            category: question.category.clone(),
+        };
+        Ok(self.store.record_rating(rating, &worth).await?)
+    }
+
+    async fn is_todays_daily(&self, rating: &Rating, channel_id: u64) -> Result<bool, StoreError> {
+        let Some(schedule) = self.store.schedule(channel_id).await? else {
+            return Ok(false);
+        };
+        let Some(at) = chrono::DateTime::from_timestamp(rating.at, 0) else {
+            return Ok(false);
+        };
+        let today = crate::schedule::time::local_date(at, schedule.zone);
+        Ok(self.store.daily_question(channel_id, today).await?.as_ref() == Some(&rating.question))
     }
 
     /// The member's current level for a question, for highlighting.

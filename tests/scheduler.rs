@@ -272,3 +272,47 @@ async fn temporary_failures_are_retried_the_same_day() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].at, utc("2026-11-24T08:01:00Z"));
 }
+
+#[tokio::test]
+async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
+    use quizbot::level::Level;
+    use quizbot::study::score::weight;
+    use quizbot::study::{Rating, Scope, Source};
+
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-11-24T08:00:00Z")).await;
+    let posted = w.sent()[0].question.clone();
+    let question = w.bank.questions().iter().find(|q| q.id.as_str() == posted).unwrap();
+    let other = w.bank.questions().iter().find(|q| q.id.as_str() != posted).unwrap();
+    let rate = |id: u64, user: u64, q: &quizbot::bank::Question, at: &str| Rating {
+        id,
+        scope: Scope::Guild(GUILD),
+        user_id: user,
+        question: q.id.clone(),
+        level: Level::Intermediate,
+        source: Source::Daily,
+        at: utc(at).timestamp(),
+    };
+    // The same day (local), in the channel: bonus.
+    w.quiz
+        .rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10)
+        .await
+        .unwrap();
+    // The next local day (00:30 Berlin): no bonus.
+    w.quiz
+        .rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10)
+        .await
+        .unwrap();
+    // Another question claiming to be the daily one: no bonus.
+    w.quiz
+        .rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10)
+        .await
+        .unwrap();
+    let board = w.quiz.store().board(GUILD, 0, None, 10, 0).await.unwrap();
+    let score = |user: u64| board.iter().find(|r| r.user_id == user).unwrap().score;
+    assert_eq!(score(7), u64::from(weight(question.difficulty)) + 1);
+    assert_eq!(score(8), u64::from(weight(question.difficulty)));
+    assert_eq!(score(9), u64::from(weight(other.difficulty)));
+}

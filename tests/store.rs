@@ -3,7 +3,7 @@
 use quizbot::bank::QuestionId;
 use quizbot::level::Level;
 use quizbot::store::Store;
-use quizbot::study::{Post, Rating, Scope, Source, Standing};
+use quizbot::study::{BoardRow, Post, Rating, Scope, Source, Standing, Worth};
 
 const GUILD: u64 = 900_000_000_000_000_001;
 
@@ -16,6 +16,13 @@ async fn store() -> (tempfile::TempDir, Store) {
 
 fn q(n: u32) -> QuestionId {
     QuestionId::derive("bank", &format!("question {n}"))
+}
+
+fn worth() -> Worth {
+    Worth {
+        points: 1,
+        category: "C".into(),
+    }
 }
 
 fn rating(id: u64, user: u64, question: u32, level: Level, at: i64) -> Rating {
@@ -37,7 +44,7 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
     let url = format!("sqlite://{}", path.display());
     let first = Store::connect(&url, 2).await.unwrap();
     first
-        .record_rating(&rating(1, 7, 1, Level::Beginner, 100))
+        .record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth())
         .await
         .unwrap();
     first.close().await;
@@ -51,12 +58,12 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
 async fn latest_level_wins_and_counts_never_double() {
     let (_dir, store) = store().await;
     let saved = store
-        .record_rating(&rating(1, 7, 1, Level::Beginner, 100))
+        .record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth())
         .await
         .unwrap();
     assert_eq!(saved.studied, 1);
     let saved = store
-        .record_rating(&rating(2, 7, 1, Level::Advanced, 200))
+        .record_rating(&rating(2, 7, 1, Level::Advanced, 200), &worth())
         .await
         .unwrap();
     assert_eq!(saved.studied, 1, "re-rating the same question is not a new question");
@@ -65,7 +72,7 @@ async fn latest_level_wins_and_counts_never_double() {
         Some(Level::Advanced)
     );
     let saved = store
-        .record_rating(&rating(3, 7, 2, Level::Intermediate, 300))
+        .record_rating(&rating(3, 7, 2, Level::Intermediate, 300), &worth())
         .await
         .unwrap();
     assert_eq!(saved.studied, 2);
@@ -75,16 +82,16 @@ async fn latest_level_wins_and_counts_never_double() {
 async fn a_redelivered_click_is_recorded_once() {
     let (_dir, store) = store().await;
     store
-        .record_rating(&rating(10, 7, 1, Level::Beginner, 100))
+        .record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth())
         .await
         .unwrap();
     store
-        .record_rating(&rating(11, 7, 1, Level::Advanced, 200))
+        .record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth())
         .await
         .unwrap();
     // The first click arrives again: it must not undo the newer level.
     let saved = store
-        .record_rating(&rating(10, 7, 1, Level::Beginner, 100))
+        .record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth())
         .await
         .unwrap();
     assert_eq!(saved.studied, 1);
@@ -106,14 +113,14 @@ async fn a_redelivered_click_is_recorded_once() {
 async fn servers_and_direct_messages_are_kept_apart() {
     let (_dir, store) = store().await;
     store
-        .record_rating(&rating(1, 7, 1, Level::Beginner, 100))
+        .record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth())
         .await
         .unwrap();
     let dm = Rating {
         scope: Scope::DirectMessages,
         ..rating(2, 7, 2, Level::Beginner, 100)
     };
-    let saved = store.record_rating(&dm).await.unwrap();
+    let saved = store.record_rating(&dm, &worth()).await.unwrap();
     assert_eq!(saved.studied, 1);
     assert_eq!(store.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 1);
     assert_eq!(store.studied_count(Scope::Guild(GUILD + 1), 7).await.unwrap(), 0);
@@ -133,7 +140,7 @@ async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first() {
         (6, 2, 2, 900),
     ] {
         store
-            .record_rating(&rating(id, user, question, Level::Beginner, at))
+            .record_rating(&rating(id, user, question, Level::Beginner, at), &worth())
             .await
             .unwrap();
     }
@@ -142,7 +149,7 @@ async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first() {
         scope: Scope::Guild(GUILD + 1),
         ..rating(7, 3, 5, Level::Beginner, 10)
     };
-    store.record_rating(&elsewhere).await.unwrap();
+    store.record_rating(&elsewhere, &worth()).await.unwrap();
     let board = store.leaderboard(GUILD, 10).await.unwrap();
     assert_eq!(
         board,
@@ -185,4 +192,65 @@ async fn unsupported_urls_are_refused_with_a_message() {
     let msg = err.to_string();
     assert!(msg.contains("unsupported DATABASE_URL scheme \"mysql\""), "{msg}");
     assert!(!msg.contains("hunter2"), "the password leaked: {msg}");
+}
+
+/// Records a rating worth `points` in `category`.
+async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, points: u32, category: &str) {
+    let worth = Worth {
+        points,
+        category: category.into(),
+    };
+    store
+        .record_rating(&rating(id, user, question, Level::Beginner, at), &worth)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn board_scores_distinct_questions_with_their_best_points() {
+    let (_dir, store) = store().await;
+    // user 1: q1 (1 pt, then re-rated as the on-time daily: 2), q2 (3 pts) → 5, 2 questions.
+    rate(&store, 1, 1, 1, 100, 1, "A").await;
+    rate(&store, 2, 1, 1, 110, 2, "A").await;
+    rate(&store, 3, 1, 2, 120, 3, "B").await;
+    // user 2: q1 (2), q3 (3) → 5 as well, but reached at 130, after user 1 (120).
+    rate(&store, 4, 2, 1, 90, 2, "A").await;
+    rate(&store, 5, 2, 3, 130, 3, "B").await;
+    // user 3: one old rating, outside a period starting at 100.
+    rate(&store, 6, 3, 1, 50, 3, "A").await;
+
+    let board = store.board(GUILD, 100, None, 10, 0).await.unwrap();
+    let line = |user_id, score, studied, reached| BoardRow {
+        user_id,
+        score,
+        studied,
+        reached,
+    };
+    assert_eq!(
+        board,
+        [line(1, 5, 2, 120), line(2, 3, 1, 130)],
+        "user 2's q1 at t=90 is before the period"
+    );
+    let all = store.board(GUILD, 0, None, 10, 0).await.unwrap();
+    assert_eq!(all, [line(1, 5, 2, 120), line(2, 5, 2, 130), line(3, 3, 1, 50)]);
+
+    // One category only.
+    let a = store.board(GUILD, 0, Some("A"), 10, 0).await.unwrap();
+    assert_eq!(
+        a,
+        [line(3, 3, 1, 50), line(2, 2, 1, 90), line(1, 2, 1, 100)],
+        "a tie goes to who got there first"
+    );
+
+    // Pages and ranks.
+    assert_eq!(store.board(GUILD, 0, None, 1, 1).await.unwrap(), [line(2, 5, 2, 130)]);
+    assert_eq!(
+        store.board_rank(GUILD, 0, None, 3).await.unwrap(),
+        Some((3, line(3, 3, 1, 50)))
+    );
+    assert_eq!(
+        store.board_rank(GUILD, 100, None, 3).await.unwrap(),
+        None,
+        "not on the board this period"
+    );
 }

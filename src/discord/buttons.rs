@@ -143,7 +143,7 @@ async fn rate(
         source,
         at: now_unix(),
     };
-    let saved = data.quiz.rate(&rating).await?;
+    let saved = data.quiz.rate(&rating, click.channel_id.get()).await?;
     let question = data.quiz.question(&rating.question)?;
     let msg = CreateInteractionResponseMessage::new()
         .content(render::saved_text(

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{id_from_key, id_key, scope_key, Store, StoreError};
 use crate::bank::QuestionId;
 use crate::level::Level;
-use crate::study::{Post, Rating, RatingSaved, Scope, Source, Standing};
+use crate::study::{BoardRow, Post, Rating, RatingSaved, Scope, Source, Standing, Worth};
 
 impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
@@ -52,13 +52,13 @@ impl Store {
     /// Stores a level click: appended to the history, and the member's
     /// latest level for the question replaced (the newest click wins). A
     /// click already recorded (same interaction id) changes nothing.
-    pub async fn record_rating(&self, rating: &Rating) -> Result<RatingSaved, StoreError> {
+    pub async fn record_rating(&self, rating: &Rating, worth: &Worth) -> Result<RatingSaved, StoreError> {
         let guild = scope_key(rating.scope);
         let user = id_key(rating.user_id);
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id_key(rating.id))
         .bind(guild)
@@ -67,6 +67,8 @@ impl Store {
         .bind(rating.level.key())
         .bind(rating.source.key())
         .bind(rating.at)
+        .bind(i64::from(worth.points))
+        .bind(&worth.category)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -151,6 +153,63 @@ impl Store {
         studied_in(&mut *conn, scope_key(scope), id_key(user_id)).await
     }
 
+    /// A page of a server's scored leaderboard for ratings since `since`
+    /// (unix seconds), optionally in one category: each distinct question
+    /// counts once, with the best points it earned in the period.
+    pub async fn board(
+        &self,
+        guild_id: u64,
+        since: i64,
+        category: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<BoardRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{BOARD} ORDER BY score DESC, reached ASC, user_id ASC LIMIT $4 OFFSET $5"
+        ))
+        .bind(id_key(guild_id))
+        .bind(since)
+        .bind(category.unwrap_or(""))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(board_row).collect()
+    }
+
+    /// A member's 1-based rank and line on the board, if they are on it.
+    pub async fn board_rank(
+        &self,
+        guild_id: u64,
+        since: i64,
+        category: Option<&str>,
+        user_id: u64,
+    ) -> Result<Option<(u64, BoardRow)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "WITH board AS ({BOARD}),
+                  me AS (SELECT * FROM board WHERE user_id = $4)
+             SELECT me.user_id, me.score, me.studied, me.reached,
+                    CAST((SELECT COUNT(*) FROM board b
+                          WHERE b.score > me.score
+                             OR (b.score = me.score AND (b.reached < me.reached
+                                 OR (b.reached = me.reached AND b.user_id < me.user_id)))) + 1 AS BIGINT) AS rank
+             FROM me"
+        ))
+        .bind(id_key(guild_id))
+        .bind(since)
+        .bind(category.unwrap_or(""))
+        .bind(id_key(user_id))
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let rank: i64 = row.try_get("rank")?;
+                Ok(Some((u64::try_from(rank).unwrap_or(0), board_row(&row)?)))
+            }
+        }
+    }
+
     /// Members of a server by questions studied, most first; ties go to
     /// whoever got there first.
     pub async fn leaderboard(&self, guild_id: u64, limit: u32) -> Result<Vec<Standing>, StoreError> {
@@ -176,6 +235,29 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Per member: score, distinct questions and when the score was reached,
+/// over a server's ratings since `$2`, in category `$3` ('' for all).
+const BOARD: &str = "SELECT user_id,
+        CAST(SUM(best) AS BIGINT) AS score,
+        CAST(COUNT(*) AS BIGINT) AS studied,
+        CAST(MAX(first_at) AS BIGINT) AS reached
+     FROM (SELECT user_id, question_id, MAX(points) AS best, MIN(rated_at) AS first_at
+           FROM rating_events
+           WHERE guild_id = $1 AND rated_at >= $2 AND ($3 = '' OR category = $3)
+           GROUP BY user_id, question_id) AS per_question
+     GROUP BY user_id";
+
+fn board_row(row: &sqlx::any::AnyRow) -> Result<BoardRow, StoreError> {
+    let count =
+        |name: &str| -> Result<u64, StoreError> { Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0)) };
+    Ok(BoardRow {
+        user_id: id_from_key(row.try_get("user_id")?)?,
+        score: count("score")?,
+        studied: count("studied")?,
+        reached: row.try_get("reached")?,
+    })
 }
 
 async fn studied_in<'c, E>(executor: E, guild: i64, user: i64) -> Result<u64, StoreError>

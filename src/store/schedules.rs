@@ -235,6 +235,21 @@ impl Store {
         }))
     }
 
+    /// The question posted as `date`'s daily question in a channel, if any.
+    pub async fn daily_question(&self, channel_id: u64, date: NaiveDate) -> Result<Option<QuestionId>, StoreError> {
+        let row = sqlx::query(
+            "SELECT question_id FROM daily_posts WHERE channel_id = $1 AND local_date = $2 AND message_id IS NOT NULL",
+        )
+        .bind(id_key(channel_id))
+        .bind(date.format("%Y-%m-%d").to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| r.try_get::<String, _>("question_id"))
+            .transpose()?
+            .and_then(|id| QuestionId::parse(&id)))
+    }
+
     /// Marks a claimed day as posted.
     pub async fn complete_daily(&self, claim: &Claim, message_id: u64, now: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE daily_posts SET message_id = $3, posted_at = $4 WHERE channel_id = $1 AND local_date = $2")

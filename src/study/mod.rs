@@ -85,6 +85,26 @@ pub struct Rating {
     pub at: i64,
 }
 
+/// What a rating is worth, fixed when it is made: later edits to the banks
+/// do not rewrite the leaderboard's past.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worth {
+    /// See [`score::points`].
+    pub points: u32,
+    pub category: String,
+}
+
+/// One member's line on the scored leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRow {
+    pub user_id: u64,
+    pub score: u64,
+    /// Distinct questions rated in the period.
+    pub studied: u64,
+    /// When the member reached this score (unix seconds), for ties.
+    pub reached: i64,
+}
+
 /// What a member sees after rating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RatingSaved {
