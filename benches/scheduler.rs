@@ -21,13 +21,7 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display()), 4).await?;
-    let zones = [
-        "Europe/Berlin",
-        "America/New_York",
-        "Asia/Kolkata",
-        "Australia/Sydney",
-        "UTC",
-    ];
+    let zones = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC"];
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T08:00:00Z")?.to_utc();
     let schedules: Vec<Schedule> = (0..SCHEDULES)
         .map(|i| {
@@ -56,22 +50,10 @@ async fn run() -> anyhow::Result<()> {
     println!("seeded {SCHEDULES} schedules in {:.1?}", start.elapsed());
 
     let t = now.timestamp();
-    report(
-        "next_due_at (earliest active schedule)",
-        time(|| store.next_due_at()).await?,
-    );
-    report(
-        "due_schedules, none due",
-        time(|| store.due_schedules(t - 3_600, 100)).await?,
-    );
-    report(
-        "due_schedules, 100 of ~70 due now",
-        time(|| store.due_schedules(t, 100)).await?,
-    );
-    report(
-        "due_schedules, 100 of 100,000 overdue",
-        time(|| store.due_schedules(t + 2 * 86_400, 100)).await?,
-    );
+    report("next_due_at (earliest active schedule)", time(|| store.next_due_at()).await?);
+    report("due_schedules, none due", time(|| store.due_schedules(t - 3_600, 100)).await?);
+    report("due_schedules, 100 of ~70 due now", time(|| store.due_schedules(t, 100)).await?);
+    report("due_schedules, 100 of 100,000 overdue", time(|| store.due_schedules(t + 2 * 86_400, 100)).await?);
     Ok(())
 }
 
@@ -92,10 +74,5 @@ where
 
 fn report(name: &str, samples: Vec<Duration>) {
     let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
-    println!(
-        "{name:<45} p50 {:>9.1?}  p99 {:>9.1?}  max {:>9.1?}",
-        pct(0.5),
-        pct(0.99),
-        pct(1.0)
-    );
+    println!("{name:<45} p50 {:>9.1?}  p99 {:>9.1?}  max {:>9.1?}", pct(0.5), pct(0.99), pct(1.0));
 }

@@ -38,20 +38,14 @@ async fn serve(config: Config) -> ExitCode {
     let bank = match QuestionBank::load(std::slice::from_ref(&config.data)) {
         Ok(bank) if !bank.is_empty() => bank,
         Ok(_) => {
-            eprintln!(
-                "error: the question banks in {} hold no questions",
-                config.data.display()
-            );
+            eprintln!("error: the question banks in {} hold no questions", config.data.display());
             return ExitCode::FAILURE;
         }
         Err(BankError::Invalid(errors)) => {
             for e in errors {
                 eprintln!("{e}");
             }
-            eprintln!(
-                "error: fix the question banks above (QUIZBOT_DATA={})",
-                config.data.display()
-            );
+            eprintln!("error: fix the question banks above (QUIZBOT_DATA={})", config.data.display());
             return ExitCode::FAILURE;
         }
         Err(e) => {
@@ -59,19 +53,12 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    info!(
-        questions = bank.len(),
-        banks = bank.banks().len(),
-        "question banks loaded"
-    );
+    info!(questions = bank.len(), banks = bank.banks().len(), "question banks loaded");
 
     let store = match Store::connect(&config.database_url, config.database_max_connections).await {
         Ok(store) => store,
         Err(e) => {
-            eprintln!(
-                "error: cannot open the database ({}): {e}",
-                redact_url(&config.database_url)
-            );
+            eprintln!("error: cannot open the database ({}): {e}", redact_url(&config.database_url));
             return ExitCode::from(2);
         }
     };
@@ -96,10 +83,7 @@ async fn serve(config: Config) -> ExitCode {
 /// `RUST_LOG` if set, else `info,serenity=warn`; logs go to stderr.
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,serenity=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// Hides a password in a database URL before it is printed.
@@ -122,10 +106,7 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden() {
-        assert_eq!(
-            redact_url("postgres://bot:hunter2@db:5432/quiz"),
-            "postgres://bot:***@db:5432/quiz"
-        );
+        assert_eq!(redact_url("postgres://bot:hunter2@db:5432/quiz"), "postgres://bot:***@db:5432/quiz");
         assert_eq!(redact_url("sqlite://quizbot.db"), "sqlite://quizbot.db");
     }
 }

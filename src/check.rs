@@ -24,12 +24,7 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
             for e in &errors {
                 eprintln!("{e}");
             }
-            eprintln!(
-                "{} error{} in {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                describe(&paths)
-            );
+            eprintln!("{} error{} in {}", errors.len(), if errors.len() == 1 { "" } else { "s" }, describe(&paths));
             ExitCode::FAILURE
         }
         Err(e) => {
@@ -40,11 +35,7 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
 }
 
 fn describe(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// The report `check` prints for a valid set of banks.
@@ -54,14 +45,7 @@ pub fn summary(bank: &QuestionBank) -> String {
     for info in bank.banks() {
         let counts = crate::level::Level::ALL
             .iter()
-            .map(|l| {
-                format!(
-                    "{} {} {}",
-                    l.marker(),
-                    info.by_difficulty.get(l).copied().unwrap_or(0),
-                    l.name()
-                )
-            })
+            .map(|l| format!("{} {} {}", l.marker(), info.by_difficulty.get(l).copied().unwrap_or(0), l.name()))
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(

@@ -73,17 +73,10 @@ impl Config {
         }
         let guild_id = match get("DISCORD_GUILD_ID") {
             None => None,
-            Some(v) => Some(
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|&id| id > 0)
-                    .ok_or_else(|| ConfigError::Invalid {
-                        name: "DISCORD_GUILD_ID",
-                        reason: format!(
-                            "{v:?} is not a server id (a number; enable Developer Mode and use Copy Server ID)"
-                        ),
-                    })?,
-            ),
+            Some(v) => Some(v.parse::<u64>().ok().filter(|&id| id > 0).ok_or_else(|| ConfigError::Invalid {
+                name: "DISCORD_GUILD_ID",
+                reason: format!("{v:?} is not a server id (a number; enable Developer Mode and use Copy Server ID)"),
+            })?),
         };
         let api_base = match get("DISCORD_API_BASE") {
             None => None,
@@ -99,25 +92,21 @@ impl Config {
         };
         let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
             None => 5,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|&n| (1..=1000).contains(&n))
-                .ok_or_else(|| ConfigError::Invalid {
+            Some(v) => {
+                v.parse::<u32>().ok().filter(|&n| (1..=1000).contains(&n)).ok_or_else(|| ConfigError::Invalid {
                     name: "DATABASE_MAX_CONNECTIONS",
                     reason: format!("{v:?} is not a number from 1 to 1000"),
-                })?,
+                })?
+            }
         };
         let clock_start = match get("QUIZBOT_CLOCK_START") {
             None => None,
-            Some(v) => Some(
-                chrono::DateTime::parse_from_rfc3339(&v)
-                    .map(|t| t.to_utc())
-                    .map_err(|_| ConfigError::Invalid {
-                        name: "QUIZBOT_CLOCK_START",
-                        reason: format!("{v:?} is not an RFC 3339 instant like 2026-11-24T08:59:55Z"),
-                    })?,
-            ),
+            Some(v) => Some(chrono::DateTime::parse_from_rfc3339(&v).map(|t| t.to_utc()).map_err(|_| {
+                ConfigError::Invalid {
+                    name: "QUIZBOT_CLOCK_START",
+                    reason: format!("{v:?} is not an RFC 3339 instant like 2026-11-24T08:59:55Z"),
+                }
+            })?),
         };
         Ok(Config {
             token: Token::new(token),
@@ -144,13 +133,8 @@ mod tests {
     #[test]
     fn missing_or_empty_token_is_named() {
         assert_eq!(config(&[]).unwrap_err(), ConfigError::MissingToken);
-        assert_eq!(
-            config(&[("DISCORD_TOKEN", "  ")]).unwrap_err(),
-            ConfigError::MissingToken
-        );
-        assert!(ConfigError::MissingToken
-            .to_string()
-            .starts_with("DISCORD_TOKEN is not set"));
+        assert_eq!(config(&[("DISCORD_TOKEN", "  ")]).unwrap_err(), ConfigError::MissingToken);
+        assert!(ConfigError::MissingToken.to_string().starts_with("DISCORD_TOKEN is not set"));
     }
 
     #[test]

@@ -117,11 +117,7 @@ impl Daily {
 
     /// The channel's schedule, or the error to show when there is none.
     pub async fn schedule(&self, channel_id: u64) -> Result<Schedule, DailyError> {
-        self.quiz
-            .store()
-            .schedule(channel_id)
-            .await?
-            .ok_or(DailyError::NoSchedule(channel_id))
+        self.quiz.store().schedule(channel_id).await?.ok_or(DailyError::NoSchedule(channel_id))
     }
 
     /// Posts the channel's next question now, outside the schedule (which

@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod bank;
+pub mod board;
 pub mod check;
 pub mod config;
 pub mod daily;

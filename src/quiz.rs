@@ -8,7 +8,7 @@ use crate::bank::pick::pick_least_posted;
 use crate::bank::{Filter, Question, QuestionBank, QuestionId};
 use crate::store::{Store, StoreError};
 use crate::study::score::points;
-use crate::study::{Post, Rating, RatingSaved, Scope, Source, Standing, Worth};
+use crate::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
 
 /// Why a quiz action could not be done. All but `Store` are the member's
 /// to fix and are shown to them as they are.
@@ -65,20 +65,12 @@ impl Quiz {
         if let Some(given) = &filter.category {
             match self.bank.find_category(given) {
                 Some(exact) => filter.category = Some(exact.to_string()),
-                None => {
-                    return Err(QuizError::UnknownCategory {
-                        given: given.clone(),
-                        valid: valid(),
-                    })
-                }
+                None => return Err(QuizError::UnknownCategory { given: given.clone(), valid: valid() }),
             }
         }
         let pool = self.bank.matching(&filter);
         if pool.is_empty() {
-            return Err(QuizError::EmptyPool {
-                filter: describe(&filter),
-                valid: valid(),
-            });
+            return Err(QuizError::EmptyPool { filter: describe(&filter), valid: valid() });
         }
         Ok((filter, pool))
     }
@@ -109,10 +101,7 @@ impl Quiz {
     pub async fn rate(&self, rating: &Rating, channel_id: u64) -> Result<RatingSaved, QuizError> {
         let question = self.question(&rating.question)?;
         let on_time = rating.source == Source::Daily && self.is_todays_daily(rating, channel_id).await?;
-        let worth = Worth {
-            points: points(question.difficulty, on_time),
-            category: question.category.clone(),
-        };
+        let worth = Worth { points: points(question.difficulty, on_time), category: question.category.clone() };
         Ok(self.store.record_rating(rating, &worth).await?)
     }
 
@@ -136,18 +125,11 @@ impl Quiz {
     ) -> Result<Option<crate::level::Level>, QuizError> {
         Ok(self.store.latest_level(scope, user_id, id).await?)
     }
-
-    /// A server's members by questions studied.
-    pub async fn leaderboard(&self, guild_id: u64, limit: u32) -> Result<Vec<Standing>, QuizError> {
-        Ok(self.store.leaderboard(guild_id, limit).await?)
-    }
 }
 
 /// "🟡 Intermediate questions in \"Monitoring & Logging\"", for messages.
 fn describe(filter: &Filter) -> String {
-    let level = filter
-        .difficulty
-        .map(|d| format!("{} {} questions", d.marker(), d.name()));
+    let level = filter.difficulty.map(|d| format!("{} {} questions", d.marker(), d.name()));
     match (level, &filter.category) {
         (Some(l), Some(c)) => format!("{l} in \"{c}\""),
         (Some(l), None) => l,

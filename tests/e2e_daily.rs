@@ -73,20 +73,12 @@ async fn daily_set(standin: &StandIn, channel: u64, time: &str, zone: &str, extr
         json!({"name": "timezone", "value": zone}),
     ];
     options.extend(extra.iter().map(|(n, v)| json!({"name": n, "value": v})));
-    interact(
-        standin,
-        standin.slash("daily set", Value::Array(options), &admin(), Place::guild()),
-    )
-    .await
+    interact(standin, standin.slash("daily set", Value::Array(options), &admin(), Place::guild())).await
 }
 
 fn posts(standin: &StandIn, channel: u64) -> Vec<RecordedRequest> {
     let suffix = format!("/channels/{channel}/messages");
-    standin
-        .requests()
-        .into_iter()
-        .filter(|r| r.is("POST", &suffix))
-        .collect()
+    standin.requests().into_iter().filter(|r| r.is("POST", &suffix)).collect()
 }
 
 async fn wait_post(standin: &StandIn, channel: u64) -> RecordedRequest {
@@ -109,20 +101,9 @@ async fn posts_once_at_nine_and_not_again_after_a_restart() {
     let mut bot = spawn(&standin, &db, BEFORE_NINE);
     standin.wait_commands(WAIT).await;
     let role = support::bot_role_id(GUILD_ID); // any role of the server will do as the ping
-    let reply = daily_set(
-        &standin,
-        CHANNEL_ID,
-        "09:00",
-        "Europe/Berlin",
-        &[("ping", json!(role.to_string()))],
-    )
-    .await;
+    let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[("ping", json!(role.to_string()))]).await;
     assert!(ephemeral(&reply));
-    assert!(
-        content(&reply).starts_with("✅ Daily question set."),
-        "{}",
-        content(&reply)
-    );
+    assert!(content(&reply).starts_with("✅ Daily question set."), "{}", content(&reply));
     assert!(content(&reply).contains("09:00** Europe/Berlin"), "{}", content(&reply));
 
     // 09:00 local: exactly one post, with the day's title, the Reveal
@@ -138,26 +119,16 @@ async fn posts_once_at_nine_and_not_again_after_a_restart() {
 
     // Members study from the daily post; the rating is stored as "daily".
     let message = standin.channel_messages(CHANNEL_ID).pop().unwrap();
-    let reveal = message["components"][0]["components"][0]["custom_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let reveal = message["components"][0]["components"][0]["custom_id"].as_str().unwrap().to_string();
     let (id, payload) = standin.click(&reveal, &message, &member(), Place::guild());
     standin.send(payload).await;
     let cb = standin.wait_callback(id, WAIT).await;
     assert!(cb.ephemeral());
     let answer = cb.message();
-    let level = answer["components"][0]["components"][1]["custom_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let level = answer["components"][0]["components"][1]["custom_id"].as_str().unwrap().to_string();
     let (id, payload) = standin.click(&level, &answer, &member(), Place::guild());
     standin.send(payload).await;
-    assert!(standin
-        .wait_callback(id, WAIT)
-        .await
-        .content()
-        .contains("Saved: 🟡 **Intermediate**"));
+    assert!(standin.wait_callback(id, WAIT).await.content().contains("Saved: 🟡 **Intermediate**"));
     let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
     let history = store.rating_history(Scope::Guild(GUILD_ID), member().id).await.unwrap();
     assert_eq!(history.len(), 1);
@@ -171,16 +142,9 @@ async fn posts_once_at_nine_and_not_again_after_a_restart() {
     assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
 
     // /daily status shows it, with the next post as a Discord timestamp.
-    let status = interact(
-        &standin,
-        standin.slash("daily status", json!([]), &admin(), Place::guild()),
-    )
-    .await;
+    let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
     let text = content(&status);
-    assert!(
-        text.contains(&format!("<#{CHANNEL_ID}>")) && text.contains("Next: <t:"),
-        "{text}"
-    );
+    assert!(text.contains(&format!("<#{CHANNEL_ID}>")) && text.contains("Next: <t:"), "{text}");
     assert!(text.contains("last: <t:"), "{text}");
     assert_clean(&standin, &bot);
 }
@@ -199,10 +163,7 @@ async fn downtime_over_nine_posts_once_on_return() {
     let mut after = spawn(&standin, &db, NOON);
     standin.wait_commands(WAIT).await;
     let post = wait_post(&standin, CHANNEL_ID).await;
-    assert_eq!(
-        post.body["embeds"][0]["title"],
-        "Question of the day · Tuesday 24 November"
-    );
+    assert_eq!(post.body["embeds"][0]["title"], "Question of the day · Tuesday 24 November");
     after.restart().await;
     standin.wait_commands(WAIT).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -228,11 +189,7 @@ async fn a_lost_permission_shows_in_status_and_other_channels_go_on() {
 
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let status = interact(
-            &standin,
-            standin.slash("daily status", json!([]), &admin(), Place::guild()),
-        )
-        .await;
+        let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
         let text = content(&status).to_string();
         if text.contains("⚠️ Failing (1 day)") {
             assert!(text.contains("lacks permissions"), "{text}");
@@ -262,26 +219,11 @@ async fn bad_input_gets_an_ephemeral_explanation() {
         assert!(content(&reply).contains(expected), "{time} {zone}: {}", content(&reply));
     }
 
-    let reply = daily_set(
-        &standin,
-        CHANNEL_ID,
-        "09:00",
-        "Europe/Berlin",
-        &[("category", json!("Cooking"))],
-    )
-    .await;
-    assert!(
-        content(&reply).contains("There is no category \"Cooking\""),
-        "{}",
-        content(&reply)
-    );
+    let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[("category", json!("Cooking"))]).await;
+    assert!(content(&reply).contains("There is no category \"Cooking\""), "{}", content(&reply));
     let filters = [("category", json!("Monitoring & Logging")), ("difficulty", json!(2))];
     let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &filters).await;
-    assert!(
-        content(&reply).starts_with("No question matches"),
-        "{}",
-        content(&reply)
-    );
+    assert!(content(&reply).starts_with("No question matches"), "{}", content(&reply));
 
     // A voice channel, sent by a client that ignores channel_types.
     let options = json!([
@@ -289,11 +231,8 @@ async fn bad_input_gets_an_ephemeral_explanation() {
         {"name": "time", "value": "09:00"},
         {"name": "timezone", "value": "Europe/Berlin"}
     ]);
-    let reply = interact(
-        &standin,
-        standin.slash_unchecked("daily set", options.clone(), &admin(), Place::guild()),
-    )
-    .await;
+    let reply =
+        interact(&standin, standin.slash_unchecked("daily set", options.clone(), &admin(), Place::guild())).await;
     assert!(content(&reply).contains("is not a text channel"), "{}", content(&reply));
 
     // A channel where the bot may not embed: the permission is named.
@@ -303,24 +242,12 @@ async fn bad_input_gets_an_ephemeral_explanation() {
     assert!(content(&reply).contains("missing Embed Links"), "{}", content(&reply));
 
     // A member without Manage Server whose client shows the command anyway.
-    let reply = interact(
-        &standin,
-        standin.slash_unchecked("daily set", options, &member(), Place::guild()),
-    )
-    .await;
+    let reply = interact(&standin, standin.slash_unchecked("daily set", options, &member(), Place::guild())).await;
     assert!(content(&reply).contains("Manage Server"), "{}", content(&reply));
 
     // Nothing was stored by any of it.
-    let status = interact(
-        &standin,
-        standin.slash("daily status", json!([]), &admin(), Place::guild()),
-    )
-    .await;
-    assert!(
-        content(&status).starts_with("No daily question is set"),
-        "{}",
-        content(&status)
-    );
+    let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    assert!(content(&status).starts_with("No daily question is set"), "{}", content(&status));
     assert!(posts(&standin, CHANNEL_ID).is_empty());
     assert_clean(&standin, &bot);
 }
@@ -332,71 +259,22 @@ async fn now_posts_without_moving_the_schedule_and_off_stops_it() {
     let bot = spawn(&standin, &dir.path().join("quizbot.db"), "2026-11-24T06:00:00Z");
     standin.wait_commands(WAIT).await;
     let options = json!([{"name": "channel", "value": CHANNEL_ID.to_string()}]);
-    let reply = interact(
-        &standin,
-        standin.slash("daily now", options.clone(), &admin(), Place::guild()),
-    )
-    .await;
-    assert!(
-        content(&reply).contains("There is no daily question in"),
-        "{}",
-        content(&reply)
-    );
+    let reply = interact(&standin, standin.slash("daily now", options.clone(), &admin(), Place::guild())).await;
+    assert!(content(&reply).contains("There is no daily question in"), "{}", content(&reply));
 
     daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
-    let before = interact(
-        &standin,
-        standin.slash("daily status", json!([]), &admin(), Place::guild()),
-    )
-    .await;
-    let reply = interact(
-        &standin,
-        standin.slash("daily now", options.clone(), &admin(), Place::guild()),
-    )
-    .await;
-    assert!(
-        content(&reply).starts_with("Posted the next question"),
-        "{}",
-        content(&reply)
-    );
+    let before = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let reply = interact(&standin, standin.slash("daily now", options.clone(), &admin(), Place::guild())).await;
+    assert!(content(&reply).starts_with("Posted the next question"), "{}", content(&reply));
     assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
-    let after = interact(
-        &standin,
-        standin.slash("daily status", json!([]), &admin(), Place::guild()),
-    )
-    .await;
-    let next = |m: &Value| {
-        content(m)
-            .split("Next: ")
-            .nth(1)
-            .unwrap_or("")
-            .split(')')
-            .next()
-            .unwrap_or("")
-            .to_string()
-    };
+    let after = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let next = |m: &Value| content(m).split("Next: ").nth(1).unwrap_or("").split(')').next().unwrap_or("").to_string();
     assert_eq!(next(&before), next(&after), "the schedule keeps its next time");
 
-    let reply = interact(
-        &standin,
-        standin.slash("daily off", options.clone(), &admin(), Place::guild()),
-    )
-    .await;
-    assert!(
-        content(&reply).starts_with("Stopped the daily question"),
-        "{}",
-        content(&reply)
-    );
-    let status = interact(
-        &standin,
-        standin.slash("daily status", json!([]), &admin(), Place::guild()),
-    )
-    .await;
-    assert!(
-        content(&status).starts_with("No daily question is set"),
-        "{}",
-        content(&status)
-    );
+    let reply = interact(&standin, standin.slash("daily off", options.clone(), &admin(), Place::guild())).await;
+    assert!(content(&reply).starts_with("Stopped the daily question"), "{}", content(&reply));
+    let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    assert!(content(&status).starts_with("No daily question is set"), "{}", content(&status));
     assert_clean(&standin, &bot);
 }
 
@@ -413,10 +291,7 @@ async fn removing_the_bot_from_a_server_stops_its_schedules() {
     let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while !store.guild_schedules(GUILD_ID).await.unwrap().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the schedule outlived the server"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "the schedule outlived the server");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Past 09:00 local: nothing is posted.

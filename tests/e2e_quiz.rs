@@ -90,25 +90,15 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     let commands = standin.wait_commands(WAIT).await;
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     assert!(names.contains(&"quiz") && names.contains(&"leaderboard"), "{names:?}");
-    assert!(commands
-        .iter()
-        .all(|c| !c["description"].as_str().unwrap_or("").is_empty()));
+    assert!(commands.iter().all(|c| !c["description"].as_str().unwrap_or("").is_empty()));
     let bank = shipped_bank();
 
     // Category autocomplete offers the bank's categories.
     let options = json!([{"name": "category", "value": "mon", "focused": true}]);
-    let cb = interact(
-        &standin,
-        standin.autocomplete("quiz", options, &alice(), Place::guild()),
-    )
-    .await;
+    let cb = interact(&standin, standin.autocomplete("quiz", options, &alice(), Place::guild())).await;
     assert_eq!(cb.kind, 8);
-    let choices: Vec<&str> = cb.data["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let choices: Vec<&str> =
+        cb.data["choices"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(choices, ["Monitoring & Logging"]);
 
     // /quiz: a public embed with the question and a Reveal button.
@@ -117,18 +107,12 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     assert!(!cb.ephemeral(), "the question is for the whole channel");
     let post = cb.message();
     let title = embed(&post)["title"].as_str().unwrap().to_string();
-    let question = bank
-        .questions()
-        .iter()
-        .find(|q| q.title == title)
-        .unwrap_or_else(|| panic!("unknown title {title}"));
+    let question =
+        bank.questions().iter().find(|q| q.title == title).unwrap_or_else(|| panic!("unknown title {title}"));
     let fields = embed(&post)["fields"].to_string();
     assert!(fields.contains(&question.category), "{fields}");
     assert!(fields.contains(question.difficulty.marker()), "{fields}");
-    assert!(embed(&post)["footer"]["text"]
-        .as_str()
-        .unwrap()
-        .contains("AWS DevOps Engineer Interview Questions"));
+    assert!(embed(&post)["footer"]["text"].as_str().unwrap().contains("AWS DevOps Engineer Interview Questions"));
     let reveal = button(&post, "Reveal answer");
 
     // Bob reveals: only he sees the answer, with the three level buttons.
@@ -137,74 +121,36 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     assert!(cb.ephemeral(), "the answer must not spoil it for others");
     let answer = cb.message();
     assert_eq!(embed(&answer)["title"], format!("Answer · {}", question.title));
-    let first_answer_line = quizbot::bank::render::answer_markdown(&question.answer)
-        .lines()
-        .next()
-        .unwrap()
-        .to_string();
-    assert!(embed(&answer)["description"]
-        .as_str()
-        .unwrap()
-        .contains(&first_answer_line));
+    let first_answer_line =
+        quizbot::bank::render::answer_markdown(&question.answer).lines().next().unwrap().to_string();
+    assert!(embed(&answer)["description"].as_str().unwrap().contains(&first_answer_line));
     let labels: Vec<String> = buttons(&answer).into_iter().map(|(l, _)| l).collect();
     assert_eq!(labels, ["Beginner", "Intermediate", "Advanced"]);
 
     // A level click is stored and confirmed in place.
-    let cb = interact(
-        &standin,
-        standin.click(&button(&answer, "Intermediate"), &answer, &bob(), Place::guild()),
-    )
-    .await;
+    let cb = interact(&standin, standin.click(&button(&answer, "Intermediate"), &answer, &bob(), Place::guild())).await;
     assert_eq!(cb.kind, 7, "the ephemeral message is updated");
-    assert!(
-        cb.content()
-            .contains("Saved: 🟡 **Intermediate** — you have studied 1 question"),
-        "{}",
-        cb.content()
-    );
+    assert!(cb.content().contains("Saved: 🟡 **Intermediate** — you have studied 1 question"), "{}", cb.content());
     let store = open_store(&db).await;
     let scope = Scope::Guild(GUILD_ID);
-    assert_eq!(
-        store.latest_level(scope, bob().id, &question.id).await.unwrap(),
-        Some(Level::Intermediate)
-    );
+    assert_eq!(store.latest_level(scope, bob().id, &question.id).await.unwrap(), Some(Level::Intermediate));
 
     // Changing one's mind replaces the level; the count does not double.
     let updated = cb.message();
-    let cb = interact(
-        &standin,
-        standin.click(&button(&updated, "Advanced"), &updated, &bob(), Place::guild()),
-    )
-    .await;
-    assert!(
-        cb.content()
-            .contains("Saved: 🔴 **Advanced** — you have studied 1 question"),
-        "{}",
-        cb.content()
-    );
-    assert_eq!(
-        store.latest_level(scope, bob().id, &question.id).await.unwrap(),
-        Some(Level::Advanced)
-    );
+    let cb = interact(&standin, standin.click(&button(&updated, "Advanced"), &updated, &bob(), Place::guild())).await;
+    assert!(cb.content().contains("Saved: 🔴 **Advanced** — you have studied 1 question"), "{}", cb.content());
+    assert_eq!(store.latest_level(scope, bob().id, &question.id).await.unwrap(), Some(Level::Advanced));
     assert_eq!(store.studied_count(scope, bob().id).await.unwrap(), 1);
 
-    // Bob is on the board, as a mention that pings nobody.
-    let cb = interact(
-        &standin,
-        standin.slash("leaderboard", json!([]), &alice(), Place::guild()),
-    )
-    .await;
+    // Bob is on the board, as a mention that pings nobody, scored by the
+    // question's difficulty.
+    let cb = interact(&standin, standin.slash("leaderboard", json!([]), &alice(), Place::guild())).await;
     assert!(!cb.ephemeral());
     let board = embed(&cb.message())["description"].as_str().unwrap().to_string();
-    assert!(
-        board.contains(&format!("<@{}> — **1** question studied", bob().id)),
-        "{board}"
-    );
-    assert_eq!(
-        cb.data["allowed_mentions"]["parse"],
-        json!([]),
-        "mentions must not ping"
-    );
+    let points = quizbot::study::score::weight(question.difficulty);
+    assert!(board.contains(&format!("<@{}> · **{points}** pts · 1 studied", bob().id)), "{board}");
+    assert!(board.contains("**You** are not on this board yet."), "alice has not rated: {board}");
+    assert_eq!(cb.data["allowed_mentions"]["parse"], json!([]), "mentions must not ping");
 
     // After a restart the old Reveal button still answers.
     bot.restart().await;
@@ -223,10 +169,7 @@ async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
     let db = dir.path().join("quizbot.db");
     let bot = BotProcess::spawn(&standin, &db, &[("DISCORD_GUILD_ID", &GUILD_ID.to_string())]);
     let commands = standin.wait_commands(WAIT).await;
-    assert!(
-        standin.registered_commands(Some(GUILD_ID)).len() == commands.len(),
-        "registered in the guild"
-    );
+    assert!(standin.registered_commands(Some(GUILD_ID)).len() == commands.len(), "registered in the guild");
 
     let cb = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await;
     let post = cb.message();
@@ -253,11 +196,7 @@ async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
     let options = json!([{"name": "category", "value": "Cooking"}]);
     let cb = interact(&standin, standin.slash("quiz", options, &alice(), Place::guild())).await;
     assert!(cb.ephemeral());
-    assert!(
-        cb.content().contains("There is no category \"Cooking\""),
-        "{}",
-        cb.content()
-    );
+    assert!(cb.content().contains("There is no category \"Cooking\""), "{}", cb.content());
     assert!(cb.content().contains("Monitoring & Logging"), "{}", cb.content());
 
     // A filter combination that matches nothing says so.
@@ -265,8 +204,7 @@ async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
     let cb = interact(&standin, standin.slash("quiz", options, &alice(), Place::guild())).await;
     assert!(cb.ephemeral());
     assert!(
-        cb.content()
-            .starts_with("No question matches 🔴 Advanced questions in \"Monitoring & Logging\""),
+        cb.content().starts_with("No question matches 🔴 Advanced questions in \"Monitoring & Logging\""),
         "{}",
         cb.content()
     );
@@ -285,12 +223,8 @@ async fn a_channel_works_through_its_pool_before_repeating_and_dms_work() {
     let bot = BotProcess::spawn(&standin, &dir.path().join("quizbot.db"), &[]);
     standin.wait_commands(WAIT).await;
     let bank = shipped_bank();
-    let pool: Vec<&str> = bank
-        .questions()
-        .iter()
-        .filter(|q| q.difficulty == Level::Beginner)
-        .map(|q| q.title.as_str())
-        .collect();
+    let pool: Vec<&str> =
+        bank.questions().iter().filter(|q| q.difficulty == Level::Beginner).map(|q| q.title.as_str()).collect();
     assert_eq!(pool.len(), 3);
     let mut seen = Vec::new();
     for _ in 0..pool.len() {
@@ -307,22 +241,10 @@ async fn a_channel_works_through_its_pool_before_repeating_and_dms_work() {
     let dm = Place::dm(&carol());
     let cb = interact(&standin, standin.slash("quiz", json!([]), &carol(), dm)).await;
     let post = cb.message();
-    let cb = interact(
-        &standin,
-        standin.click(&button(&post, "Reveal answer"), &post, &carol(), dm),
-    )
-    .await;
+    let cb = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &carol(), dm)).await;
     let answer = cb.message();
-    let cb = interact(
-        &standin,
-        standin.click(&button(&answer, "Beginner"), &answer, &carol(), dm),
-    )
-    .await;
-    assert!(
-        cb.content().contains("studied 1 question in direct messages"),
-        "{}",
-        cb.content()
-    );
+    let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &carol(), dm)).await;
+    assert!(cb.content().contains("studied 1 question in direct messages"), "{}", cb.content());
     assert_clean(&standin, &bot);
 }
 
@@ -332,9 +254,7 @@ async fn a_long_answer_arrives_whole_across_messages() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("banks");
     std::fs::create_dir_all(&data).unwrap();
-    let answer: String = (0..700)
-        .map(|i| format!("    - step {i}: {}\n", "check the logs ".repeat(4)))
-        .collect();
+    let answer: String = (0..700).map(|i| format!("    - step {i}: {}\n", "check the logs ".repeat(4))).collect();
     let bank = format!("---\ntitle: \"Long\"\n---\n## Ops\n\n??? question \"1. Walk me through an incident.\"\n    🔴 **Advanced**\n\n{answer}");
     std::fs::write(data.join("long.md"), bank).unwrap();
     let data = data.display().to_string();
@@ -359,17 +279,11 @@ async fn a_long_answer_arrives_whole_across_messages() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(parts.len() >= 3, "{} parts", parts.len());
-    let text: String = parts
-        .iter()
-        .map(|m| embed(m)["description"].as_str().unwrap().to_string() + "\n")
-        .collect();
+    let text: String = parts.iter().map(|m| embed(m)["description"].as_str().unwrap().to_string() + "\n").collect();
     for i in 0..700 {
         assert!(text.contains(&format!("- step {i}: ")), "step {i} was lost");
     }
-    assert!(
-        parts.iter().all(|m| m["flags"].as_u64().unwrap_or(0) & 64 != 0),
-        "every part is ephemeral"
-    );
+    assert!(parts.iter().all(|m| m["flags"].as_u64().unwrap_or(0) & 64 != 0), "every part is ephemeral");
     assert_clean(&standin, &bot);
 }
 
@@ -392,11 +306,7 @@ fn without_a_token_the_bot_exits_2_with_one_line() {
 fn check_summarises_banks_and_reports_errors_with_file_and_line() {
     let bin = env!("CARGO_BIN_EXE_quizbot");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let out = std::process::Command::new(bin)
-        .arg("check")
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(bin).arg("check").arg(&data).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -415,9 +325,6 @@ fn check_summarises_banks_and_reports_errors_with_file_and_line() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let file = bad.display().to_string();
-    assert!(
-        stderr.contains(&format!("{file}:4: unknown difficulty \"Expert\"")),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{file}:4: unknown difficulty \"Expert\"")), "{stderr}");
     assert!(stderr.contains(&format!("{file}:8: question \"R\" has no")), "{stderr}");
 }

@@ -72,19 +72,8 @@ impl World {
         let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
         let quiz = Quiz::new(bank.clone(), Store::connect(&url, 4).await.unwrap());
         let clock = Clock::manual(utc(start));
-        let poster = FakePoster {
-            clock: clock.clone(),
-            sent: Arc::default(),
-            fail: Arc::default(),
-        };
-        World {
-            _dir: dir,
-            url,
-            bank,
-            quiz,
-            clock,
-            poster,
-        }
+        let poster = FakePoster { clock: clock.clone(), sent: Arc::default(), fail: Arc::default() };
+        World { _dir: dir, url, bank, quiz, clock, poster }
     }
 
     /// A fresh scheduler, as after a restart (new process, new holder id).
@@ -109,11 +98,7 @@ impl World {
             failing_days: 0,
             paused: false,
         };
-        self.quiz
-            .store()
-            .upsert_schedule(&schedule, self.clock.now_unix())
-            .await
-            .unwrap();
+        self.quiz.store().upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
 
     fn sent(&self) -> Vec<Sent> {
@@ -147,23 +132,10 @@ async fn posts_at_local_nine_across_a_dst_change() {
     w.run_until(&s, utc("2026-03-09T23:00:00Z")).await;
     let at: Vec<DateTime<Utc>> = w.sent().iter().map(|p| p.at).collect();
     // EST (UTC-5) before the change on 2026-03-08, EDT (UTC-4) from it.
-    assert_eq!(
-        at,
-        [
-            utc("2026-03-07T14:00:00Z"),
-            utc("2026-03-08T13:00:00Z"),
-            utc("2026-03-09T13:00:00Z")
-        ]
-    );
+    assert_eq!(at, [utc("2026-03-07T14:00:00Z"), utc("2026-03-08T13:00:00Z"), utc("2026-03-09T13:00:00Z")]);
     let sent = w.sent();
-    assert_ne!(
-        sent[0].question, sent[1].question,
-        "no repeat until the pool is used up"
-    );
-    assert_eq!(
-        sent[0].nonce,
-        daily_nonce(10, NaiveDate::from_ymd_opt(2026, 3, 7).unwrap())
-    );
+    assert_ne!(sent[0].question, sent[1].question, "no repeat until the pool is used up");
+    assert_eq!(sent[0].nonce, daily_nonce(10, NaiveDate::from_ymd_opt(2026, 3, 7).unwrap()));
 }
 
 #[tokio::test]
@@ -218,12 +190,7 @@ async fn a_post_interrupted_by_a_crash_is_finished_once_with_the_same_nonce() {
     let q = w.quiz.bank().questions()[0].id.clone();
     let nonce = daily_nonce(10, date);
     let now = w.clock.now_unix();
-    let claimed = w
-        .quiz
-        .store()
-        .claim_daily(10, date, &q, &nonce, "dead", now, now + 60)
-        .await
-        .unwrap();
+    let claimed = w.quiz.store().claim_daily(10, date, &q, &nonce, "dead", now, now + 60).await.unwrap();
     assert!(matches!(claimed, ClaimOutcome::Won(_)));
     w.clock.set(utc("2026-11-24T08:00:00Z"));
     let s = w.scheduler().await;
@@ -232,10 +199,7 @@ async fn a_post_interrupted_by_a_crash_is_finished_once_with_the_same_nonce() {
     w.run_until(&s, utc("2026-11-24T20:00:00Z")).await;
     let sent = w.sent();
     assert_eq!(sent.len(), 1);
-    assert_eq!(
-        (sent[0].question.as_str(), sent[0].nonce.as_str()),
-        (q.as_str(), nonce.as_str())
-    );
+    assert_eq!((sent[0].question.as_str(), sent[0].nonce.as_str()), (q.as_str(), nonce.as_str()));
     assert_eq!(sent[0].at, utc("2026-11-24T08:00:30Z"), "right when the lease ran out");
 }
 
@@ -296,20 +260,11 @@ async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
         at: utc(at).timestamp(),
     };
     // The same day (local), in the channel: bonus.
-    w.quiz
-        .rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10)
-        .await
-        .unwrap();
+    w.quiz.rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10).await.unwrap();
     // The next local day (00:30 Berlin): no bonus.
-    w.quiz
-        .rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10)
-        .await
-        .unwrap();
+    w.quiz.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10).await.unwrap();
     // Another question claiming to be the daily one: no bonus.
-    w.quiz
-        .rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10)
-        .await
-        .unwrap();
+    w.quiz.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10).await.unwrap();
     let board = w.quiz.store().board(GUILD, 0, None, 10, 0).await.unwrap();
     let score = |user: u64| board.iter().find(|r| r.user_id == user).unwrap().score;
     assert_eq!(score(7), u64::from(weight(question.difficulty)) + 1);

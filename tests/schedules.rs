@@ -21,10 +21,7 @@ fn schedule(channel: u64, due: i64) -> Schedule {
         guild_id: GUILD,
         time: TimeOfDay::parse("09:00").unwrap(),
         zone: parse_zone("Europe/Berlin").unwrap(),
-        filter: Filter {
-            category: Some("Monitoring & Logging".into()),
-            difficulty: Some(Level::Advanced),
-        },
+        filter: Filter { category: Some("Monitoring & Logging".into()), difficulty: Some(Level::Advanced) },
         ping_role: Some(42),
         next_due_at: due,
         last_posted_at: None,
@@ -49,12 +46,8 @@ async fn schedules_round_trip_and_replace() {
     let s = schedule(10, 1_000);
     store.upsert_schedule(&s, 1).await.unwrap();
     assert_eq!(store.schedule(10).await.unwrap(), Some(s.clone()));
-    let replaced = Schedule {
-        time: TimeOfDay::parse("18:30").unwrap(),
-        filter: Filter::default(),
-        ping_role: None,
-        ..s
-    };
+    let replaced =
+        Schedule { time: TimeOfDay::parse("18:30").unwrap(), filter: Filter::default(), ping_role: None, ..s };
     store.upsert_schedule(&replaced, 2).await.unwrap();
     assert_eq!(store.guild_schedules(GUILD).await.unwrap(), vec![replaced]);
     assert!(store.remove_schedule(10).await.unwrap());
@@ -69,17 +62,8 @@ async fn due_query_returns_earliest_active_only() {
     for (channel, due) in [(1, 300), (2, 100), (3, 200), (4, 5_000)] {
         store.upsert_schedule(&schedule(channel, due), 0).await.unwrap();
     }
-    store
-        .schedule_failed(3, "403 Missing Access", 3, true, 250)
-        .await
-        .unwrap();
-    let due: Vec<u64> = store
-        .due_schedules(1_000, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|s| s.channel_id)
-        .collect();
+    store.schedule_failed(3, "403 Missing Access", 3, true, 250).await.unwrap();
+    let due: Vec<u64> = store.due_schedules(1_000, 10).await.unwrap().iter().map(|s| s.channel_id).collect();
     assert_eq!(due, [2, 1], "paused schedule 3 and future schedule 4 are not due");
     assert_eq!(store.next_due_at().await.unwrap(), Some(100));
     let paused = store.schedule(3).await.unwrap().unwrap();
@@ -90,16 +74,10 @@ async fn due_query_returns_earliest_active_only() {
     let resumed = store.schedule(3).await.unwrap().unwrap();
     assert!(!resumed.paused && resumed.failure.is_none() && resumed.failing_days == 0);
     // A post moves the schedule on and clears failures.
-    store
-        .schedule_failed(1, "404 Unknown Channel", 1, false, 300)
-        .await
-        .unwrap();
+    store.schedule_failed(1, "404 Unknown Channel", 1, false, 300).await.unwrap();
     store.schedule_posted(1, 90_000, Some(1_000)).await.unwrap();
     let posted = store.schedule(1).await.unwrap().unwrap();
-    assert_eq!(
-        (posted.next_due_at, posted.last_posted_at, posted.failure),
-        (90_000, Some(1_000), None)
-    );
+    assert_eq!((posted.next_due_at, posted.last_posted_at, posted.failure), (90_000, Some(1_000), None));
     assert_eq!(store.remove_guild_schedules(GUILD).await.unwrap(), 4);
     assert_eq!(store.next_due_at().await.unwrap(), None);
 }
@@ -119,10 +97,7 @@ async fn eight_claimers_one_winner() {
         .map(|(i, store)| {
             let nonce = nonce.clone();
             tokio::spawn(async move {
-                store
-                    .claim_daily(10, day(), &q(), &nonce, &format!("p{i}"), 100, 160)
-                    .await
-                    .unwrap()
+                store.claim_daily(10, day(), &q(), &nonce, &format!("p{i}"), 100, 160).await.unwrap()
             })
         })
         .collect();
@@ -137,39 +112,23 @@ async fn eight_claimers_one_winner() {
 async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
-    let ClaimOutcome::Won(first) = store
-        .claim_daily(10, day(), &q(), "nonce-a", "p1", 100, 160)
-        .await
-        .unwrap()
-    else {
+    let ClaimOutcome::Won(first) = store.claim_daily(10, day(), &q(), "nonce-a", "p1", 100, 160).await.unwrap() else {
         panic!("the first claim must win")
     };
     // Another process during the lease: told when the lease ends.
     let other = QuestionId::derive("bank", "other");
-    let held = store
-        .claim_daily(10, day(), &other, "nonce-b", "p2", 150, 210)
-        .await
-        .unwrap();
+    let held = store.claim_daily(10, day(), &other, "nonce-b", "p2", 150, 210).await.unwrap();
     assert_eq!(held, ClaimOutcome::Held { until: 160 });
     // After the lease: it takes over the same post.
-    let taken = store
-        .claim_daily(10, day(), &other, "nonce-b", "p2", 160, 220)
-        .await
-        .unwrap();
+    let taken = store.claim_daily(10, day(), &other, "nonce-b", "p2", 160, 220).await.unwrap();
     assert_eq!(taken, ClaimOutcome::Won(first.clone()));
     store.complete_daily(&first, 555, 170).await.unwrap();
     // Posted: nobody may claim that day again, lease or not.
-    let again = store
-        .claim_daily(10, day(), &q(), "nonce-a", "p3", 10_000, 10_060)
-        .await
-        .unwrap();
+    let again = store.claim_daily(10, day(), &q(), "nonce-a", "p3", 10_000, 10_060).await.unwrap();
     assert_eq!(again, ClaimOutcome::Posted);
     // The next day is a new claim.
     let next = day().succ_opt().unwrap();
-    let tomorrow = store
-        .claim_daily(10, next, &q(), "nonce-c", "p3", 10_000, 10_060)
-        .await
-        .unwrap();
+    let tomorrow = store.claim_daily(10, next, &q(), "nonce-c", "p3", 10_000, 10_060).await.unwrap();
     assert!(matches!(tomorrow, ClaimOutcome::Won(_)));
 }
 

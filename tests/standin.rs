@@ -94,17 +94,12 @@ async fn every_payload_deserializes_with_serenity_types() {
     assert_eq!(bot_gateway.session_start_limit.max_concurrency, 1);
     let me: CurrentUser = http.get_current_user().await.expect("GET /users/@me");
     assert!(me.bot);
-    let app: CurrentApplicationInfo = http
-        .get_current_application_info()
-        .await
-        .expect("GET /oauth2/applications/@me");
+    let app: CurrentApplicationInfo = http.get_current_application_info().await.expect("GET /oauth2/applications/@me");
     assert_eq!(app.owner.expect("owner").id, UserId::new(OWNER_ID));
 
     // An invalid registration is refused whole and leaves no commands.
-    let bad = vec![
-        CreateCommand::new("ping").description("Ping"),
-        CreateCommand::new("Quiz").description("upper case name"),
-    ];
+    let bad =
+        vec![CreateCommand::new("ping").description("Ping"), CreateCommand::new("Quiz").description("upper case name")];
     let (status, code) = discord_code(GuildId::new(GUILD_ID).set_commands(&http, bad).await);
     assert_eq!((status, code), (400, 50035));
     assert!(standin.registered_commands(Some(GUILD_ID)).is_empty());
@@ -112,35 +107,21 @@ async fn every_payload_deserializes_with_serenity_types() {
     assert!(v.iter().any(|v| v.contains("0.name") || v.contains("1.name")), "{v:?}");
     let long = "x".repeat(101);
     let bad = vec![CreateCommand::new("ping").description(long)];
-    assert_eq!(
-        discord_code(GuildId::new(GUILD_ID).set_commands(&http, bad).await).1,
-        50035
-    );
+    assert_eq!(discord_code(GuildId::new(GUILD_ID).set_commands(&http, bad).await).1, 50035);
     let bad = vec![CreateCommand::new("quiz")
         .description("Practice")
         .add_option(CreateCommandOption::new(CommandOptionType::String, "topic", "Topic"))
         .add_option(CreateCommandOption::new(CommandOptionType::String, "level", "Level").required(true))];
-    assert_eq!(
-        discord_code(GuildId::new(GUILD_ID).set_commands(&http, bad).await).1,
-        50035
-    );
-    assert!(standin
-        .take_violations()
-        .iter()
-        .any(|v| v.contains("Required options must be placed before")));
+    assert_eq!(discord_code(GuildId::new(GUILD_ID).set_commands(&http, bad).await).1, 50035);
+    assert!(standin.take_violations().iter().any(|v| v.contains("Required options must be placed before")));
 
     let good = vec![
         CreateCommand::new("ping").description("Ping"),
         CreateCommand::new("quiz").description("Practice").add_option(
-            CreateCommandOption::new(CommandOptionType::String, "topic", "Topic")
-                .required(true)
-                .set_autocomplete(true),
+            CreateCommandOption::new(CommandOptionType::String, "topic", "Topic").required(true).set_autocomplete(true),
         ),
     ];
-    let registered: Vec<Command> = GuildId::new(GUILD_ID)
-        .set_commands(&http, good)
-        .await
-        .expect("valid registration");
+    let registered: Vec<Command> = GuildId::new(GUILD_ID).set_commands(&http, good).await.expect("valid registration");
     assert_eq!(registered.len(), 2);
     assert_eq!(standin.wait_commands(WAIT).await.len(), 2);
 
@@ -160,45 +141,24 @@ async fn every_payload_deserializes_with_serenity_types() {
     ws.send(WsMessage::Text(identify.to_string())).await.expect("identify");
     let (raw_ready, ready) = next_frame(&mut ws).await;
     assert_eq!(raw_ready["s"], 1);
-    let Event::Ready(ready) = dispatched(ready) else {
-        panic!("READY expected")
-    };
+    let Event::Ready(ready) = dispatched(ready) else { panic!("READY expected") };
     assert_eq!(ready.ready.application.id.get(), support::APP_ID);
     let (raw_guild, guild) = next_frame(&mut ws).await;
     assert_eq!(raw_guild["s"], 2);
-    let Event::GuildCreate(guild) = dispatched(guild) else {
-        panic!("GUILD_CREATE expected")
-    };
+    let Event::GuildCreate(guild) = dispatched(guild) else { panic!("GUILD_CREATE expected") };
     assert!(guild.guild.channels.contains_key(&ChannelId::new(CHANNEL_ID)));
     // The default guild: @everyone and the bot's managed role; a category
     // holding a text and a voice channel; serenity's own permission math
     // gives the bot what the stand-in reports.
     let g = &guild.guild;
-    assert_eq!(
-        g.roles[&RoleId::new(GUILD_ID)].permissions.bits(),
-        DEFAULT_MEMBER_PERMISSIONS
-    );
-    assert_eq!(
-        g.roles[&RoleId::new(BOT_ROLE_ID)].tags.bot_id,
-        Some(UserId::new(support::BOT_ID))
-    );
+    assert_eq!(g.roles[&RoleId::new(GUILD_ID)].permissions.bits(), DEFAULT_MEMBER_PERMISSIONS);
+    assert_eq!(g.roles[&RoleId::new(BOT_ROLE_ID)].tags.bot_id, Some(UserId::new(support::BOT_ID)));
     let kinds: Vec<ChannelType> = [CHANNEL_ID, CATEGORY_ID, OTHER_CHANNEL_ID, VOICE_CHANNEL_ID]
         .iter()
         .map(|id| g.channels[&ChannelId::new(*id)].kind)
         .collect();
-    assert_eq!(
-        kinds,
-        [
-            ChannelType::Text,
-            ChannelType::Category,
-            ChannelType::Text,
-            ChannelType::Voice
-        ]
-    );
-    assert_eq!(
-        g.channels[&ChannelId::new(VOICE_CHANNEL_ID)].parent_id,
-        Some(ChannelId::new(CATEGORY_ID))
-    );
+    assert_eq!(kinds, [ChannelType::Text, ChannelType::Category, ChannelType::Text, ChannelType::Voice]);
+    assert_eq!(g.channels[&ChannelId::new(VOICE_CHANNEL_ID)].parent_id, Some(ChannelId::new(CATEGORY_ID)));
     let me = &g.members[&UserId::new(support::BOT_ID)];
     assert_eq!(me.roles, [RoleId::new(BOT_ROLE_ID)]);
     let practice = &g.channels[&ChannelId::new(CHANNEL_ID)];
@@ -206,9 +166,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     assert_eq!(standin.bot_permissions(CHANNEL_ID), BOT_CHANNEL_PERMISSIONS);
     standin.wait_ready(WAIT).await;
     assert_eq!(standin.identifies()[0].intents, 1);
-    ws.send(WsMessage::Text(json!({"op": 1, "d": 2}).to_string()))
-        .await
-        .expect("heartbeat");
+    ws.send(WsMessage::Text(json!({"op": 1, "d": 2}).to_string())).await.expect("heartbeat");
     let (_, ack) = next_frame(&mut ws).await;
     assert!(matches!(ack, GatewayEvent::HeartbeatAck));
 
@@ -223,9 +181,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     standin.send(payload).await;
     let (raw, event) = next_frame(&mut ws).await;
     assert_eq!(raw["s"], 3);
-    let Event::InteractionCreate(_) = dispatched(event) else {
-        panic!("INTERACTION_CREATE")
-    };
+    let Event::InteractionCreate(_) = dispatched(event) else { panic!("INTERACTION_CREATE") };
 
     // A follow-up before the interaction is acknowledged: Unknown Webhook.
     let early = CreateInteractionResponseFollowup::new().content("too early");
@@ -238,9 +194,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     let reply = CreateInteractionResponseMessage::new()
         .content("question")
         .components(vec![CreateActionRow::Buttons(vec![button])]);
-    cmd.create_response(&http, CreateInteractionResponse::Message(reply))
-        .await
-        .expect("callback");
+    cmd.create_response(&http, CreateInteractionResponse::Message(reply)).await.expect("callback");
     let cb = standin.wait_callback(id, WAIT).await;
     assert_eq!((cb.kind, cb.status, cb.ephemeral()), (4, 204, false));
     let shown: Message = parse("the response message", &cb.message());
@@ -253,12 +207,7 @@ async fn every_payload_deserializes_with_serenity_types() {
         .expect("PATCH @original");
     assert_eq!(edited.content, "question, edited");
     let follow = cmd
-        .create_followup(
-            &http,
-            CreateInteractionResponseFollowup::new()
-                .content("only you")
-                .ephemeral(true),
-        )
+        .create_followup(&http, CreateInteractionResponseFollowup::new().content("only you").ephemeral(true))
         .await
         .expect("follow-up");
     assert_eq!(standin.followups(id).len(), 1);
@@ -273,10 +222,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     assert_eq!(component.message.id, shown.id);
     standin.send(click).await;
     let update = CreateInteractionResponseMessage::new().content("answer");
-    component
-        .create_response(&http, CreateInteractionResponse::UpdateMessage(update))
-        .await
-        .expect("update");
+    component.create_response(&http, CreateInteractionResponse::UpdateMessage(update)).await.expect("update");
     let cb = standin.wait_callback(click_id, WAIT).await;
     assert_eq!(cb.kind, 7);
     let updated: Message = parse("the updated message", &cb.message());
@@ -285,9 +231,8 @@ async fn every_payload_deserializes_with_serenity_types() {
     // Autocomplete, in a DM this time? No: /quiz is a guild command, so the
     // builder refuses a DM (a member could not send it there).
     let dm = Place::dm(&alice);
-    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        standin.slash("ping", json!([]), &alice, dm)
-    }));
+    let refused =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| standin.slash("ping", json!([]), &alice, dm)));
     assert!(refused.is_err(), "a guild command must not be usable in DMs");
     let focused = json!([{"name": "topic", "value": "ar", "focused": true}]);
     let (ac_id, ac) = standin.autocomplete("quiz", focused, &alice, Place::guild());
@@ -296,18 +241,13 @@ async fn every_payload_deserializes_with_serenity_types() {
     };
     standin.send(ac).await;
     // 26 choices: rejected, and a rejected answer does not acknowledge.
-    let too_many = (0..26).fold(CreateAutocompleteResponse::new(), |r, i| {
-        r.add_string_choice(format!("c{i}"), format!("c{i}"))
-    });
-    let result = ac_i
-        .create_response(&http, CreateInteractionResponse::Autocomplete(too_many))
-        .await;
+    let too_many =
+        (0..26).fold(CreateAutocompleteResponse::new(), |r, i| r.add_string_choice(format!("c{i}"), format!("c{i}")));
+    let result = ac_i.create_response(&http, CreateInteractionResponse::Autocomplete(too_many)).await;
     assert_eq!(discord_code(result), (400, 50035));
     assert!(standin.take_violations().iter().any(|v| v.contains("data.choices")));
     let choices = CreateAutocompleteResponse::new().add_string_choice("arrays", "arrays");
-    ac_i.create_response(&http, CreateInteractionResponse::Autocomplete(choices))
-        .await
-        .expect("autocomplete");
+    ac_i.create_response(&http, CreateInteractionResponse::Autocomplete(choices)).await.expect("autocomplete");
     let accepted: Vec<u16> = standin.callbacks_for(ac_id).iter().map(|c| c.status).collect();
     assert_eq!(accepted, [400, 204]);
     assert_eq!(standin.callbacks_for(ac_id)[1].kind, 8);
@@ -326,15 +266,9 @@ async fn every_payload_deserializes_with_serenity_types() {
     // Channels, members, DMs, and exactly-once posts with a nonce.
     let channel: Channel = http.get_channel(ChannelId::new(CHANNEL_ID)).await.expect("channel");
     assert!(matches!(channel, Channel::Guild(_)));
-    let member: Member = http
-        .get_member(GuildId::new(GUILD_ID), UserId::new(4242))
-        .await
-        .expect("member");
+    let member: Member = http.get_member(GuildId::new(GUILD_ID), UserId::new(4242)).await.expect("member");
     assert_eq!(member.user.name, "alice");
-    let private = http
-        .create_private_channel(&json!({"recipient_id": "4242"}))
-        .await
-        .expect("DM channel");
+    let private = http.create_private_channel(&json!({"recipient_id": "4242"})).await.expect("DM channel");
     assert_eq!(private.id.get(), support::dm_channel_id(4242));
     let post = || {
         CreateMessage::new()
@@ -342,14 +276,8 @@ async fn every_payload_deserializes_with_serenity_types() {
             .nonce(Nonce::String("daily-2026-03-08".into()))
             .enforce_nonce(true)
     };
-    let first = ChannelId::new(CHANNEL_ID)
-        .send_message(&http, post())
-        .await
-        .expect("post");
-    let second = ChannelId::new(CHANNEL_ID)
-        .send_message(&http, post())
-        .await
-        .expect("repost");
+    let first = ChannelId::new(CHANNEL_ID).send_message(&http, post()).await.expect("post");
+    let second = ChannelId::new(CHANNEL_ID).send_message(&http, post()).await.expect("repost");
     assert_eq!(first.id, second.id, "enforce_nonce returns the first message");
     let posts = standin.channel_messages(CHANNEL_ID);
     assert_eq!(posts.iter().filter(|m| m["content"] == "daily question").count(), 1);
@@ -378,24 +306,11 @@ async fn strict_limits_on_messages() {
     let channel = ChannelId::new(CHANNEL_ID);
 
     let cases: Vec<(CreateMessage, &str)> = vec![
+        (CreateMessage::new().embed(CreateEmbed::new().title("t".repeat(257))), "embeds.0.title"),
+        (CreateMessage::new().embed(CreateEmbed::new().description("d".repeat(4097))), "embeds.0.description"),
+        (CreateMessage::new().embed(CreateEmbed::new().field("n", "v".repeat(1025), false)), "embeds.0.fields.0.value"),
         (
-            CreateMessage::new().embed(CreateEmbed::new().title("t".repeat(257))),
-            "embeds.0.title",
-        ),
-        (
-            CreateMessage::new().embed(CreateEmbed::new().description("d".repeat(4097))),
-            "embeds.0.description",
-        ),
-        (
-            CreateMessage::new().embed(CreateEmbed::new().field("n", "v".repeat(1025), false)),
-            "embeds.0.fields.0.value",
-        ),
-        (
-            CreateMessage::new().embeds(
-                (0..2)
-                    .map(|_| CreateEmbed::new().description("d".repeat(3001)))
-                    .collect(),
-            ),
+            CreateMessage::new().embeds((0..2).map(|_| CreateEmbed::new().description("d".repeat(3001))).collect()),
             "MAX_EMBED_SIZE_EXCEEDED",
         ),
         (
@@ -412,15 +327,13 @@ async fn strict_limits_on_messages() {
             "COMPONENT_CUSTOM_ID_DUPLICATED",
         ),
         (
-            CreateMessage::new().components(vec![CreateActionRow::Buttons(vec![
-                CreateButton::new("c".repeat(101)).label("a")
-            ])]),
+            CreateMessage::new()
+                .components(vec![CreateActionRow::Buttons(vec![CreateButton::new("c".repeat(101)).label("a")])]),
             "custom_id",
         ),
         (
-            CreateMessage::new().components(vec![CreateActionRow::Buttons(vec![
-                CreateButton::new("ok").label("l".repeat(81))
-            ])]),
+            CreateMessage::new()
+                .components(vec![CreateActionRow::Buttons(vec![CreateButton::new("ok").label("l".repeat(81))])]),
             "components.0.components.0.label",
         ),
     ];
@@ -442,9 +355,7 @@ type Ctx<'a> = poise::Context<'a, (), Error>;
 #[poise::command(slash_command)]
 async fn ping(ctx: Ctx<'_>) -> Result<(), Error> {
     let again = CreateButton::new("ping:again").label("Again");
-    let reply = poise::CreateReply::default()
-        .content("pong")
-        .components(vec![CreateActionRow::Buttons(vec![again])]);
+    let reply = poise::CreateReply::default().content("pong").components(vec![CreateActionRow::Buttons(vec![again])]);
     ctx.send(reply).await?;
     Ok(())
 }
@@ -486,29 +397,15 @@ async fn daily_set(
     #[description = "Whom to ping"] ping: Option<serenity::all::Role>,
 ) -> Result<(), Error> {
     let who = ping.map_or_else(|| "nobody".to_string(), |r| r.name);
-    ctx.say(format!(
-        "daily in #{} ({:?}), pinging {who}",
-        channel.name, channel.kind
-    ))
-    .await?;
+    ctx.say(format!("daily in #{} ({:?}), pinging {who}", channel.name, channel.kind)).await?;
     Ok(())
 }
 
 /// Buttons are not dispatched by poise: answer them here, ephemerally.
 async fn on_event(framework: poise::FrameworkContext<'_, (), Error>, event: &FullEvent) -> Result<(), Error> {
-    if let FullEvent::InteractionCreate {
-        interaction: Interaction::Component(press),
-    } = event
-    {
-        let reply = CreateInteractionResponseMessage::new()
-            .content("clicked")
-            .ephemeral(true);
-        press
-            .create_response(
-                &framework.serenity_context.http,
-                CreateInteractionResponse::Message(reply),
-            )
-            .await?;
+    if let FullEvent::InteractionCreate { interaction: Interaction::Component(press) } = event {
+        let reply = CreateInteractionResponseMessage::new().content("clicked").ephemeral(true);
+        press.create_response(&framework.serenity_context.http, CreateInteractionResponse::Message(reply)).await?;
     }
     Ok(())
 }
@@ -525,9 +422,8 @@ async fn poise_bot_end_to_end() {
                     // Only the run-time permission check answers; other
                     // errors (a late answer) must not cause more callbacks.
                     if let poise::FrameworkError::MissingUserPermissions { ctx, .. } = error {
-                        let reply = poise::CreateReply::default()
-                            .content("You need Manage Server for that.")
-                            .ephemeral(true);
+                        let reply =
+                            poise::CreateReply::default().content("You need Manage Server for that.").ephemeral(true);
                         let _ = ctx.send(reply).await;
                     }
                 })
@@ -542,10 +438,8 @@ async fn poise_bot_end_to_end() {
             })
         })
         .build();
-    let http = serenity::http::HttpBuilder::new("test-token")
-        .proxy(standin.api_base())
-        .ratelimiter_disabled(true)
-        .build();
+    let http =
+        serenity::http::HttpBuilder::new("test-token").proxy(standin.api_base()).ratelimiter_disabled(true).build();
     let mut client = serenity::client::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .framework(framework)
         .await
@@ -593,9 +487,7 @@ async fn poise_bot_end_to_end() {
 
     // An over-limit embed: 50035 and a violation.
     let too_long = CreateMessage::new().embed(CreateEmbed::new().description("x".repeat(4097)));
-    let result = ChannelId::new(CHANNEL_ID)
-        .send_message(&standin.serenity_http("test-token"), too_long)
-        .await;
+    let result = ChannelId::new(CHANNEL_ID).send_message(&standin.serenity_http("test-token"), too_long).await;
     assert_eq!(discord_code(result), (400, 50035));
     let v = standin.take_violations();
     assert!(v.iter().any(|v| v.contains("embeds.0.description")), "{v:?}");
@@ -607,14 +499,9 @@ async fn poise_bot_end_to_end() {
     assert_eq!((cb.kind, cb.ephemeral()), (5, true));
     let loading = cb.message()["flags"].as_u64().expect("flags");
     assert_eq!(loading, 64 | 128, "ephemeral and loading");
-    standin
-        .wait_request(|r| r.method == "POST" && r.path.contains("/webhooks/"), WAIT)
-        .await;
+    standin.wait_request(|r| r.method == "POST" && r.path.contains("/webhooks/"), WAIT).await;
     let shown = standin.original_message(think_id).expect("the original response");
-    assert_eq!(
-        (shown["content"].as_str(), shown["flags"].as_u64()),
-        (Some("thought"), Some(64))
-    );
+    assert_eq!((shown["content"].as_str(), shown["flags"].as_u64()), (Some("thought"), Some(64)));
     assert!(standin.followups(think_id).is_empty());
 
     // A subcommand with channel and role options, parsed by poise from
@@ -630,20 +517,14 @@ async fn poise_bot_end_to_end() {
     let voice = json!([{"name": "channel", "value": VOICE_CHANNEL_ID}]);
     let (id, payload) = standin.slash_unchecked("daily set", voice, &ada, Place::guild());
     standin.send(payload).await;
-    assert_eq!(
-        standin.wait_callback(id, WAIT).await.content(),
-        "daily in #Study Room (Voice), pinging nobody"
-    );
+    assert_eq!(standin.wait_callback(id, WAIT).await.content(), "daily in #Study Room (Voice), pinging nobody");
     // A member without Manage Server cannot see /daily; sent anyway, the
     // bot's own check (poise's required_permissions) refuses.
     let channel = json!([{"name": "channel", "value": CHANNEL_ID}]);
     let (id, payload) = standin.slash_unchecked("daily set", channel, &alice, Place::guild());
     standin.send(payload).await;
     let cb = standin.wait_callback(id, WAIT).await;
-    assert_eq!(
-        (cb.content(), cb.ephemeral()),
-        ("You need Manage Server for that.", true)
-    );
+    assert_eq!((cb.content(), cb.ephemeral()), ("You need Manage Server for that.", true));
 
     // The gateway drops the connection: serenity resumes the session.
     standin.close_gateway(4000);
@@ -694,9 +575,7 @@ fn model_config() -> StandInConfig {
         .with_channel(ChannelSpec::thread(THREAD, "daily-thread", CHANNEL_ID))
         .with_channel(ChannelSpec::text(SECRET, "secret").deny(Everyone, VIEW_CHANNEL))
         .with_channel(
-            ChannelSpec::text(BOT_ONLY, "bot-only")
-                .deny(Everyone, VIEW_CHANNEL)
-                .allow(R(BOT_ROLE_ID), VIEW_CHANNEL),
+            ChannelSpec::text(BOT_ONLY, "bot-only").deny(Everyone, VIEW_CHANNEL).allow(R(BOT_ROLE_ID), VIEW_CHANNEL),
         )
         .with_channel(ChannelSpec::announcement(READ_ONLY, "announcements").deny(Everyone, SEND_MESSAGES))
         .with_channel(ChannelSpec::text(NO_EMBEDS, "no-embeds").deny(R(BOT_ROLE_ID), EMBED_LINKS | ATTACH_FILES))
@@ -716,10 +595,7 @@ fn model_config() -> StandInConfig {
         .with_channel(ChannelSpec::category(CATEGORY_ID, "Study"))
         .with_channel(ChannelSpec::voice(VOICE_CHANNEL_ID, "Study Room").in_category(CATEGORY_ID))
         .with_channel(ChannelSpec::forum(FORUM, "questions"));
-    StandInConfig {
-        guilds: vec![guild],
-        ..StandInConfig::default()
-    }
+    StandInConfig { guilds: vec![guild], ..StandInConfig::default() }
 }
 
 /// What posting `message` to `channel` gets: Ok, or (status, code).
@@ -747,35 +623,20 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     assert!(guild.roles[&RoleId::new(BOT_ROLE_ID)].managed);
     let counted = http.get_guild_with_counts(guild_id).await.expect("?with_counts=true");
     assert_eq!(counted.approximate_member_count, Some(2));
-    assert!(standin
-        .requests()
-        .iter()
-        .any(|r| r.query.iter().any(|(k, _)| k == "with_counts")));
+    assert!(standin.requests().iter().any(|r| r.query.iter().any(|(k, _)| k == "with_counts")));
     let roles: Vec<Role> = http.get_guild_roles(guild_id).await.expect("roles");
     let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names[0], "@everyone");
     assert!(names.contains(&"Quiz Master") && names.contains(&"Helper"), "{names:?}");
-    let master = http
-        .get_guild_role(guild_id, RoleId::new(QUIZ_MASTER))
-        .await
-        .expect("role");
+    let master = http.get_guild_role(guild_id, RoleId::new(QUIZ_MASTER)).await.expect("role");
     assert_eq!(master.permissions, Permissions::MANAGE_GUILD);
-    assert_eq!(
-        discord_code(http.get_guild_role(guild_id, RoleId::new(42)).await),
-        (404, 10011)
-    );
+    assert_eq!(discord_code(http.get_guild_role(guild_id, RoleId::new(42)).await), (404, 10011));
     assert_eq!(discord_code(http.get_guild(GuildId::new(42)).await), (404, 10004));
 
     // The bot's member carries its roles; an unknown member is 10007.
-    let me: Member = http
-        .get_member(guild_id, UserId::new(support::BOT_ID))
-        .await
-        .expect("bot member");
+    let me: Member = http.get_member(guild_id, UserId::new(support::BOT_ID)).await.expect("bot member");
     assert_eq!(me.roles, [RoleId::new(BOT_ROLE_ID), RoleId::new(HELPER)]);
-    assert_eq!(
-        discord_code(http.get_member(guild_id, UserId::new(4242)).await),
-        (404, 10007)
-    );
+    assert_eq!(discord_code(http.get_member(guild_id, UserId::new(4242)).await), (404, 10007));
 
     // Channels of every kind, threads excluded from the guild's list.
     let channels: Vec<GuildChannel> = http.get_channels(guild_id).await.expect("channels");
@@ -786,24 +647,13 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     assert_eq!(by_id(CATEGORY_ID).kind, ChannelType::Category);
     assert_eq!(by_id(READ_ONLY).kind, ChannelType::News);
     assert_eq!(by_id(FORUM).kind, ChannelType::Forum);
-    let overwrites: Vec<(PermissionOverwriteType, Permissions, Permissions)> = by_id(BOT_ONLY)
-        .permission_overwrites
-        .iter()
-        .map(|o| (o.kind, o.allow, o.deny))
-        .collect();
+    let overwrites: Vec<(PermissionOverwriteType, Permissions, Permissions)> =
+        by_id(BOT_ONLY).permission_overwrites.iter().map(|o| (o.kind, o.allow, o.deny)).collect();
     assert_eq!(
         overwrites,
         [
-            (
-                PermissionOverwriteType::Role(RoleId::new(GUILD_ID)),
-                Permissions::empty(),
-                Permissions::VIEW_CHANNEL
-            ),
-            (
-                PermissionOverwriteType::Role(RoleId::new(BOT_ROLE_ID)),
-                Permissions::VIEW_CHANNEL,
-                Permissions::empty()
-            ),
+            (PermissionOverwriteType::Role(RoleId::new(GUILD_ID)), Permissions::empty(), Permissions::VIEW_CHANNEL),
+            (PermissionOverwriteType::Role(RoleId::new(BOT_ROLE_ID)), Permissions::VIEW_CHANNEL, Permissions::empty()),
         ]
     );
     let Channel::Guild(thread) = http.get_channel(ChannelId::new(THREAD)).await.expect("thread") else {
@@ -812,10 +662,7 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     assert_eq!(thread.kind, ChannelType::PublicThread);
     assert_eq!(thread.parent_id, Some(ChannelId::new(CHANNEL_ID)));
     assert!(thread.thread_metadata.is_some());
-    assert_eq!(
-        discord_code(http.get_channel(ChannelId::new(SECRET)).await),
-        (403, 50001)
-    );
+    assert_eq!(discord_code(http.get_channel(ChannelId::new(SECRET)).await), (403, 50001));
     assert_eq!(discord_code(http.get_channel(ChannelId::new(42)).await), (404, 10003));
 
     // Serenity's permission math on the GUILD_CREATE payload agrees with
@@ -909,11 +756,7 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
                         .min_length(5)
                         .max_length(5),
                 )
-                .add_sub_option(CreateCommandOption::new(
-                    CommandOptionType::Role,
-                    "ping",
-                    "Role to mention",
-                )),
+                .add_sub_option(CreateCommandOption::new(CommandOptionType::Role, "ping", "Role to mention")),
         )
         .add_option(sub("status", "Show the schedule"))
         .add_option(sub("now", "Post one now").add_sub_option(CreateCommandOption::new(
@@ -924,16 +767,11 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
     let quiz = CreateCommand::new("quiz")
         .description("Practice")
         .add_option(
-            CreateCommandOption::new(CommandOptionType::Integer, "count", "How many")
-                .min_int_value(1)
-                .max_int_value(5),
+            CreateCommandOption::new(CommandOptionType::Integer, "count", "How many").min_int_value(1).max_int_value(5),
         )
         .add_option(CreateCommandOption::new(CommandOptionType::Mentionable, "who", "Who"))
         .add_option(CreateCommandOption::new(CommandOptionType::Channel, "in", "Where"));
-    GuildId::new(GUILD_ID)
-        .set_commands(&http, vec![daily, quiz])
-        .await
-        .expect("registration");
+    GuildId::new(GUILD_ID).set_commands(&http, vec![daily, quiz]).await.expect("registration");
 
     let alice = TestUser::new(4242, "alice");
     let ada = TestUser::new(4343, "ada").admin();
@@ -945,18 +783,11 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
     assert!(why.contains("needs permissions"), "{why}");
     let (_, payload) = standin.slash_unchecked("daily status", json!([]), &alice, here);
     let cmd = command_of(&payload);
-    let mine = cmd
-        .member
-        .as_ref()
-        .and_then(|m| m.permissions)
-        .expect("member.permissions");
+    let mine = cmd.member.as_ref().and_then(|m| m.permissions).expect("member.permissions");
     assert!(!mine.manage_guild());
     assert_eq!(mine.bits(), DEFAULT_MEMBER_PERMISSIONS);
     assert_eq!(cmd.app_permissions.map(|p| p.bits()), Some(BOT_CHANNEL_PERMISSIONS));
-    assert_eq!(
-        payload["channel"]["permissions"],
-        DEFAULT_MEMBER_PERMISSIONS.to_string()
-    );
+    assert_eq!(payload["channel"]["permissions"], DEFAULT_MEMBER_PERMISSIONS.to_string());
 
     // An administrator: everything, channel and role options resolved.
     let options = json!([
@@ -968,34 +799,20 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
     let set = &payload["data"]["options"][0];
     assert_eq!((set["name"].as_str(), set["type"].as_u64()), (Some("set"), Some(1)));
     assert_eq!(set["options"][0]["type"], 7, "typed from the registration");
-    assert_eq!(
-        set["options"][0]["value"],
-        READ_ONLY.to_string(),
-        "ids travel as strings"
-    );
+    assert_eq!(set["options"][0]["value"], READ_ONLY.to_string(), "ids travel as strings");
     assert_eq!(set["options"][2]["type"], 8);
     let cmd = command_of(&payload);
-    let perms = cmd
-        .member
-        .as_ref()
-        .and_then(|m| m.permissions)
-        .expect("member.permissions");
+    let perms = cmd.member.as_ref().and_then(|m| m.permissions).expect("member.permissions");
     assert!(perms.manage_guild() && perms.administrator());
     let options = cmd.data.options();
-    let ResolvedValue::SubCommand(ref set) = options[0].value else {
-        panic!("a subcommand: {options:?}")
-    };
-    let ResolvedValue::Channel(channel) = set[0].value else {
-        panic!("a channel: {set:?}")
-    };
+    let ResolvedValue::SubCommand(ref set) = options[0].value else { panic!("a subcommand: {options:?}") };
+    let ResolvedValue::Channel(channel) = set[0].value else { panic!("a channel: {set:?}") };
     assert_eq!(
         (channel.id.get(), channel.kind, channel.name.as_deref()),
         (READ_ONLY, ChannelType::News, Some("announcements"))
     );
     assert_eq!(channel.permissions.map(|p| p.bits()), Some(support::ALL_PERMISSIONS));
-    let ResolvedValue::Role(role) = set[2].value else {
-        panic!("a role: {set:?}")
-    };
+    let ResolvedValue::Role(role) = set[2].value else { panic!("a role: {set:?}") };
     assert_eq!(role.name, "Quiz Master");
 
     // channel_types: the client offers no voice channel; a modified one can
@@ -1024,12 +841,7 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
     // A thread resolves with its parent and metadata.
     let (_, payload) = standin.slash("daily now", json!([{"name": "channel", "value": THREAD}]), &ada, here);
     let cmd = command_of(&payload);
-    let channel = cmd
-        .data
-        .resolved
-        .channels
-        .get(&ChannelId::new(THREAD))
-        .expect("resolved");
+    let channel = cmd.data.resolved.channels.get(&ChannelId::new(THREAD)).expect("resolved");
     assert_eq!(channel.parent_id, Some(ChannelId::new(CHANNEL_ID)));
     assert!(channel.thread_metadata.is_some());
 
@@ -1074,10 +886,7 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
         .components(vec![CreateActionRow::Buttons(vec![reveal])])
         .nonce(Nonce::String("d:2026-03-08".into()))
         .enforce_nonce(true);
-    let sent = ChannelId::new(CHANNEL_ID)
-        .send_message(&http, daily)
-        .await
-        .expect("post");
+    let sent = ChannelId::new(CHANNEL_ID).send_message(&http, daily).await.expect("post");
     let posts = standin.channel_messages(CHANNEL_ID);
     assert_eq!(posts.len(), 1);
     let daily = &posts[0];
@@ -1092,10 +901,7 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
     assert!(matches!(&press.message.nonce, Some(Nonce::String(n)) if n == "d:2026-03-08"));
     let why = refused(|| standin.click("daily:reveal", daily, &alice, Place::channel(COMBO)));
     assert!(why.contains("not in"), "{why}");
-    ChannelId::new(CHANNEL_ID)
-        .delete_message(&http, sent.id)
-        .await
-        .expect("delete");
+    ChannelId::new(CHANNEL_ID).delete_message(&http, sent.id).await.expect("delete");
     assert!(refused(|| standin.click("daily:reveal", daily, &alice, here)).contains("deleted"));
     standin.assert_no_violations();
 }
@@ -1134,9 +940,7 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     // Overwrites: CHANNEL_UPDATE, and posting follows them.
     standin.set_overwrites(CHANNEL_ID, vec![Overwrite::everyone(0, SEND_MESSAGES)]);
     let (_, update) = next_frame(&mut ws).await;
-    let Event::ChannelUpdate(update) = dispatched(update) else {
-        panic!("CHANNEL_UPDATE")
-    };
+    let Event::ChannelUpdate(update) = dispatched(update) else { panic!("CHANNEL_UPDATE") };
     assert_eq!(update.channel.permission_overwrites[0].deny, Permissions::SEND_MESSAGES);
     assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50013)));
     standin.set_overwrites(CHANNEL_ID, vec![]);
@@ -1148,16 +952,11 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     // out of reach.
     standin.set_role_permissions(GUILD_ID, DEFAULT_MEMBER_PERMISSIONS & !VIEW_CHANNEL);
     let (_, update) = next_frame(&mut ws).await;
-    let Event::GuildRoleUpdate(update) = dispatched(update) else {
-        panic!("GUILD_ROLE_UPDATE")
-    };
+    let Event::GuildRoleUpdate(update) = dispatched(update) else { panic!("GUILD_ROLE_UPDATE") };
     assert_eq!(update.role.guild_id, GuildId::new(GUILD_ID));
     assert!(!update.role.permissions.view_channel());
     assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50001)));
-    assert_eq!(
-        discord_code(http.get_channel(ChannelId::new(CHANNEL_ID)).await),
-        (403, 50001)
-    );
+    assert_eq!(discord_code(http.get_channel(ChannelId::new(CHANNEL_ID)).await), (403, 50001));
     standin.set_role_permissions(GUILD_ID, DEFAULT_MEMBER_PERMISSIONS);
     let _ = next_frame(&mut ws).await;
 
@@ -1169,15 +968,10 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     assert!(post(&http, extra, text("hello")).await.is_ok());
     standin.delete_channel(extra);
     let (_, deleted) = next_frame(&mut ws).await;
-    let Event::ChannelDelete(deleted) = dispatched(deleted) else {
-        panic!("CHANNEL_DELETE")
-    };
+    let Event::ChannelDelete(deleted) = dispatched(deleted) else { panic!("CHANNEL_DELETE") };
     assert_eq!(deleted.channel.id.get(), extra);
     assert_eq!(post(&http, extra, text("x")).await.err(), Some((404, 10003)));
-    assert_eq!(
-        discord_code(http.get_channel(ChannelId::new(extra)).await),
-        (404, 10003)
-    );
+    assert_eq!(discord_code(http.get_channel(ChannelId::new(extra)).await), (404, 10003));
     let why = refused(|| standin.slash("quiz", json!([]), &alice, Place::channel(extra)));
     assert!(why.contains("was deleted"), "{why}");
 
@@ -1188,9 +982,7 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     let mut moved = Vec::new();
     for _ in 0..2 {
         let (_, update) = next_frame(&mut ws).await;
-        let Event::ChannelUpdate(update) = dispatched(update) else {
-            panic!("CHANNEL_UPDATE")
-        };
+        let Event::ChannelUpdate(update) = dispatched(update) else { panic!("CHANNEL_UPDATE") };
         assert_eq!(update.channel.parent_id, None);
         moved.push(update.channel.id.get());
     }
@@ -1201,19 +993,11 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     // and no interaction from it.
     standin.remove_bot_from_guild(GUILD_ID);
     let (_, gone) = next_frame(&mut ws).await;
-    let Event::GuildDelete(gone) = dispatched(gone) else {
-        panic!("GUILD_DELETE")
-    };
+    let Event::GuildDelete(gone) = dispatched(gone) else { panic!("GUILD_DELETE") };
     assert_eq!((gone.guild.id.get(), gone.guild.unavailable), (GUILD_ID, false));
     assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50001)));
     assert_eq!(discord_code(http.get_guild(GuildId::new(GUILD_ID)).await), (403, 50001));
-    assert_eq!(
-        discord_code(
-            http.get_member(GuildId::new(GUILD_ID), UserId::new(support::BOT_ID))
-                .await
-        ),
-        (403, 50001)
-    );
+    assert_eq!(discord_code(http.get_member(GuildId::new(GUILD_ID), UserId::new(support::BOT_ID)).await), (403, 50001));
     let why = refused(|| standin.slash("quiz", json!([]), &alice, Place::guild()));
     assert!(why.contains("removed from guild"), "{why}");
     assert!(standin.guild(GUILD_ID).is_none());
@@ -1228,14 +1012,9 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     ws.send(WsMessage::Text(identify.to_string())).await.expect("identify");
     let (raw, _) = next_frame(&mut ws).await;
     assert_eq!(raw["d"]["guilds"], json!([]));
-    ws.send(WsMessage::Text(json!({"op": 1, "d": 1}).to_string()))
-        .await
-        .expect("heartbeat");
+    ws.send(WsMessage::Text(json!({"op": 1, "d": 1}).to_string())).await.expect("heartbeat");
     let (_, ack) = next_frame(&mut ws).await;
-    assert!(
-        matches!(ack, GatewayEvent::HeartbeatAck),
-        "no GUILD_CREATE before the ACK"
-    );
+    assert!(matches!(ack, GatewayEvent::HeartbeatAck), "no GUILD_CREATE before the ACK");
 
     for frame in standin.gateway_frames() {
         if let GatewayEvent::Dispatch(_, Event::Unknown(u)) = parse("a gateway frame", &frame.payload) {
@@ -1255,44 +1034,29 @@ async fn enforce_nonce_returns_the_first_message() {
             .nonce(Nonce::String(nonce.into()))
             .enforce_nonce(enforce)
     };
-    let first = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true))
-        .await
-        .expect("post");
-    let again = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true))
-        .await
-        .expect("repost");
+    let first = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true)).await.expect("post");
+    let again = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true)).await.expect("repost");
     assert_eq!(first.id, again.id);
     assert!(matches!(&first.nonce, Some(Nonce::String(n)) if n == "g1:2026-03-08"));
-    let other = post(&http, CHANNEL_ID, daily("g1:2026-03-09", true))
-        .await
-        .expect("next day");
+    let other = post(&http, CHANNEL_ID, daily("g1:2026-03-09", true)).await.expect("next day");
     assert_ne!(other.id, first.id);
     assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 2);
     // The nonce is per author, not per channel: a second channel posting
     // with the same nonce gets the first channel's message back.
-    let elsewhere = post(&http, OTHER_CHANNEL_ID, daily("g1:2026-03-08", true))
-        .await
-        .expect("post");
+    let elsewhere = post(&http, OTHER_CHANNEL_ID, daily("g1:2026-03-08", true)).await.expect("post");
     assert_eq!((elsewhere.id, elsewhere.channel_id.get()), (first.id, CHANNEL_ID));
     assert!(standin.channel_messages(OTHER_CHANNEL_ID).is_empty());
     // Without enforce_nonce the nonce only travels along.
-    let loose = post(&http, CHANNEL_ID, daily("g1:2026-03-08", false))
-        .await
-        .expect("post");
+    let loose = post(&http, CHANNEL_ID, daily("g1:2026-03-08", false)).await.expect("post");
     assert_ne!(loose.id, first.id);
     // Over 25 characters: Invalid Form Body, a violation.
     let long = "n".repeat(26);
-    assert_eq!(
-        post(&http, CHANNEL_ID, daily(&long, true)).await.err(),
-        Some((400, 50035))
-    );
+    assert_eq!(post(&http, CHANNEL_ID, daily(&long, true)).await.err(), Some((400, 50035)));
     let v = standin.take_violations();
     assert!(v.iter().any(|v| v.contains("nonce")), "{v:?}");
     // After the window the same nonce posts again.
     standin.set_nonce_window(Duration::ZERO);
-    let later = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true))
-        .await
-        .expect("post");
+    let later = post(&http, CHANNEL_ID, daily("g1:2026-03-08", true)).await.expect("post");
     assert_ne!(later.id, first.id);
     assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 4);
     standin.assert_no_violations();
@@ -1302,11 +1066,7 @@ async fn enforce_nonce_returns_the_first_message() {
 fn specs_overwrites_and_implicit_permissions() {
     use support::{effective, ATTACH_FILES, EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL};
     // The old literal form still works with the new fields defaulted.
-    let plain = ChannelSpec {
-        id: 7,
-        name: "plain".into(),
-        ..ChannelSpec::default()
-    };
+    let plain = ChannelSpec { id: 7, name: "plain".into(), ..ChannelSpec::default() };
     assert_eq!(plain, ChannelSpec::text(7, "plain"));
 
     // allow/deny merge into one overwrite per target.
@@ -1321,10 +1081,7 @@ fn specs_overwrites_and_implicit_permissions() {
     assert_eq!(parsed, c.overwrites[0]);
     assert_eq!(parsed.to_json(GUILD_ID), raw);
     let member = json!({"id": "5", "type": 1, "allow": 0, "deny": "1024"});
-    assert_eq!(
-        Overwrite::from_json(GUILD_ID, &member),
-        Ok(Overwrite::member(5, 0, VIEW_CHANNEL))
-    );
+    assert_eq!(Overwrite::from_json(GUILD_ID, &member), Ok(Overwrite::member(5, 0, VIEW_CHANNEL)));
     assert!(Overwrite::from_json(GUILD_ID, &json!({"id": "5", "type": 2})).is_err());
     let serenity_form: serenity::all::PermissionOverwrite = parse("an overwrite", &raw);
     assert_eq!(serenity_form.kind, PermissionOverwriteType::Role(RoleId::new(GUILD_ID)));
@@ -1333,22 +1090,13 @@ fn specs_overwrites_and_implicit_permissions() {
     // thread, sending is SEND_MESSAGES_IN_THREADS.
     assert_eq!(effective(SEND_MESSAGES | EMBED_LINKS, 0), 0);
     assert_eq!(effective(VIEW_CHANNEL | EMBED_LINKS | ATTACH_FILES, 0), VIEW_CHANNEL);
-    assert_eq!(
-        effective(VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS, 11),
-        VIEW_CHANNEL | SEND_MESSAGES
-    );
+    assert_eq!(effective(VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS, 11), VIEW_CHANNEL | SEND_MESSAGES);
 
     // A configuration Discord could not hold is refused at start.
     let orphan =
         GuildSpec::new(GUILD_ID, "g", OWNER_ID).with_channel(ChannelSpec::text(9, "t").in_category(CHANNEL_ID));
-    let config = StandInConfig {
-        guilds: vec![orphan],
-        ..StandInConfig::default()
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let config = StandInConfig { guilds: vec![orphan], ..StandInConfig::default() };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(StandIn::start_with(config));
     }));

@@ -3,7 +3,7 @@
 use quizbot::bank::QuestionId;
 use quizbot::level::Level;
 use quizbot::store::Store;
-use quizbot::study::{BoardRow, Post, Rating, Scope, Source, Standing, Worth};
+use quizbot::study::{BoardRow, Post, Rating, Scope, Source, Worth};
 
 const GUILD: u64 = 900_000_000_000_000_001;
 
@@ -19,22 +19,11 @@ fn q(n: u32) -> QuestionId {
 }
 
 fn worth() -> Worth {
-    Worth {
-        points: 1,
-        category: "C".into(),
-    }
+    Worth { points: 1, category: "C".into() }
 }
 
 fn rating(id: u64, user: u64, question: u32, level: Level, at: i64) -> Rating {
-    Rating {
-        id,
-        scope: Scope::Guild(GUILD),
-        user_id: user,
-        question: q(question),
-        level,
-        source: Source::Quiz,
-        at,
-    }
+    Rating { id, scope: Scope::Guild(GUILD), user_id: user, question: q(question), level, source: Source::Quiz, at }
 }
 
 #[tokio::test]
@@ -43,10 +32,7 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
     let path = dir.path().join("new.db");
     let url = format!("sqlite://{}", path.display());
     let first = Store::connect(&url, 2).await.unwrap();
-    first
-        .record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth())
-        .await
-        .unwrap();
+    first.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
     first.close().await;
     assert!(path.exists());
     // Reopening applies no migration twice and keeps the data.
@@ -57,69 +43,33 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
 #[tokio::test]
 async fn latest_level_wins_and_counts_never_double() {
     let (_dir, store) = store().await;
-    let saved = store
-        .record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth())
-        .await
-        .unwrap();
+    let saved = store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
     assert_eq!(saved.studied, 1);
-    let saved = store
-        .record_rating(&rating(2, 7, 1, Level::Advanced, 200), &worth())
-        .await
-        .unwrap();
+    let saved = store.record_rating(&rating(2, 7, 1, Level::Advanced, 200), &worth()).await.unwrap();
     assert_eq!(saved.studied, 1, "re-rating the same question is not a new question");
-    assert_eq!(
-        store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(),
-        Some(Level::Advanced)
-    );
-    let saved = store
-        .record_rating(&rating(3, 7, 2, Level::Intermediate, 300), &worth())
-        .await
-        .unwrap();
+    assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Advanced));
+    let saved = store.record_rating(&rating(3, 7, 2, Level::Intermediate, 300), &worth()).await.unwrap();
     assert_eq!(saved.studied, 2);
 }
 
 #[tokio::test]
 async fn a_redelivered_click_is_recorded_once() {
     let (_dir, store) = store().await;
-    store
-        .record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth())
-        .await
-        .unwrap();
-    store
-        .record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth())
-        .await
-        .unwrap();
+    store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
+    store.record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth()).await.unwrap();
     // The first click arrives again: it must not undo the newer level.
-    let saved = store
-        .record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth())
-        .await
-        .unwrap();
+    let saved = store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
     assert_eq!(saved.studied, 1);
-    assert_eq!(
-        store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(),
-        Some(Level::Advanced)
-    );
+    assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Advanced));
     let history = store.rating_history(Scope::Guild(GUILD), 7).await.unwrap();
-    assert_eq!(
-        history,
-        [
-            rating(10, 7, 1, Level::Beginner, 100),
-            rating(11, 7, 1, Level::Advanced, 200)
-        ]
-    );
+    assert_eq!(history, [rating(10, 7, 1, Level::Beginner, 100), rating(11, 7, 1, Level::Advanced, 200)]);
 }
 
 #[tokio::test]
 async fn servers_and_direct_messages_are_kept_apart() {
     let (_dir, store) = store().await;
-    store
-        .record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth())
-        .await
-        .unwrap();
-    let dm = Rating {
-        scope: Scope::DirectMessages,
-        ..rating(2, 7, 2, Level::Beginner, 100)
-    };
+    store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
+    let dm = Rating { scope: Scope::DirectMessages, ..rating(2, 7, 2, Level::Beginner, 100) };
     let saved = store.record_rating(&dm, &worth()).await.unwrap();
     assert_eq!(saved.studied, 1);
     assert_eq!(store.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 1);
@@ -131,36 +81,19 @@ async fn servers_and_direct_messages_are_kept_apart() {
 async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first() {
     let (_dir, store) = store().await;
     // user 1: 2 questions, reaching 2 at t=300; user 2: 2 questions at t=250; user 3: 1.
-    for (id, user, question, at) in [
-        (1, 1, 1, 100),
-        (2, 1, 2, 300),
-        (3, 2, 1, 150),
-        (4, 2, 2, 250),
-        (5, 3, 1, 50),
-        (6, 2, 2, 900),
-    ] {
-        store
-            .record_rating(&rating(id, user, question, Level::Beginner, at), &worth())
-            .await
-            .unwrap();
+    for (id, user, question, at) in
+        [(1, 1, 1, 100), (2, 1, 2, 300), (3, 2, 1, 150), (4, 2, 2, 250), (5, 3, 1, 50), (6, 2, 2, 900)]
+    {
+        store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth()).await.unwrap();
     }
     // Another server does not count.
-    let elsewhere = Rating {
-        scope: Scope::Guild(GUILD + 1),
-        ..rating(7, 3, 5, Level::Beginner, 10)
-    };
+    let elsewhere = Rating { scope: Scope::Guild(GUILD + 1), ..rating(7, 3, 5, Level::Beginner, 10) };
     store.record_rating(&elsewhere, &worth()).await.unwrap();
-    let board = store.leaderboard(GUILD, 10).await.unwrap();
-    assert_eq!(
-        board,
-        [
-            Standing { user_id: 2, studied: 2 },
-            Standing { user_id: 1, studied: 2 },
-            Standing { user_id: 3, studied: 1 }
-        ]
-    );
-    assert_eq!(store.leaderboard(GUILD, 1).await.unwrap().len(), 1);
-    assert!(store.leaderboard(GUILD + 2, 10).await.unwrap().is_empty());
+    let board = store.board(GUILD, 0, None, 10, 0).await.unwrap();
+    let line = |user_id, n, reached| BoardRow { user_id, score: n, studied: n, reached };
+    assert_eq!(board, [line(2, 2, 250), line(1, 2, 300), line(3, 1, 50)]);
+    assert_eq!(store.board(GUILD, 0, None, 1, 0).await.unwrap().len(), 1);
+    assert!(store.board(GUILD + 2, 0, None, 10, 0).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -186,9 +119,7 @@ async fn post_counts_per_channel() {
 
 #[tokio::test]
 async fn unsupported_urls_are_refused_with_a_message() {
-    let err = Store::connect("mysql://bot:hunter2@localhost/quiz", 1)
-        .await
-        .unwrap_err();
+    let err = Store::connect("mysql://bot:hunter2@localhost/quiz", 1).await.unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("unsupported DATABASE_URL scheme \"mysql\""), "{msg}");
     assert!(!msg.contains("hunter2"), "the password leaked: {msg}");
@@ -196,14 +127,8 @@ async fn unsupported_urls_are_refused_with_a_message() {
 
 /// Records a rating worth `points` in `category`.
 async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, points: u32, category: &str) {
-    let worth = Worth {
-        points,
-        category: category.into(),
-    };
-    store
-        .record_rating(&rating(id, user, question, Level::Beginner, at), &worth)
-        .await
-        .unwrap();
+    let worth = Worth { points, category: category.into() };
+    store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth).await.unwrap();
 }
 
 #[tokio::test]
@@ -220,37 +145,17 @@ async fn board_scores_distinct_questions_with_their_best_points() {
     rate(&store, 6, 3, 1, 50, 3, "A").await;
 
     let board = store.board(GUILD, 100, None, 10, 0).await.unwrap();
-    let line = |user_id, score, studied, reached| BoardRow {
-        user_id,
-        score,
-        studied,
-        reached,
-    };
-    assert_eq!(
-        board,
-        [line(1, 5, 2, 120), line(2, 3, 1, 130)],
-        "user 2's q1 at t=90 is before the period"
-    );
+    let line = |user_id, score, studied, reached| BoardRow { user_id, score, studied, reached };
+    assert_eq!(board, [line(1, 5, 2, 120), line(2, 3, 1, 130)], "user 2's q1 at t=90 is before the period");
     let all = store.board(GUILD, 0, None, 10, 0).await.unwrap();
     assert_eq!(all, [line(1, 5, 2, 120), line(2, 5, 2, 130), line(3, 3, 1, 50)]);
 
     // One category only.
     let a = store.board(GUILD, 0, Some("A"), 10, 0).await.unwrap();
-    assert_eq!(
-        a,
-        [line(3, 3, 1, 50), line(2, 2, 1, 90), line(1, 2, 1, 100)],
-        "a tie goes to who got there first"
-    );
+    assert_eq!(a, [line(3, 3, 1, 50), line(2, 2, 1, 90), line(1, 2, 1, 100)], "a tie goes to who got there first");
 
     // Pages and ranks.
     assert_eq!(store.board(GUILD, 0, None, 1, 1).await.unwrap(), [line(2, 5, 2, 130)]);
-    assert_eq!(
-        store.board_rank(GUILD, 0, None, 3).await.unwrap(),
-        Some((3, line(3, 3, 1, 50)))
-    );
-    assert_eq!(
-        store.board_rank(GUILD, 100, None, 3).await.unwrap(),
-        None,
-        "not on the board this period"
-    );
+    assert_eq!(store.board_rank(GUILD, 0, None, 3).await.unwrap(), Some((3, line(3, 3, 1, 50))));
+    assert_eq!(store.board_rank(GUILD, 100, None, 3).await.unwrap(), None, "not on the board this period");
 }

@@ -45,11 +45,7 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(file: &str, line: usize, message: impl Into<String>) -> Self {
-        ParseError {
-            file: file.to_string(),
-            line,
-            message: message.into(),
-        }
+        ParseError { file: file.to_string(), line, message: message.into() }
     }
 }
 
@@ -106,10 +102,7 @@ impl QuestionBank {
         for path in paths {
             if path.is_dir() {
                 let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                    .map_err(|source| BankError::Io {
-                        path: path.clone(),
-                        source,
-                    })?
+                    .map_err(|source| BankError::Io { path: path.clone(), source })?
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
                     .collect();
@@ -124,10 +117,7 @@ impl QuestionBank {
         }
         let mut sources = Vec::with_capacity(files.len());
         for file in files {
-            let bytes = std::fs::read(&file).map_err(|source| BankError::Io {
-                path: file.clone(),
-                source,
-            })?;
+            let bytes = std::fs::read(&file).map_err(|source| BankError::Io { path: file.clone(), source })?;
             // Invalid UTF-8 is not fatal: lossy decoding keeps the rest of
             // the file usable and the replacement character shows where.
             let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -238,11 +228,7 @@ impl QuestionBank {
     /// Categories containing `partial` (case-insensitive), for autocomplete.
     pub fn suggest_categories(&self, partial: &str, limit: usize) -> Vec<&str> {
         let needle = partial.trim().to_lowercase();
-        self.categories()
-            .into_iter()
-            .filter(|c| c.to_lowercase().contains(&needle))
-            .take(limit)
-            .collect()
+        self.categories().into_iter().filter(|c| c.to_lowercase().contains(&needle)).take(limit).collect()
     }
 
     /// Questions passing `filter`.
@@ -251,10 +237,7 @@ impl QuestionBank {
             .iter()
             .filter(|q| {
                 filter.difficulty.is_none_or(|d| q.difficulty == d)
-                    && filter
-                        .category
-                        .as_deref()
-                        .is_none_or(|c| q.category.eq_ignore_ascii_case(c.trim()))
+                    && filter.category.as_deref().is_none_or(|c| q.category.eq_ignore_ascii_case(c.trim()))
             })
             .collect()
     }
@@ -262,10 +245,7 @@ impl QuestionBank {
 
 /// File stem, lower-cased, with anything but letters and digits as `-`.
 fn slug_of(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut slug = String::with_capacity(stem.len());
     for c in stem.chars() {
         if c.is_alphanumeric() {

@@ -58,10 +58,7 @@ pub fn parse_bank(slug: &str, file: &str, raw: &str) -> Result<ParsedFile, Vec<P
             i += 1;
         } else if let Some(kind_and_title) = admonition(line) {
             let body_end = block_end(&lines, i + 1);
-            let body: Vec<&str> = lines[i + 1..body_end]
-                .iter()
-                .map(|l| l.get(4..).unwrap_or(""))
-                .collect();
+            let body: Vec<&str> = lines[i + 1..body_end].iter().map(|l| l.get(4..).unwrap_or("")).collect();
             if let Some(rest) = kind_and_title.strip_prefix("question") {
                 match parse_question(slug, &category, rest, &body, lineno) {
                     Ok(q) => questions.push(q),
@@ -116,10 +113,7 @@ fn skip_front_matter(lines: &[String], title: &mut Option<String>) -> usize {
 
 /// `??? kind "title"`, `???+ kind "title"` or `!!! kind "title"` → `kind "title"`.
 fn admonition(line: &str) -> Option<&str> {
-    ["???+ ", "??? ", "!!! "]
-        .iter()
-        .find_map(|p| line.strip_prefix(p))
-        .map(str::trim)
+    ["???+ ", "??? ", "!!! "].iter().find_map(|p| line.strip_prefix(p)).map(str::trim)
 }
 
 /// Index of the first line after the indented body that starts at `from`.
@@ -153,12 +147,7 @@ fn parse_question(
     let rest = rest.trim();
     let title = match (rest.find('"'), rest.rfind('"')) {
         (Some(a), Some(b)) if b > a => rest[a + 1..b].trim(),
-        _ => {
-            return fail(
-                header_line,
-                "question title must be in double quotes: ??? question \"1. Title\"".into(),
-            )
-        }
+        _ => return fail(header_line, "question title must be in double quotes: ??? question \"1. Title\"".into()),
     };
     let title = strip_number(title);
     if title.is_empty() {
@@ -181,12 +170,7 @@ fn parse_question(
     }
 
     let difficulty = match lines.next() {
-        None => {
-            return fail(
-                header_line,
-                format!("question \"{title}\" has no difficulty line and no answer"),
-            )
-        }
+        None => return fail(header_line, format!("question \"{title}\" has no difficulty line and no answer")),
         Some((n, l)) => match difficulty_line(l) {
             Some(Ok(level)) => (n, level),
             Some(Err(word)) => {
@@ -236,10 +220,7 @@ fn parse_question(
 fn strip_number(title: &str) -> &str {
     let digits = title.len() - title.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     if digits > 0 {
-        if let Some(rest) = title[digits..]
-            .strip_prefix('.')
-            .or_else(|| title[digits..].strip_prefix(')'))
-        {
+        if let Some(rest) = title[digits..].strip_prefix('.').or_else(|| title[digits..].strip_prefix(')')) {
             return rest.trim();
         }
     }

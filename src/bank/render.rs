@@ -68,10 +68,7 @@ pub fn split_chunks(text: &str, max: usize) -> Vec<String> {
     };
 
     for line in text.lines() {
-        for piece in split_long_line(
-            line,
-            budget.saturating_sub(fence.as_ref().map_or(0, |f| f.len() + 1)).max(8),
-        ) {
+        for piece in split_long_line(line, budget.saturating_sub(fence.as_ref().map_or(0, |f| f.len() + 1)).max(8)) {
             let len = piece.chars().count();
             let sep = usize::from(current_len > 0);
             if current_len + sep + len > budget && current_len > 0 {
@@ -120,10 +117,7 @@ mod tests {
     #[test]
     fn rewrites_mkdocs_lists() {
         let md = "*   **Source**: git\n1.  Store secrets\n    *   nested\n```\n*   code\n```";
-        assert_eq!(
-            answer_markdown(md),
-            "- **Source**: git\n1. Store secrets\n    - nested\n```\n*   code\n```"
-        );
+        assert_eq!(answer_markdown(md), "- **Source**: git\n1. Store secrets\n    - nested\n```\n*   code\n```");
     }
 
     #[test]

@@ -30,12 +30,7 @@ fn the_seed_guide_parses_to_twenty_questions_in_four_categories() {
     let cats: Vec<&str> = info.categories.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(
         cats,
-        [
-            "CI/CD & Automation",
-            "Containerization (ECS/EKS)",
-            "Monitoring & Logging",
-            "Intermediate/Advanced"
-        ]
+        ["CI/CD & Automation", "Containerization (ECS/EKS)", "Monitoring & Logging", "Intermediate/Advanced"]
     );
     assert_eq!(info.by_difficulty.get(&Level::Beginner), Some(&3));
     assert_eq!(info.by_difficulty.get(&Level::Intermediate), Some(&9));
@@ -45,31 +40,16 @@ fn the_seed_guide_parses_to_twenty_questions_in_four_categories() {
     assert_eq!(first.title, "Explain the components of AWS CodePipeline.");
     assert_eq!(first.prompt.as_deref(), Some("Think before expanding..."));
     assert_eq!(first.difficulty, Level::Beginner);
-    assert!(
-        first.answer.starts_with("*   **Source**: Version control"),
-        "{}",
-        first.answer
-    );
+    assert!(first.answer.starts_with("*   **Source**: Version control"), "{}", first.answer);
 
-    let tip = bank
-        .questions()
-        .iter()
-        .find(|q| q.title.starts_with("Difference between ECS Fargate"))
-        .unwrap();
+    let tip = bank.questions().iter().find(|q| q.title.starts_with("Difference between ECS Fargate")).unwrap();
     assert!(tip.answer.contains("💡 **Interview Tip:**"), "{}", tip.answer);
-    let why = bank
-        .questions()
-        .iter()
-        .find(|q| q.title.contains("state locking"))
-        .unwrap();
+    let why = bank.questions().iter().find(|q| q.title.contains("state locking")).unwrap();
     assert!(why.answer.contains("✔ **Why it matters:**"), "{}", why.answer);
 
     let last = bank.questions().last().unwrap();
     assert!(last.answer.ends_with("(OPA/CFN Guard)."), "{}", last.answer);
-    assert!(!bank
-        .questions()
-        .iter()
-        .any(|q| q.answer.contains("Ready to test yourself") || q.answer.contains('ð')));
+    assert!(!bank.questions().iter().any(|q| q.answer.contains("Ready to test yourself") || q.answer.contains('ð')));
 }
 
 #[test]
@@ -83,10 +63,9 @@ fn the_shipped_bank_is_the_seed_repaired() {
 #[test]
 fn ids_survive_reordering_renumbering_and_insertion() {
     let before = load(&[("small.md", SMALL)]).unwrap();
-    let edited = SMALL.replace("1. First?", "7. First?").replace(
-        "## Cat B\n",
-        "## Cat B\n\n??? question \"3. Inserted?\"\n    🟢 **Beginner**\n\n    New.\n\n",
-    );
+    let edited = SMALL
+        .replace("1. First?", "7. First?")
+        .replace("## Cat B\n", "## Cat B\n\n??? question \"3. Inserted?\"\n    🟢 **Beginner**\n\n    New.\n\n");
     // Move the second question to the end of the file.
     let (head, tail) = edited.split_once("??? question \"2. Second?\"").unwrap();
     let (second, rest) = tail.split_once("## Cat B").unwrap();
@@ -120,10 +99,7 @@ fn a_missing_prompt_is_tolerated() {
 #[test]
 fn a_block_without_answer_is_reported_with_file_and_line() {
     let text = "## C\n\n??? question \"1. Empty?\"\n    🧠 Think.\n\n    🟢 **Beginner**\n\n??? question \"2. Fine?\"\n    🟢 **Beginner**\n\n    Yes.\n";
-    assert_eq!(
-        errors(&[("data/bad.md", text)]),
-        ["data/bad.md:3: question \"Empty?\" has no answer"]
-    );
+    assert_eq!(errors(&[("data/bad.md", text)]), ["data/bad.md:3: question \"Empty?\" has no answer"]);
 }
 
 #[test]
@@ -131,11 +107,7 @@ fn an_unknown_difficulty_is_reported_at_its_line() {
     let text = "## C\n\n??? question \"1. Hard?\"\n    🧠 Think.\n\n    🟣 **Expert**\n\n    Answer.\n";
     let errs = errors(&[("bad.md", text)]);
     assert_eq!(errs.len(), 1);
-    assert!(
-        errs[0].starts_with("bad.md:6: unknown difficulty \"Expert\""),
-        "{}",
-        errs[0]
-    );
+    assert!(errs[0].starts_with("bad.md:6: unknown difficulty \"Expert\""), "{}", errs[0]);
 }
 
 #[test]
@@ -144,10 +116,7 @@ fn every_error_of_every_file_is_collected() {
     let b = "??? question \"1. B\"\n    🟢 **Beginner**\n";
     let errs = errors(&[("a.md", a), ("b.md", b)]);
     assert_eq!(errs.len(), 2, "{errs:?}");
-    assert!(
-        errs[0].starts_with("a.md:2:") && errs[1].starts_with("b.md:1:"),
-        "{errs:?}"
-    );
+    assert!(errs[0].starts_with("a.md:2:") && errs[1].starts_with("b.md:1:"), "{errs:?}");
 }
 
 #[test]
@@ -155,11 +124,7 @@ fn duplicate_ids_are_an_error_at_load_time() {
     let text = "## C\n??? question \"1. Same?\"\n    🟢 **Beginner**\n\n    a\n\n## D\n??? question \"2. same?\"\n    🟢 **Beginner**\n\n    b\n";
     let errs = errors(&[("dup.md", text)]);
     assert_eq!(errs.len(), 1);
-    assert!(
-        errs[0].starts_with("dup.md:8: question \"same?\" has the same id"),
-        "{}",
-        errs[0]
-    );
+    assert!(errs[0].starts_with("dup.md:8: question \"same?\" has the same id"), "{}", errs[0]);
 }
 
 #[test]
@@ -185,10 +150,7 @@ fn filters_and_categories() {
     assert_eq!(bank.categories(), ["Cat A", "Cat B"]);
     assert_eq!(bank.find_category("cat b"), Some("Cat B"));
     assert_eq!(bank.suggest_categories("b", 25), ["Cat B"]);
-    let f = Filter {
-        category: Some("cat a".into()),
-        difficulty: Some(Level::Advanced),
-    };
+    let f = Filter { category: Some("cat a".into()), difficulty: Some(Level::Advanced) };
     let titles: Vec<&str> = bank.matching(&f).iter().map(|q| q.title.as_str()).collect();
     assert_eq!(titles, ["Second?"]);
 }

@@ -10,26 +10,26 @@ use serenity::{
 };
 use tracing::{debug, info, warn};
 
-use super::custom_id::ButtonAction;
+use super::custom_id::{category_tag, ButtonAction};
 use super::{render, BotError, Data};
+use crate::board::BoardQuery;
 use crate::level::Level;
 use crate::quiz::{now_unix, QuizError};
+use crate::study::score::Period;
 use crate::study::{Rating, Scope, Source};
 
 /// poise's event hook: button clicks, and leaving a server.
 pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), BotError> {
     match event {
-        FullEvent::InteractionCreate {
-            interaction: Interaction::Component(click),
-        } => handle_click(ctx, data, click).await,
+        FullEvent::InteractionCreate { interaction: Interaction::Component(click) } => {
+            handle_click(ctx, data, click).await
+        }
         // `unavailable` means an outage, not a removal: keep the schedules.
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             match data.daily.forget_guild(incomplete.id.get()).await {
-                Ok(n) => info!(
-                    guild = incomplete.id.get(),
-                    schedules = n,
-                    "removed from a server; its schedules stopped"
-                ),
+                Ok(n) => {
+                    info!(guild = incomplete.id.get(), schedules = n, "removed from a server; its schedules stopped")
+                }
                 Err(e) => warn!(guild = incomplete.id.get(), error = %e, "could not stop a removed server's schedules"),
             }
         }
@@ -47,11 +47,10 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
             Err(BotError::Quiz(QuizError::QuestionGone))
         }
         Some(ButtonAction::Reveal { question, source }) => reveal(ctx, data, click, &question, source).await,
-        Some(ButtonAction::Rate {
-            question,
-            source,
-            level,
-        }) => rate(ctx, data, click, question, source, level).await,
+        Some(ButtonAction::Rate { question, source, level }) => rate(ctx, data, click, question, source, level).await,
+        Some(ButtonAction::Board { period, page, category }) => {
+            board_page(ctx, data, click, period, page, category).await
+        }
     };
     if let Err(error) = result {
         let text = error.reply_text("button");
@@ -89,37 +88,52 @@ async fn reveal(
     let buttons = render::level_buttons(question, source, current);
     let prompt = render::rate_prompt(current);
     if embeds.is_empty() {
-        let msg = CreateInteractionResponseMessage::new()
-            .embed(last)
-            .content(prompt)
-            .components(buttons)
-            .ephemeral(true);
-        click
-            .create_response(ctx, CreateInteractionResponse::Message(msg))
-            .await?;
+        let msg =
+            CreateInteractionResponseMessage::new().embed(last).content(prompt).components(buttons).ephemeral(true);
+        click.create_response(ctx, CreateInteractionResponse::Message(msg)).await?;
     } else {
         let mut rest = embeds.into_iter();
         if let Some(first) = rest.next() {
             let msg = CreateInteractionResponseMessage::new().embed(first).ephemeral(true);
-            click
-                .create_response(ctx, CreateInteractionResponse::Message(msg))
-                .await?;
+            click.create_response(ctx, CreateInteractionResponse::Message(msg)).await?;
         }
         for embed in rest {
-            click
-                .create_followup(
-                    ctx,
-                    CreateInteractionResponseFollowup::new().embed(embed).ephemeral(true),
-                )
-                .await?;
+            click.create_followup(ctx, CreateInteractionResponseFollowup::new().embed(embed).ephemeral(true)).await?;
         }
-        let msg = CreateInteractionResponseFollowup::new()
-            .embed(last)
-            .content(prompt)
-            .components(buttons)
-            .ephemeral(true);
+        let msg =
+            CreateInteractionResponseFollowup::new().embed(last).content(prompt).components(buttons).ephemeral(true);
         click.create_followup(ctx, msg).await?;
     }
+    Ok(())
+}
+
+/// Turns the leaderboard message to another page; the clicker's own line
+/// is shown below it.
+async fn board_page(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    period: Period,
+    page: u32,
+    tag: Option<u32>,
+) -> Result<(), BotError> {
+    let Some(guild_id) = click.guild_id else { return Err(QuizError::QuestionGone.into()) };
+    // A category that is no longer loaded: show the board without it.
+    let category = tag.and_then(|t| data.quiz.bank().categories().into_iter().find(|c| category_tag(c) == t));
+    let query = BoardQuery {
+        guild_id: guild_id.get(),
+        period,
+        category: category.map(String::from),
+        page,
+        caller: click.user.id.get(),
+    };
+    let board = data.quiz.board(&query, data.daily.clock().now()).await.map_err(QuizError::from)?;
+    let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag));
+    let msg = CreateInteractionResponseMessage::new()
+        .embed(embed)
+        .components(buttons)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
     Ok(())
 }
 
@@ -134,26 +148,13 @@ async fn rate(
     level: Level,
 ) -> Result<(), BotError> {
     let scope = scope_of(click);
-    let rating = Rating {
-        id: click.id.get(),
-        scope,
-        user_id: click.user.id.get(),
-        question: id,
-        level,
-        source,
-        at: now_unix(),
-    };
+    let rating =
+        Rating { id: click.id.get(), scope, user_id: click.user.id.get(), question: id, level, source, at: now_unix() };
     let saved = data.quiz.rate(&rating, click.channel_id.get()).await?;
     let question = data.quiz.question(&rating.question)?;
     let msg = CreateInteractionResponseMessage::new()
-        .content(render::saved_text(
-            level,
-            saved.studied,
-            matches!(scope, Scope::Guild(_)),
-        ))
+        .content(render::saved_text(level, saved.studied, matches!(scope, Scope::Guild(_))))
         .components(render::level_buttons(question, source, Some(level)));
-    click
-        .create_response(ctx, CreateInteractionResponse::UpdateMessage(msg))
-        .await?;
+    click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 
 use crate::bank::QuestionId;
 use crate::level::Level;
+use crate::study::score::Period;
 use crate::study::Source;
 
 const PREFIX: &str = "qz1";
@@ -18,22 +19,32 @@ pub enum ButtonAction {
     /// Show the clicker the answer.
     Reveal { question: QuestionId, source: Source },
     /// Store the clicker's level for the question.
-    Rate {
-        question: QuestionId,
-        source: Source,
-        level: Level,
-    },
+    Rate { question: QuestionId, source: Source, level: Level },
+    /// Show a leaderboard page. A category is named by [`category_tag`],
+    /// since names can be longer than a button id allows.
+    Board { period: Period, page: u32, category: Option<u32> },
+}
+
+/// A short, stable tag for a category name (FNV-1a, 32 bits), resolved
+/// back by comparing against the loaded categories' tags.
+pub fn category_tag(name: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in name.to_lowercase().bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
 }
 
 impl ButtonAction {
     pub fn encode(&self) -> String {
         match self {
+            ButtonAction::Board { period, page, category } => match category {
+                Some(tag) => format!("{PREFIX}:b:{}:{page}:{tag:08x}", period.code()),
+                None => format!("{PREFIX}:b:{}:{page}", period.code()),
+            },
             ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
-            ButtonAction::Rate {
-                question,
-                source,
-                level,
-            } => {
+            ButtonAction::Rate { question, source, level } => {
                 format!("{PREFIX}:l:{question}:{}:{}", source_code(*source), level_code(*level))
             }
         }
@@ -46,19 +57,33 @@ impl ButtonAction {
             return None;
         }
         let action = parts.next()?;
+        if action == "b" {
+            return decode_board(parts);
+        }
         let question = QuestionId::parse(parts.next()?)?;
         let source = source_from_code(parts.next()?)?;
         let decoded = match action {
             "r" => ButtonAction::Reveal { question, source },
-            "l" => ButtonAction::Rate {
-                question,
-                source,
-                level: level_from_code(parts.next()?)?,
-            },
+            "l" => ButtonAction::Rate { question, source, level: level_from_code(parts.next()?)? },
             _ => return None,
         };
         parts.next().is_none().then_some(decoded)
     }
+}
+
+fn decode_board<'a>(mut parts: impl Iterator<Item = &'a str>) -> Option<ButtonAction> {
+    let mut code = parts.next()?.chars();
+    let period = Period::from_code(code.next()?)?;
+    if code.next().is_some() {
+        return None;
+    }
+    let page = parts.next()?.parse::<u32>().ok().filter(|p| *p < 100_000)?;
+    let category = match parts.next() {
+        None => None,
+        Some(tag) if tag.len() == 8 => Some(u32::from_str_radix(tag, 16).ok()?),
+        Some(_) => return None,
+    };
+    parts.next().is_none().then_some(ButtonAction::Board { period, page, category })
 }
 
 fn source_code(source: Source) -> &'static str {
@@ -96,21 +121,29 @@ mod tests {
     #[test]
     fn round_trips_every_action() {
         for source in Source::ALL {
-            let reveal = ButtonAction::Reveal {
-                question: qid(),
-                source,
-            };
+            let reveal = ButtonAction::Reveal { question: qid(), source };
             assert_eq!(ButtonAction::decode(&reveal.encode()), Some(reveal.clone()));
             for level in Level::ALL {
-                let rate = ButtonAction::Rate {
-                    question: qid(),
-                    source,
-                    level,
-                };
+                let rate = ButtonAction::Rate { question: qid(), source, level };
                 let id = rate.encode();
                 assert!(id.len() <= 100 && !id.is_empty());
                 assert_eq!(ButtonAction::decode(&id), Some(rate));
             }
+        }
+    }
+
+    #[test]
+    fn board_pages_round_trip() {
+        for period in Period::ALL {
+            for category in [None, Some(category_tag("Monitoring & Logging")), Some(0)] {
+                let action = ButtonAction::Board { period, page: 41, category };
+                assert_eq!(ButtonAction::decode(&action.encode()), Some(action));
+            }
+        }
+        assert_eq!(ButtonAction::Board { period: Period::Week, page: 2, category: None }.encode(), "qz1:b:w:2");
+        for bad in ["qz1:b", "qz1:b:x:1", "qz1:b:w", "qz1:b:w:-1", "qz1:b:w:1:xyz", "qz1:b:w:1:0000000g", "qz1:b:ww:1"]
+        {
+            assert_eq!(ButtonAction::decode(bad), None, "{bad}");
         }
     }
 

@@ -62,26 +62,13 @@ pub async fn check_channel(http: &Http, guild_id: u64, channel_id: u64, bot: Use
     let channel = match http.get_channel(ChannelId::new(channel_id)).await {
         Ok(serenity::Channel::Guild(c)) if c.guild_id.get() == guild_id => c,
         Ok(_) => return Err(format!("<#{channel_id}> is not a channel of this server.")),
-        Err(e) => {
-            return Err(format!(
-                "I cannot see <#{channel_id}> ({}). Give me View Channel there.",
-                short(&e)
-            ))
-        }
+        Err(e) => return Err(format!("I cannot see <#{channel_id}> ({}). Give me View Channel there.", short(&e))),
     };
     if !matches!(channel.kind, serenity::ChannelType::Text | serenity::ChannelType::News) {
-        return Err(format!(
-            "<#{channel_id}> is not a text channel: pick a text or announcement channel."
-        ));
+        return Err(format!("<#{channel_id}> is not a text channel: pick a text or announcement channel."));
     }
-    let roles = http
-        .get_guild_roles(GuildId::new(guild_id))
-        .await
-        .map_err(|e| lookup_failed(&e))?;
-    let member = http
-        .get_member(GuildId::new(guild_id), bot)
-        .await
-        .map_err(|e| lookup_failed(&e))?;
+    let roles = http.get_guild_roles(GuildId::new(guild_id)).await.map_err(|e| lookup_failed(&e))?;
+    let member = http.get_member(GuildId::new(guild_id), bot).await.map_err(|e| lookup_failed(&e))?;
     let perms = permissions::in_channel(&channel, &roles, bot, &member.roles);
     let missing = permissions::missing(perms);
     if missing.is_empty() {

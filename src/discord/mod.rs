@@ -112,15 +112,13 @@ pub async fn run(config: &Config, quiz: Quiz, clock: Clock) -> Result<(), StartE
 
     let http = match &config.api_base {
         // A proxy or stand-in Discord: serenity's rate limiter would bypass it.
-        Some(base) => serenity::HttpBuilder::new(config.token.expose())
-            .proxy(base.clone())
-            .ratelimiter_disabled(true)
-            .build(),
+        Some(base) => {
+            serenity::HttpBuilder::new(config.token.expose()).proxy(base.clone()).ratelimiter_disabled(true).build()
+        }
         None => serenity::HttpBuilder::new(config.token.expose()).build(),
     };
-    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
-        .framework(framework)
-        .await?;
+    let mut client =
+        serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
 
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
@@ -175,9 +173,7 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
                 warn!(error = %e, "could not send the error reply");
             }
         }
-        poise::FrameworkError::UnknownInteraction {
-            framework, interaction, ..
-        } => {
+        poise::FrameworkError::UnknownInteraction { framework, interaction, .. } => {
             // A command this version does not have (registered by an older
             // one, say): answer instead of leaving "interaction failed".
             warn!(command = %interaction.data.name, "unknown command");

@@ -20,10 +20,7 @@ pub const NEEDED: [(Permissions, &str); 3] = [
 /// `roles` are the server's roles; the @everyone role has the server's id.
 pub fn in_channel(channel: &GuildChannel, roles: &[Role], member: UserId, member_roles: &[RoleId]) -> Permissions {
     let everyone = RoleId::new(channel.guild_id.get());
-    let mut base = roles
-        .iter()
-        .find(|r| r.id == everyone)
-        .map_or(Permissions::empty(), |r| r.permissions);
+    let mut base = roles.iter().find(|r| r.id == everyone).map_or(Permissions::empty(), |r| r.permissions);
     for role in roles.iter().filter(|r| member_roles.contains(&r.id)) {
         base |= role.permissions;
     }
@@ -32,10 +29,7 @@ pub fn in_channel(channel: &GuildChannel, roles: &[Role], member: UserId, member
     }
     let mut perms = base;
     let overwrites = &channel.permission_overwrites;
-    if let Some(o) = overwrites
-        .iter()
-        .find(|o| o.kind == PermissionOverwriteType::Role(everyone))
-    {
+    if let Some(o) = overwrites.iter().find(|o| o.kind == PermissionOverwriteType::Role(everyone)) {
         perms = (perms & !o.deny) | o.allow;
     }
     let (mut allow, mut deny) = (Permissions::empty(), Permissions::empty());
@@ -48,10 +42,7 @@ pub fn in_channel(channel: &GuildChannel, roles: &[Role], member: UserId, member
         }
     }
     perms = (perms & !deny) | allow;
-    if let Some(o) = overwrites
-        .iter()
-        .find(|o| o.kind == PermissionOverwriteType::Member(member))
-    {
+    if let Some(o) = overwrites.iter().find(|o| o.kind == PermissionOverwriteType::Member(member)) {
         perms = (perms & !o.deny) | o.allow;
     }
     perms
@@ -59,11 +50,7 @@ pub fn in_channel(channel: &GuildChannel, roles: &[Role], member: UserId, member
 
 /// Names of the needed permissions `perms` lacks, in Discord's wording.
 pub fn missing(perms: Permissions) -> Vec<&'static str> {
-    NEEDED
-        .iter()
-        .filter(|(p, _)| !perms.contains(*p))
-        .map(|(_, name)| *name)
-        .collect()
+    NEEDED.iter().filter(|(p, _)| !perms.contains(*p)).map(|(_, name)| *name).collect()
 }
 
 #[cfg(test)]
@@ -106,19 +93,13 @@ mod tests {
 
     #[test]
     fn base_permissions_come_from_everyone_and_own_roles() {
-        let roles = [
-            role(GUILD, Permissions::VIEW_CHANNEL),
-            role(BOT_ROLE, Permissions::SEND_MESSAGES),
-        ];
+        let roles = [role(GUILD, Permissions::VIEW_CHANNEL), role(BOT_ROLE, Permissions::SEND_MESSAGES)];
         assert_eq!(missing(bot_perms(&roles, json!([]))), ["Embed Links"]);
     }
 
     #[test]
     fn administrator_overrides_everything() {
-        let roles = [
-            role(GUILD, Permissions::empty()),
-            role(BOT_ROLE, Permissions::ADMINISTRATOR),
-        ];
+        let roles = [role(GUILD, Permissions::empty()), role(BOT_ROLE, Permissions::ADMINISTRATOR)];
         let deny_all = overwrite(GUILD, 0, Permissions::empty(), everyday());
         assert!(missing(bot_perms(&roles, json!([deny_all]))).is_empty());
     }
@@ -134,10 +115,7 @@ mod tests {
         assert!(missing(bot_perms(&roles, json!([everyone.clone(), bot_role.clone()]))).is_empty());
         // ...unless the bot itself is denied embeds.
         let member = overwrite(BOT, 1, Permissions::empty(), Permissions::EMBED_LINKS);
-        assert_eq!(
-            missing(bot_perms(&roles, json!([everyone, bot_role, member]))),
-            ["Embed Links"]
-        );
+        assert_eq!(missing(bot_perms(&roles, json!([everyone, bot_role, member]))), ["Embed Links"]);
     }
 
     #[test]

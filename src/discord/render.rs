@@ -9,8 +9,10 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEm
 use super::custom_id::ButtonAction;
 use crate::bank::render::{answer_markdown, split_chunks};
 use crate::bank::{Question, QuestionBank};
+use crate::board::{mix_text, BoardLine, BoardPage};
 use crate::level::Level;
-use crate::study::{Source, Standing};
+use crate::study::score::FORMULA;
+use crate::study::Source;
 
 const TITLE_MAX: usize = 256;
 /// One answer piece per message, under the 4096 description limit and the
@@ -38,8 +40,7 @@ fn title(text: &str) -> (String, bool) {
 }
 
 fn bank_title<'a>(bank: &'a QuestionBank, question: &'a Question) -> &'a str {
-    bank.bank_of(question)
-        .map_or(question.bank.as_str(), |b| b.title.as_str())
+    bank.bank_of(question).map_or(question.bank.as_str(), |b| b.title.as_str())
 }
 
 /// The question as posted in a channel, with its Reveal button.
@@ -88,26 +89,12 @@ fn question_embed(
         .description(description)
         .colour(colour(question.difficulty))
         .field("Category", question.category.clone(), true)
-        .field(
-            "Difficulty",
-            format!("{} {}", question.difficulty.marker(), question.difficulty.name()),
-            true,
-        )
-        .footer(CreateEmbedFooter::new(format!(
-            "{} · {}",
-            bank_title(bank, question),
-            question.id
-        )));
-    let reveal = CreateButton::new(
-        ButtonAction::Reveal {
-            question: question.id.clone(),
-            source,
-        }
-        .encode(),
-    )
-    .label("Reveal answer")
-    .emoji('👀')
-    .style(ButtonStyle::Primary);
+        .field("Difficulty", format!("{} {}", question.difficulty.marker(), question.difficulty.name()), true)
+        .footer(CreateEmbedFooter::new(format!("{} · {}", bank_title(bank, question), question.id)));
+    let reveal = CreateButton::new(ButtonAction::Reveal { question: question.id.clone(), source }.encode())
+        .label("Reveal answer")
+        .emoji('👀')
+        .style(ButtonStyle::Primary);
     (embed, vec![CreateActionRow::Buttons(vec![reveal])])
 }
 
@@ -154,22 +141,11 @@ pub fn level_buttons(question: &Question, source: Source, current: Option<Level>
     let buttons = Level::ALL
         .into_iter()
         .map(|level| {
-            let style = if current == Some(level) {
-                ButtonStyle::Success
-            } else {
-                ButtonStyle::Secondary
-            };
-            CreateButton::new(
-                ButtonAction::Rate {
-                    question: question.id.clone(),
-                    source,
-                    level,
-                }
-                .encode(),
-            )
-            .label(level.name())
-            .emoji(level_emoji(level))
-            .style(style)
+            let style = if current == Some(level) { ButtonStyle::Success } else { ButtonStyle::Secondary };
+            CreateButton::new(ButtonAction::Rate { question: question.id.clone(), source, level }.encode())
+                .label(level.name())
+                .emoji(level_emoji(level))
+                .style(style)
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
@@ -187,59 +163,73 @@ fn level_emoji(level: Level) -> char {
 pub fn rate_prompt(current: Option<Level>) -> String {
     match current {
         None => "How well did you know it? Pick your level:".to_string(),
-        Some(l) => format!(
-            "You rated this {} **{}** before. Pick your level again to update it:",
-            l.marker(),
-            l.name()
-        ),
+        Some(l) => {
+            format!("You rated this {} **{}** before. Pick your level again to update it:", l.marker(), l.name())
+        }
     }
 }
 
 /// Confirmation after a level click.
 pub fn saved_text(level: Level, studied: u64, in_server: bool) -> String {
-    let place = if in_server {
-        "in this server"
-    } else {
-        "in direct messages"
-    };
+    let place = if in_server { "in this server" } else { "in direct messages" };
     let plural = if studied == 1 { "" } else { "s" };
-    format!(
-        "✅ Saved: {} **{}** — you have studied {studied} question{plural} {place}.",
-        level.marker(),
-        level.name()
-    )
+    format!("✅ Saved: {} **{}** — you have studied {studied} question{plural} {place}.", level.marker(), level.name())
 }
 
-/// The first leaderboard: members as mentions (rendered as names, never
-/// pinging inside an embed), ranked by questions studied.
-pub fn leaderboard_embed(standings: &[Standing]) -> CreateEmbed {
-    let description = if standings.is_empty() {
-        "Nobody has studied here yet. Run `/quiz`, click **Reveal answer** and pick your level to get on the board."
-            .to_string()
-    } else {
-        standings
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let medal = match i {
-                    0 => "🥇".to_string(),
-                    1 => "🥈".to_string(),
-                    2 => "🥉".to_string(),
-                    n => format!("`#{}`", n + 1),
-                };
-                let plural = if s.studied == 1 { "" } else { "s" };
-                format!("{medal} <@{}> — **{}** question{plural} studied", s.user_id, s.studied)
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+/// A leaderboard page: members as mentions (shown as names, never pinging
+/// inside an embed), the caller's own line, the formula, and ◀ ▶ buttons
+/// whose ids hold the whole query.
+pub fn board_message(board: &BoardPage, category_tag: Option<u32>) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let line = |l: &BoardLine| {
+        let medal = match l.rank {
+            1 => "🥇".to_string(),
+            2 => "🥈".to_string(),
+            3 => "🥉".to_string(),
+            n => format!("`#{n}`"),
+        };
+        format!(
+            "{medal} <@{}> · **{}** pts · {} studied · {} · 🔥 {}",
+            l.row.user_id,
+            l.row.score,
+            l.row.studied,
+            mix_text(l.mix),
+            l.streak.current
+        )
     };
-    CreateEmbed::new()
-        .title("📚 Leaderboard")
+    let mut description = if board.lines.is_empty() && board.page == 0 {
+        "Nobody is on this board yet. Run `/quiz`, click **Reveal answer** and pick your level to get on it."
+            .to_string()
+    } else if board.lines.is_empty() {
+        "No more members on this board.".to_string()
+    } else {
+        board.lines.iter().map(line).collect::<Vec<_>>().join("\n")
+    };
+    match &board.me {
+        Some(me) => description.push_str(&format!("\n\n**You:** {} (longest streak {})", line(me), me.streak.longest)),
+        None if !board.lines.is_empty() => description.push_str("\n\n**You** are not on this board yet."),
+        None => {}
+    }
+    let mut heading = format!("📚 Leaderboard · {}", board.period.label());
+    if let Some(c) = &board.category {
+        heading.push_str(&format!(" · {c}"));
+    }
+    let embed = CreateEmbed::new()
+        .title(title(&heading).0)
         .description(description)
         .colour(0x58_65_F2)
-        .footer(CreateEmbedFooter::new(
-            "Ranked by distinct questions studied; ties go to whoever got there first.",
-        ))
+        .footer(CreateEmbedFooter::new(format!("{FORMULA} · Page {}", board.page + 1)));
+    let button = |page: u32, label: &str, enabled: bool| {
+        CreateButton::new(ButtonAction::Board { period: board.period, page, category: category_tag }.encode())
+            .label(label)
+            .style(ButtonStyle::Secondary)
+            .disabled(!enabled)
+    };
+    // ◀ and ▶ always name different pages, so their ids never collide.
+    let row = CreateActionRow::Buttons(vec![
+        button(board.page.saturating_sub(1), "◀", board.page > 0),
+        button(board.page + 1, "▶", board.has_next),
+    ]);
+    (embed, vec![row])
 }
 
 #[cfg(test)]
@@ -265,9 +255,7 @@ mod tests {
 
     #[test]
     fn a_long_answer_is_split_within_limits_and_loses_nothing() {
-        let answer: String = (0..600)
-            .map(|i| format!("- point {i}: {}\n", "détail ".repeat(5)))
-            .collect();
+        let answer: String = (0..600).map(|i| format!("- point {i}: {}\n", "détail ".repeat(5))).collect();
         let bank = bank_with_answer(&answer, "Long one?");
         let q = &bank.questions()[0];
         let embeds: Vec<serde_json::Value> = answer_embeds(&bank, q).iter().map(json).collect();
@@ -277,10 +265,7 @@ mod tests {
             assert!(e["description"].as_str().unwrap().chars().count() <= 4096);
             assert!(embed_chars(e) <= 6000);
             let footer = e["footer"]["text"].as_str().unwrap();
-            assert!(
-                footer.starts_with(&format!("Part {} of {}", i + 1, embeds.len())),
-                "{footer}"
-            );
+            assert!(footer.starts_with(&format!("Part {} of {}", i + 1, embeds.len())), "{footer}");
             text.push_str(e["description"].as_str().unwrap());
             text.push('\n');
         }

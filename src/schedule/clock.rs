@@ -25,24 +25,17 @@ enum Inner {
 
 impl Clock {
     pub fn system() -> Clock {
-        Clock(Arc::new(Inner::Real {
-            offset: Duration::zero(),
-        }))
+        Clock(Arc::new(Inner::Real { offset: Duration::zero() }))
     }
 
     /// Reads `start` now and runs on in real time.
     pub fn starting_at(start: DateTime<Utc>) -> Clock {
-        Clock(Arc::new(Inner::Real {
-            offset: start - Utc::now(),
-        }))
+        Clock(Arc::new(Inner::Real { offset: start - Utc::now() }))
     }
 
     /// Reads `start` until moved with [`Clock::set`] or [`Clock::advance`].
     pub fn manual(start: DateTime<Utc>) -> Clock {
-        Clock(Arc::new(Inner::Manual {
-            now: Mutex::new(start),
-            moved: Notify::new(),
-        }))
+        Clock(Arc::new(Inner::Manual { now: Mutex::new(start), moved: Notify::new() }))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -107,10 +100,7 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished());
         clock.advance(Duration::seconds(30));
-        tokio::time::timeout(std::time::Duration::from_secs(5), sleeper)
-            .await
-            .unwrap()
-            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), sleeper).await.unwrap().unwrap();
     }
 
     #[test]

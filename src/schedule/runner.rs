@@ -111,13 +111,7 @@ pub struct Scheduler<P> {
 impl<P: Poster> Scheduler<P> {
     pub fn new(quiz: Quiz, poster: P, clock: Clock, wake: Wake) -> Self {
         let holder = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Scheduler {
-            quiz,
-            poster,
-            clock,
-            wake,
-            holder,
-        }
+        Scheduler { quiz, poster, clock, wake, holder }
     }
 
     /// Runs forever. Database errors are logged and retried.
@@ -181,15 +175,7 @@ impl<P: Poster> Scheduler<P> {
         let nonce = daily_nonce(s.channel_id, date);
         let lease_until = now.timestamp() + LEASE.as_secs() as i64;
         let claim = store
-            .claim_daily(
-                s.channel_id,
-                date,
-                &picked.id,
-                &nonce,
-                &self.holder,
-                now.timestamp(),
-                lease_until,
-            )
+            .claim_daily(s.channel_id, date, &picked.id, &nonce, &self.holder, now.timestamp(), lease_until)
             .await?;
         let claim = match claim {
             ClaimOutcome::Won(claim) => claim,
@@ -212,9 +198,7 @@ impl<P: Poster> Scheduler<P> {
             Ok(Ok(message_id)) => {
                 store.complete_daily(&claim, message_id, self.clock.now_unix()).await?;
                 info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
-                store
-                    .schedule_posted(s.channel_id, next, Some(self.clock.now_unix()))
-                    .await
+                store.schedule_posted(s.channel_id, next, Some(self.clock.now_unix())).await
             }
             Ok(Err(e)) => self.post_failed(s, &claim, e, now, next).await,
             Err(e) => Err(e),
@@ -249,9 +233,6 @@ impl<P: Poster> Scheduler<P> {
         let days = s.failing_days + 1;
         let pause = days >= MAX_FAILING_DAYS;
         warn!(channel = s.channel_id, reason, days, pause, "daily post failed");
-        self.quiz
-            .store()
-            .schedule_failed(s.channel_id, reason, days, pause, next)
-            .await
+        self.quiz.store().schedule_failed(s.channel_id, reason, days, pause, next).await
     }
 }

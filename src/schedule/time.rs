@@ -102,10 +102,7 @@ pub fn parse_zone(name: &str) -> Result<Tz, TimeError> {
 /// autocomplete; exact-prefix matches first.
 pub fn suggest_zones(partial: &str, limit: usize) -> Vec<&'static str> {
     let needle = partial.trim().to_lowercase().replace(' ', "_");
-    let all = chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|tz| tz.name())
-        .filter(|n| n.contains('/') || *n == "UTC");
+    let all = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).filter(|n| n.contains('/') || *n == "UTC");
     let (mut prefix, mut inside): (Vec<&str>, Vec<&str>) = all
         .filter(|n| n.to_lowercase().contains(&needle))
         .partition(|n| n.to_lowercase().starts_with(&needle) || n.to_lowercase().contains(&format!("/{needle}")));
@@ -181,18 +178,7 @@ mod tests {
         assert_eq!(t("09:00"), TimeOfDay::new(9, 0).unwrap());
         assert_eq!(t("9:05"), TimeOfDay::new(9, 5).unwrap());
         assert_eq!(t("23:59").to_string(), "23:59");
-        for bad in [
-            "25:00",
-            "24:00",
-            "9am",
-            "09:60",
-            "9:5",
-            "0900",
-            "",
-            "-1:00",
-            "09:00:00",
-            "１０:００",
-        ] {
+        for bad in ["25:00", "24:00", "9am", "09:60", "9:5", "0900", "", "-1:00", "09:00:00", "１０:００"] {
             assert!(TimeOfDay::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(TimeOfDay::from_minutes(t("18:30").minutes()), Some(t("18:30")));
@@ -214,95 +200,52 @@ mod tests {
     fn new_york_across_both_dst_changes() {
         let ny = zone("America/New_York");
         // 2026-03-08 is the spring-forward day: 09:00 EDT = 13:00 UTC.
-        assert_eq!(
-            next_post_after(utc("2026-03-08T05:00:00Z"), t("09:00"), ny),
-            utc("2026-03-08T13:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-03-08T05:00:00Z"), t("09:00"), ny), utc("2026-03-08T13:00:00Z"));
         // The day before, still EST: 14:00 UTC.
-        assert_eq!(
-            next_post_after(utc("2026-03-07T05:00:00Z"), t("09:00"), ny),
-            utc("2026-03-07T14:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-03-07T05:00:00Z"), t("09:00"), ny), utc("2026-03-07T14:00:00Z"));
         // 2026-11-01 falls back: 09:00 EST = 14:00 UTC.
-        assert_eq!(
-            next_post_after(utc("2026-11-01T05:00:00Z"), t("09:00"), ny),
-            utc("2026-11-01T14:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-11-01T05:00:00Z"), t("09:00"), ny), utc("2026-11-01T14:00:00Z"));
     }
 
     #[test]
     fn berlin_spring_gap_and_autumn_repeat() {
         let berlin = zone("Europe/Berlin");
         // 2026-03-29: 02:00 → 03:00. 02:30 does not exist: post at 03:00 CEST = 01:00 UTC.
-        assert_eq!(
-            next_post_after(utc("2026-03-28T23:00:00Z"), t("02:30"), berlin),
-            utc("2026-03-29T01:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-03-28T23:00:00Z"), t("02:30"), berlin), utc("2026-03-29T01:00:00Z"));
         // 09:00 stays 09:00 local on both sides.
-        assert_eq!(
-            next_post_after(utc("2026-03-28T00:00:00Z"), t("09:00"), berlin),
-            utc("2026-03-28T08:00:00Z")
-        );
-        assert_eq!(
-            next_post_after(utc("2026-03-29T00:00:00Z"), t("09:00"), berlin),
-            utc("2026-03-29T07:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-03-28T00:00:00Z"), t("09:00"), berlin), utc("2026-03-28T08:00:00Z"));
+        assert_eq!(next_post_after(utc("2026-03-29T00:00:00Z"), t("09:00"), berlin), utc("2026-03-29T07:00:00Z"));
         // 2026-10-25: 03:00 → 02:00; 02:30 happens twice: the first (CEST, 00:30 UTC) only.
         let first = next_post_after(utc("2026-10-24T22:00:00Z"), t("02:30"), berlin);
         assert_eq!(first, utc("2026-10-25T00:30:00Z"));
         let after = next_post_after(first, t("02:30"), berlin);
-        assert_eq!(
-            after,
-            utc("2026-10-26T01:30:00Z"),
-            "the repeated 02:30 must not post again"
-        );
+        assert_eq!(after, utc("2026-10-26T01:30:00Z"), "the repeated 02:30 must not post again");
     }
 
     #[test]
     fn sydney_southern_hemisphere() {
         let sydney = zone("Australia/Sydney");
         // DST ends 2026-04-05 (AEDT +11 → AEST +10); starts 2026-10-04.
-        assert_eq!(
-            next_post_after(utc("2026-04-03T00:00:00Z"), t("09:00"), sydney),
-            utc("2026-04-03T22:00:00Z")
-        );
-        assert_eq!(
-            next_post_after(utc("2026-04-05T00:00:00Z"), t("09:00"), sydney),
-            utc("2026-04-05T23:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-04-03T00:00:00Z"), t("09:00"), sydney), utc("2026-04-03T22:00:00Z"));
+        assert_eq!(next_post_after(utc("2026-04-05T00:00:00Z"), t("09:00"), sydney), utc("2026-04-05T23:00:00Z"));
         // 02:30 on 2026-10-04 does not exist (02:00 → 03:00): 03:00 AEDT = 16:00 UTC the day before.
-        assert_eq!(
-            next_post_after(utc("2026-10-03T12:00:00Z"), t("02:30"), sydney),
-            utc("2026-10-03T16:00:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-10-03T12:00:00Z"), t("02:30"), sydney), utc("2026-10-03T16:00:00Z"));
     }
 
     #[test]
     fn kolkata_half_hour_offset() {
         let kolkata = zone("Asia/Kolkata");
-        assert_eq!(
-            next_post_after(utc("2026-06-01T00:00:00Z"), t("09:00"), kolkata),
-            utc("2026-06-01T03:30:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-06-01T00:00:00Z"), t("09:00"), kolkata), utc("2026-06-01T03:30:00Z"));
         // Exactly at the post time, the next is tomorrow.
-        assert_eq!(
-            next_post_after(utc("2026-06-01T03:30:00Z"), t("09:00"), kolkata),
-            utc("2026-06-02T03:30:00Z")
-        );
+        assert_eq!(next_post_after(utc("2026-06-01T03:30:00Z"), t("09:00"), kolkata), utc("2026-06-02T03:30:00Z"));
     }
 
     #[test]
     fn catch_up_only_on_the_same_local_day() {
         let ny = zone("America/New_York");
         let due = utc("2026-11-24T14:00:00Z"); // 09:00 EST
-        assert!(
-            still_due_today(due, utc("2026-11-24T20:00:00Z"), ny),
-            "15:00 local, same day"
-        );
-        assert!(
-            !still_due_today(due, utc("2026-11-25T06:00:00Z"), ny),
-            "01:00 the next local day"
-        );
+        assert!(still_due_today(due, utc("2026-11-24T20:00:00Z"), ny), "15:00 local, same day");
+        assert!(!still_due_today(due, utc("2026-11-25T06:00:00Z"), ny), "01:00 the next local day");
         assert!(!still_due_today(due, utc("2026-11-24T13:59:00Z"), ny), "not yet due");
     }
 }

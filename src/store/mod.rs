@@ -113,14 +113,8 @@ mod tests {
 
     #[test]
     fn sqlite_urls_create_the_file() {
-        assert_eq!(
-            normalize_url("sqlite://quizbot.db").unwrap(),
-            "sqlite://quizbot.db?mode=rwc"
-        );
-        assert_eq!(
-            normalize_url("sqlite://a.db?cache=shared").unwrap(),
-            "sqlite://a.db?cache=shared&mode=rwc"
-        );
+        assert_eq!(normalize_url("sqlite://quizbot.db").unwrap(), "sqlite://quizbot.db?mode=rwc");
+        assert_eq!(normalize_url("sqlite://a.db?cache=shared").unwrap(), "sqlite://a.db?cache=shared&mode=rwc");
         assert_eq!(normalize_url("sqlite://a.db?mode=ro").unwrap(), "sqlite://a.db?mode=ro");
         assert!(matches!(normalize_url("mysql://x"), Err(StoreError::UnsupportedUrl(_))));
     }

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{id_from_key, id_key, scope_key, Store, StoreError};
 use crate::bank::QuestionId;
 use crate::level::Level;
-use crate::study::{BoardRow, Post, Rating, RatingSaved, Scope, Source, Standing, Worth};
+use crate::study::{BoardRow, Post, Rating, RatingSaved, Scope, Source, Worth};
 
 impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
@@ -111,9 +111,7 @@ impl Store {
             None => Ok(None),
             Some(row) => {
                 let key: String = row.try_get("level")?;
-                Level::parse(&key)
-                    .map(Some)
-                    .ok_or_else(|| StoreError::Corrupt(format!("level {key:?}")))
+                Level::parse(&key).map(Some).ok_or_else(|| StoreError::Corrupt(format!("level {key:?}")))
             }
         }
     }
@@ -164,16 +162,14 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<BoardRow>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{BOARD} ORDER BY score DESC, reached ASC, user_id ASC LIMIT $4 OFFSET $5"
-        ))
-        .bind(id_key(guild_id))
-        .bind(since)
-        .bind(category.unwrap_or(""))
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{BOARD} ORDER BY score DESC, reached ASC, user_id ASC LIMIT $4 OFFSET $5"))
+            .bind(id_key(guild_id))
+            .bind(since)
+            .bind(category.unwrap_or(""))
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(board_row).collect()
     }
 
@@ -210,30 +206,51 @@ impl Store {
         }
     }
 
-    /// Members of a server by questions studied, most first; ties go to
-    /// whoever got there first.
-    pub async fn leaderboard(&self, guild_id: u64, limit: u32) -> Result<Vec<Standing>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT user_id, CAST(COUNT(*) AS BIGINT) AS studied, CAST(MAX(first_rated_at) AS BIGINT) AS reached
-             FROM ratings WHERE guild_id = $1
-             GROUP BY user_id
-             ORDER BY studied DESC, reached ASC, user_id ASC
-             LIMIT $2",
-        )
-        .bind(id_key(guild_id))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                let user: i64 = row.try_get("user_id")?;
-                let studied: i64 = row.try_get("studied")?;
-                Ok(Standing {
-                    user_id: id_from_key(user)?,
-                    studied: u64::try_from(studied).unwrap_or(0),
-                })
-            })
-            .collect()
+    /// Per member: how many questions they last rated 🟢, 🟡 and 🔴.
+    pub async fn level_mix(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, [u64; 3]>, StoreError> {
+        let mut mix = HashMap::new();
+        if users.is_empty() {
+            return Ok(mix);
+        }
+        let sql = format!(
+            "SELECT user_id, level, CAST(COUNT(*) AS BIGINT) AS n FROM ratings
+             WHERE guild_id = $1 AND user_id IN ({}) GROUP BY user_id, level",
+            placeholders(2, users.len())
+        );
+        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
+        for &u in users {
+            query = query.bind(id_key(u));
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            let user = id_from_key(row.try_get("user_id")?)?;
+            let level: String = row.try_get("level")?;
+            let level = Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?;
+            let n: i64 = row.try_get("n")?;
+            let slot = Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
+            mix.entry(user).or_insert([0; 3])[slot] = u64::try_from(n).unwrap_or(0);
+        }
+        Ok(mix)
+    }
+
+    /// Per member: the times (unix seconds) of all their ratings in a
+    /// server, for streaks.
+    pub async fn rating_times(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, Vec<i64>>, StoreError> {
+        let mut times: HashMap<u64, Vec<i64>> = HashMap::new();
+        if users.is_empty() {
+            return Ok(times);
+        }
+        let sql = format!(
+            "SELECT user_id, rated_at FROM rating_events WHERE guild_id = $1 AND user_id IN ({})",
+            placeholders(2, users.len())
+        );
+        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
+        for &u in users {
+            query = query.bind(id_key(u));
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            times.entry(id_from_key(row.try_get("user_id")?)?).or_default().push(row.try_get("rated_at")?);
+        }
+        Ok(times)
     }
 }
 
@@ -248,6 +265,11 @@ const BOARD: &str = "SELECT user_id,
            WHERE guild_id = $1 AND rated_at >= $2 AND ($3 = '' OR category = $3)
            GROUP BY user_id, question_id) AS per_question
      GROUP BY user_id";
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
 
 fn board_row(row: &sqlx::any::AnyRow) -> Result<BoardRow, StoreError> {
     let count =

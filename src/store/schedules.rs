@@ -66,10 +66,8 @@ impl Store {
 
     /// Removes every schedule of a server (the bot was removed from it).
     pub async fn remove_guild_schedules(&self, guild_id: u64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM schedules WHERE guild_id = $1")
-            .bind(id_key(guild_id))
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM schedules WHERE guild_id = $1").bind(id_key(guild_id)).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 
@@ -83,12 +81,10 @@ impl Store {
 
     /// A server's schedules, by channel.
     pub async fn guild_schedules(&self, guild_id: u64) -> Result<Vec<Schedule>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM schedules WHERE guild_id = $1 ORDER BY channel_id"
-        ))
-        .bind(id_key(guild_id))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM schedules WHERE guild_id = $1 ORDER BY channel_id"))
+            .bind(id_key(guild_id))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(schedule_from_row).collect()
     }
 
@@ -188,12 +184,7 @@ impl Store {
         .execute(&self.pool)
         .await?;
         if fresh.rows_affected() == 1 {
-            let claim = Claim {
-                channel_id,
-                local_date: date,
-                question: question.clone(),
-                nonce: nonce.to_string(),
-            };
+            let claim = Claim { channel_id, local_date: date, question: question.clone(), nonce: nonce.to_string() };
             return Ok(ClaimOutcome::Won(claim));
         }
         let taken = sqlx::query(
@@ -222,9 +213,7 @@ impl Store {
             return Ok(ClaimOutcome::Posted);
         }
         if taken.rows_affected() == 0 {
-            return Ok(ClaimOutcome::Held {
-                until: row.try_get("lease_until")?,
-            });
+            return Ok(ClaimOutcome::Held { until: row.try_get("lease_until")? });
         }
         let id: String = row.try_get("question_id")?;
         Ok(ClaimOutcome::Won(Claim {
@@ -244,10 +233,7 @@ impl Store {
         .bind(date.format("%Y-%m-%d").to_string())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row
-            .map(|r| r.try_get::<String, _>("question_id"))
-            .transpose()?
-            .and_then(|id| QuestionId::parse(&id)))
+        Ok(row.map(|r| r.try_get::<String, _>("question_id")).transpose()?.and_then(|id| QuestionId::parse(&id)))
     }
 
     /// Marks a claimed day as posted.

@@ -111,10 +111,3 @@ pub struct RatingSaved {
     /// Distinct questions the member has rated in this scope.
     pub studied: u64,
 }
-
-/// One line of the leaderboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Standing {
-    pub user_id: u64,
-    pub studied: u64,
-}

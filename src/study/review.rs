@@ -62,11 +62,7 @@ mod tests {
     fn same_or_higher_doubles_up_to_sixty_days() {
         assert_eq!(interval_days(&[Intermediate, Intermediate]), Some(6));
         assert_eq!(interval_days(&[Intermediate, Intermediate, Advanced]), Some(14));
-        assert_eq!(
-            interval_days(&[Beginner, Advanced]),
-            Some(14),
-            "a jump doubles from the new base"
-        );
+        assert_eq!(interval_days(&[Beginner, Advanced]), Some(14), "a jump doubles from the new base");
         assert_eq!(interval_days(&[Advanced; 6]), Some(60));
     }
 

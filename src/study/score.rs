@@ -21,6 +21,51 @@ pub const ON_TIME_BONUS: u32 = 1;
 /// The formula as the leaderboard's footer states it.
 pub const FORMULA: &str = "Score: 🟢 1 · 🟡 2 · 🔴 3 per question studied, +1 for a question of the day rated on its day. Ties: first to reach it.";
 
+/// Which ratings a leaderboard counts: rolling windows, so a board never
+/// empties out at midnight on the first of a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    /// The last 7 days.
+    Week,
+    /// The last 30 days.
+    Month,
+    All,
+}
+
+impl Period {
+    pub const ALL: [Period; 3] = [Period::Week, Period::Month, Period::All];
+
+    /// The earliest rating time (unix seconds) counted at `now`.
+    pub fn since(self, now: i64) -> i64 {
+        match self {
+            Period::Week => now - 7 * 86_400,
+            Period::Month => now - 30 * 86_400,
+            Period::All => 0,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Week => "last 7 days",
+            Period::Month => "last 30 days",
+            Period::All => "all time",
+        }
+    }
+
+    /// Stable one-letter code for button ids.
+    pub fn code(self) -> char {
+        match self {
+            Period::Week => 'w',
+            Period::Month => 'm',
+            Period::All => 'a',
+        }
+    }
+
+    pub fn from_code(c: char) -> Option<Period> {
+        Period::ALL.into_iter().find(|p| p.code() == c)
+    }
+}
+
 /// One studied question's points.
 pub fn points(difficulty: Level, daily_on_time: bool) -> u32 {
     weight(difficulty) + if daily_on_time { ON_TIME_BONUS } else { 0 }
@@ -29,6 +74,15 @@ pub fn points(difficulty: Level, daily_on_time: bool) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_are_rolling_windows() {
+        assert_eq!(Period::Week.since(1_000_000), 1_000_000 - 604_800);
+        assert_eq!(Period::All.since(1_000_000), 0);
+        for p in Period::ALL {
+            assert_eq!(Period::from_code(p.code()), Some(p));
+        }
+    }
 
     #[test]
     fn weights_and_bonus() {

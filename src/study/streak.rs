@@ -45,20 +45,9 @@ mod tests {
 
     #[test]
     fn counts_consecutive_days_ending_today_or_yesterday() {
-        assert_eq!(
-            streaks(&[d(20), d(21), d(22)], d(22)),
-            Streak { current: 3, longest: 3 }
-        );
-        assert_eq!(
-            streaks(&[d(20), d(21), d(22)], d(23)),
-            Streak { current: 3, longest: 3 },
-            "yesterday still counts"
-        );
-        assert_eq!(
-            streaks(&[d(20), d(21), d(22)], d(24)),
-            Streak { current: 0, longest: 3 },
-            "a missed day breaks it"
-        );
+        assert_eq!(streaks(&[d(20), d(21), d(22)], d(22)), Streak { current: 3, longest: 3 });
+        assert_eq!(streaks(&[d(20), d(21), d(22)], d(23)), Streak { current: 3, longest: 3 }, "yesterday still counts");
+        assert_eq!(streaks(&[d(20), d(21), d(22)], d(24)), Streak { current: 0, longest: 3 }, "a missed day breaks it");
     }
 
     #[test]

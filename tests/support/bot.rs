@@ -45,10 +45,7 @@ impl BotProcess {
             child: None,
             standin: standin.clone(),
             db_path: db_path.to_path_buf(),
-            extra_env: extra_env
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
+            extra_env: extra_env.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect(),
             workdir,
             log_path,
             runs: 0,
@@ -60,11 +57,7 @@ impl BotProcess {
     fn start(&mut self) {
         self.runs += 1;
         self.standin.new_epoch();
-        let mut log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log_path)
-            .expect("open the bot log");
+        let mut log = OpenOptions::new().create(true).append(true).open(&self.log_path).expect("open the bot log");
         let _ = writeln!(log, "===== quizbot run #{} =====", self.runs);
         let stderr = log.try_clone().expect("clone the bot log handle");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_quizbot"));
@@ -98,9 +91,7 @@ impl BotProcess {
     /// Everything the bot printed so far (all runs, each headed by
     /// `===== quizbot run #N =====`).
     pub fn log(&self) -> String {
-        std::fs::read(&self.log_path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        std::fs::read(&self.log_path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
     }
 
     /// Where the log is (inside the temporary working directory).

@@ -64,11 +64,8 @@ impl State {
             panic!("the bot is not in guild {guild_id} (configure it in StandInConfig::guilds)");
         };
         let Some(c) = g.channel(channel_id) else {
-            let what = if self.deleted_channels.contains(&channel_id) {
-                "was deleted"
-            } else {
-                "is not a channel of it"
-            };
+            let what =
+                if self.deleted_channels.contains(&channel_id) { "was deleted" } else { "is not a channel of it" };
             panic!("{place:?}: channel {channel_id} of guild {} ({}) {what}", g.id, g.name);
         };
         assert!(
@@ -105,12 +102,7 @@ impl State {
             return;
         };
         let p = effective(member_permissions(g, c, user), c.kind);
-        assert!(
-            p & VIEW_CHANNEL != 0,
-            "{} cannot see #{} (VIEW_CHANNEL), so cannot act there",
-            user.name,
-            c.name
-        );
+        assert!(p & VIEW_CHANNEL != 0, "{} cannot see #{} (VIEW_CHANNEL), so cannot act there", user.name, c.name);
         assert!(
             !commands || p & USE_APPLICATION_COMMANDS != 0,
             "{} lacks USE_APPLICATION_COMMANDS in #{}, so the client shows no commands there",
@@ -140,10 +132,7 @@ impl State {
             c.get("name").and_then(Value::as_str) == Some(root.as_str())
                 && c.get("type").and_then(Value::as_u64).unwrap_or(1) == 1
         }) else {
-            let names: Vec<&str> = visible
-                .iter()
-                .filter_map(|c| c.get("name").and_then(Value::as_str))
-                .collect();
+            let names: Vec<&str> = visible.iter().filter_map(|c| c.get("name").and_then(Value::as_str)).collect();
             panic!("/{root} is not registered where {place:?} is; a member sees {names:?}");
         };
         check_available(command, user, place, checked);
@@ -162,10 +151,7 @@ impl State {
             };
             defs = array(def.get("options"));
         }
-        if defs
-            .iter()
-            .any(|d| matches!(d.get("type").and_then(Value::as_u64), Some(1 | 2)))
-        {
+        if defs.iter().any(|d| matches!(d.get("type").and_then(Value::as_u64), Some(1 | 2))) {
             panic!("/{name} has subcommands; name one (\"{name} <sub>\")");
         }
 
@@ -183,10 +169,7 @@ impl State {
                 .and_then(Value::as_str)
                 .unwrap_or_else(|| panic!("/{name}: option without a name: {opt}"))
                 .to_string();
-            let Some(def) = defs
-                .iter()
-                .find(|d| d.get("name").and_then(Value::as_str) == Some(oname.as_str()))
-            else {
+            let Some(def) = defs.iter().find(|d| d.get("name").and_then(Value::as_str) == Some(oname.as_str())) else {
                 panic!("/{name} has no option {oname:?}");
             };
             if filled.iter().any(|o| o["name"] == oname.as_str()) {
@@ -283,25 +266,16 @@ impl State {
             .flatten()
             .flat_map(|row| row.get("components").and_then(Value::as_array).into_iter().flatten())
             .collect();
-        let Some(component) = components
-            .iter()
-            .find(|c| c.get("custom_id").and_then(Value::as_str) == Some(custom_id))
+        let Some(component) = components.iter().find(|c| c.get("custom_id").and_then(Value::as_str) == Some(custom_id))
         else {
-            let ids: Vec<&str> = components
-                .iter()
-                .filter_map(|c| c.get("custom_id").and_then(Value::as_str))
-                .collect();
+            let ids: Vec<&str> = components.iter().filter_map(|c| c.get("custom_id").and_then(Value::as_str)).collect();
             panic!("the message has no component {custom_id:?}; it has {ids:?}");
         };
         if component.get("disabled").and_then(Value::as_bool).unwrap_or(false) {
             panic!("component {custom_id:?} is disabled; a member cannot use it");
         }
         if let Some(ch) = snowflake(message.get("channel_id")) {
-            assert_eq!(
-                ch,
-                place.channel_id(),
-                "the message is in channel {ch}, not in {place:?}"
-            );
+            assert_eq!(ch, place.channel_id(), "the message is in channel {ch}, not in {place:?}");
         }
         let kind = component.get("type").and_then(Value::as_u64).unwrap_or(0);
         let data = match values {
@@ -314,9 +288,7 @@ impl State {
                 let options = array(component.get("options"));
                 for v in values {
                     assert!(
-                        options
-                            .iter()
-                            .any(|o| o.get("value").and_then(Value::as_str) == Some(v)),
+                        options.iter().any(|o| o.get("value").and_then(Value::as_str) == Some(v)),
                         "{v:?} is not an option of select {custom_id:?}"
                     );
                 }
@@ -361,10 +333,8 @@ fn check_available(command: &Value, user: &TestUser, place: Place, checked: bool
         panic!("/{name} is not available in DMs (dm_permission false)");
     }
     if checked && place.guild_id().is_some() {
-        let required = command
-            .get("default_member_permissions")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<u64>().ok());
+        let required =
+            command.get("default_member_permissions").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok());
         if let Some(required) = required {
             let allowed =
                 user.permissions & ADMINISTRATOR != 0 || (required != 0 && user.permissions & required == required);

@@ -71,11 +71,7 @@ impl StandIn {
         match st.find_channel(channel_id) {
             Found::Guild(g, c) => {
                 let p = effective(g.bot_permissions(c), c.kind);
-                let send = if c.is_thread() {
-                    super::SEND_MESSAGES_IN_THREADS
-                } else {
-                    super::SEND_MESSAGES
-                };
+                let send = if c.is_thread() { super::SEND_MESSAGES_IN_THREADS } else { super::SEND_MESSAGES };
                 c.takes_messages() && p & super::VIEW_CHANNEL != 0 && p & send != 0
             }
             Found::Dm(_) => true,
@@ -92,10 +88,7 @@ impl StandIn {
             let Some(c) = g.channels.iter_mut().find(|c| c.id == channel_id) else {
                 unreachable!("guild_of_channel found it");
             };
-            assert!(
-                !c.is_thread(),
-                "thread {channel_id} has no overwrites of its own; change its parent's"
-            );
+            assert!(!c.is_thread(), "thread {channel_id} has no overwrites of its own; change its parent's");
             let mut list: Vec<Overwrite> = Vec::new();
             for o in overwrites {
                 list.retain(|x| x.target.id_and_type(guild_id) != o.target.id_and_type(guild_id));
@@ -173,14 +166,9 @@ impl StandIn {
                 unreachable!("guild_of_channel found it");
             };
             let gone = payloads::channel_of(g, &channel);
-            let threads: Vec<ChannelSpec> = g
-                .channels
-                .iter()
-                .filter(|c| c.is_thread() && c.parent_id == Some(channel_id))
-                .cloned()
-                .collect();
-            g.channels
-                .retain(|c| c.id != channel_id && !threads.iter().any(|t| t.id == c.id));
+            let threads: Vec<ChannelSpec> =
+                g.channels.iter().filter(|c| c.is_thread() && c.parent_id == Some(channel_id)).cloned().collect();
+            g.channels.retain(|c| c.id != channel_id && !threads.iter().any(|t| t.id == c.id));
             let mut moved = Vec::new();
             if channel.kind == ChannelSpec::CATEGORY {
                 for c in g.channels.iter_mut().filter(|c| c.parent_id == Some(channel_id)) {

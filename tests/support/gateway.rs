@@ -52,9 +52,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     let ws = match tokio_tungstenite::accept_async(stream).await {
         Ok(ws) => ws,
         Err(e) => {
-            shared
-                .lock()
-                .violation(format!("gateway: WebSocket handshake failed: {e}"));
+            shared.lock().violation(format!("gateway: WebSocket handshake failed: {e}"));
             shared.notify();
             return;
         }
@@ -162,13 +160,7 @@ fn identify(shared: &Shared, st: &mut State, conn: u64, payload: &Value) -> Next
             (n(0).unwrap_or(0), n(1).unwrap_or(1))
         })
         .unwrap_or((0, 1));
-    st.identifies.push(Identify {
-        token: token.clone(),
-        intents,
-        shard,
-        payload: d.clone(),
-        at: Instant::now(),
-    });
+    st.identifies.push(Identify { token: token.clone(), intents, shard, payload: d.clone(), at: Instant::now() });
     if token.trim_start_matches("Bot ").is_empty() {
         st.violation("gateway: IDENTIFY without a token");
         return Next::Close(4004, "Authentication failed.");
@@ -202,12 +194,8 @@ fn identify(shared: &Shared, st: &mut State, conn: u64, payload: &Value) -> Next
     if let Some(c) = st.conns.get_mut(&conn) {
         c.session = Some(session_id.clone());
     }
-    let guilds: Vec<_> = st
-        .guilds
-        .iter()
-        .filter(|g| (g.id >> 22) % u64::from(shard.1) == u64::from(shard.0))
-        .cloned()
-        .collect();
+    let guilds: Vec<_> =
+        st.guilds.iter().filter(|g| (g.id >> 22) % u64::from(shard.1) == u64::from(shard.0)).cloned().collect();
     let ready = json!({
         "v": 10,
         "user": payloads::bot_user(BOT_NAME),
@@ -245,10 +233,8 @@ fn resume(st: &mut State, conn: u64, payload: &Value) -> Next {
     let d = payload.get("d").cloned().unwrap_or(Value::Null);
     let session_id = d.get("session_id").and_then(Value::as_str).unwrap_or_default();
     let seq = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
-    let known = st
-        .sessions
-        .get(session_id)
-        .is_some_and(|s| seq <= s.seq && s.conn.is_none_or(|c| !st.conns.contains_key(&c)));
+    let known =
+        st.sessions.get(session_id).is_some_and(|s| seq <= s.seq && s.conn.is_none_or(|c| !st.conns.contains_key(&c)));
     if !known {
         // Not resumable: serenity re-identifies on a fresh connection.
         st.send_frame(conn, json!({"op": 9, "s": null, "t": null, "d": false}));

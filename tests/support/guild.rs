@@ -65,19 +65,12 @@ impl RoleSpec {
 
     /// The @everyone role of `guild_id`.
     pub fn everyone(guild_id: u64, permissions: u64) -> RoleSpec {
-        RoleSpec {
-            position: 0,
-            ..RoleSpec::new(guild_id, "@everyone", permissions)
-        }
+        RoleSpec { position: 0, ..RoleSpec::new(guild_id, "@everyone", permissions) }
     }
 
     /// The managed role Discord gives a bot invited with `permissions`.
     pub fn bot(guild_id: u64, bot_id: u64, name: &str, permissions: u64) -> RoleSpec {
-        RoleSpec {
-            managed: true,
-            bot_id: Some(bot_id),
-            ..RoleSpec::new(bot_role_id(guild_id), name, permissions)
-        }
+        RoleSpec { managed: true, bot_id: Some(bot_id), ..RoleSpec::new(bot_role_id(guild_id), name, permissions) }
     }
 
     pub fn position(mut self, position: u16) -> RoleSpec {
@@ -129,27 +122,15 @@ pub struct Overwrite {
 
 impl Overwrite {
     pub fn everyone(allow: u64, deny: u64) -> Overwrite {
-        Overwrite {
-            target: OverwriteTarget::Everyone,
-            allow,
-            deny,
-        }
+        Overwrite { target: OverwriteTarget::Everyone, allow, deny }
     }
 
     pub fn role(role_id: u64, allow: u64, deny: u64) -> Overwrite {
-        Overwrite {
-            target: OverwriteTarget::Role(role_id),
-            allow,
-            deny,
-        }
+        Overwrite { target: OverwriteTarget::Role(role_id), allow, deny }
     }
 
     pub fn member(user_id: u64, allow: u64, deny: u64) -> Overwrite {
-        Overwrite {
-            target: OverwriteTarget::Member(user_id),
-            allow,
-            deny,
-        }
+        Overwrite { target: OverwriteTarget::Member(user_id), allow, deny }
     }
 
     /// An overwrite for the bot's own member.
@@ -178,9 +159,7 @@ impl Overwrite {
             match v.get(key) {
                 None | Some(Value::Null) => Ok(0),
                 Some(Value::String(s)) => s.parse().map_err(|_| format!("overwrite {key} {s:?} is not a bit set")),
-                Some(Value::Number(n)) => n
-                    .as_u64()
-                    .ok_or_else(|| format!("overwrite {key} {n} is not a bit set")),
+                Some(Value::Number(n)) => n.as_u64().ok_or_else(|| format!("overwrite {key} {n} is not a bit set")),
                 Some(other) => Err(format!("overwrite {key} {other} is not a bit set")),
             }
         };
@@ -190,11 +169,7 @@ impl Overwrite {
             Some(1) => OverwriteTarget::Member(id),
             other => return Err(format!("overwrite type {other:?} is neither 0 (role) nor 1 (member)")),
         };
-        Ok(Overwrite {
-            target,
-            allow: bits("allow")?,
-            deny: bits("deny")?,
-        })
+        Ok(Overwrite { target, allow: bits("allow")?, deny: bits("deny")? })
     }
 }
 
@@ -244,12 +219,7 @@ impl ChannelSpec {
     pub const FORUM: u64 = 15;
 
     fn of_kind(id: u64, name: &str, kind: u64) -> ChannelSpec {
-        ChannelSpec {
-            id,
-            name: name.to_string(),
-            kind,
-            ..ChannelSpec::default()
-        }
+        ChannelSpec { id, name: name.to_string(), kind, ..ChannelSpec::default() }
     }
 
     pub fn text(id: u64, name: &str) -> ChannelSpec {
@@ -276,10 +246,7 @@ impl ChannelSpec {
     /// announcement channel of the same guild). It takes its parent's
     /// overwrites; posting needs SEND_MESSAGES_IN_THREADS.
     pub fn thread(id: u64, name: &str, parent_id: u64) -> ChannelSpec {
-        ChannelSpec {
-            parent_id: Some(parent_id),
-            ..ChannelSpec::of_kind(id, name, ChannelSpec::PUBLIC_THREAD)
-        }
+        ChannelSpec { parent_id: Some(parent_id), ..ChannelSpec::of_kind(id, name, ChannelSpec::PUBLIC_THREAD) }
     }
 
     /// Puts the channel in category `category_id`.
@@ -483,10 +450,7 @@ impl GuildSpec {
             self.id
         );
         for r in &self.bot_roles {
-            assert!(
-                self.role(*r).is_some(),
-                "guild {name}: the bot's role {r} is not a role of it"
-            );
+            assert!(self.role(*r).is_some(), "guild {name}: the bot's role {r} is not a role of it");
         }
         for c in &self.channels {
             assert_eq!(

@@ -56,11 +56,7 @@ pub(super) fn get_guild(st: &State, req: &Req<'_>, gid: &str) -> Reply {
     body["region"] = Value::from("deprecated");
     let with_counts = req.query.iter().any(|(k, v)| k == "with_counts" && v == "true");
     if with_counts {
-        let members = st
-            .members
-            .keys()
-            .filter(|(gid, uid)| *gid == g.id && *uid != g.owner_id)
-            .count();
+        let members = st.members.keys().filter(|(gid, uid)| *gid == g.id && *uid != g.owner_id).count();
         body["approximate_member_count"] = Value::from(2 + members);
         body["approximate_presence_count"] = Value::from(1);
     }
@@ -114,11 +110,7 @@ pub(super) fn get_member(st: &State, gid: &str, uid: &str) -> Reply {
         return Reply::ok(payloads::member_with_roles(&bot, &g.bot_roles, None, &st.joined_at));
     }
     match st.members.get(&(g.id, uid)) {
-        Some(u) => Reply::ok(payloads::member(
-            &payloads::user(u.id, &u.name, false),
-            None,
-            &st.joined_at,
-        )),
+        Some(u) => Reply::ok(payloads::member(&payloads::user(u.id, &u.name, false), None, &st.joined_at)),
         None => Reply::error(404, 10007, "Unknown Member"),
     }
 }
@@ -166,13 +158,7 @@ pub(super) fn access(st: &State, cid: &str, posting: bool) -> Result<(u64, Acces
             if posting && !c.takes_messages() {
                 return Err(Reply::error(400, 50008, "Cannot send messages in a non-text channel"));
             }
-            Ok((
-                id,
-                Access::Guild {
-                    permissions,
-                    thread: c.is_thread(),
-                },
-            ))
+            Ok((id, Access::Guild { permissions, thread: c.is_thread() }))
         }
         Found::Dm(_) => Ok((id, Access::Dm)),
         Found::NoAccess => Err(missing_access()),
@@ -181,9 +167,7 @@ pub(super) fn access(st: &State, cid: &str, posting: bool) -> Result<(u64, Acces
 }
 
 fn has_embeds(body: &Value) -> bool {
-    body.get("embeds")
-        .and_then(Value::as_array)
-        .is_some_and(|e| !e.is_empty())
+    body.get("embeds").and_then(Value::as_array).is_some_and(|e| !e.is_empty())
 }
 
 /// Creating a message: SEND_MESSAGES (in threads SEND_MESSAGES_IN_THREADS),
@@ -192,11 +176,7 @@ pub(super) fn may_post(access: &Access, req: &Req<'_>) -> Result<(), Reply> {
     let Access::Guild { permissions, thread } = *access else {
         return Ok(());
     };
-    let send = if thread {
-        SEND_MESSAGES_IN_THREADS
-    } else {
-        SEND_MESSAGES
-    };
+    let send = if thread { SEND_MESSAGES_IN_THREADS } else { SEND_MESSAGES };
     let uploads = !req.files.is_empty();
     if permissions & send == 0
         || has_embeds(req.body) && permissions & EMBED_LINKS == 0

@@ -20,15 +20,7 @@ pub(super) fn callback(st: &mut State, req: &Req<'_>, id: &str, token: &str) -> 
     let data = req.body.get("data").cloned().unwrap_or(Value::Null);
     let (reply, latency, message) = callback_inner(st, req, interaction_id, token, kind, &data);
     let error = if reply.status == 204 { None } else { reply.body.clone() };
-    st.callbacks.push(Callback {
-        interaction_id,
-        kind,
-        data,
-        latency,
-        status: reply.status,
-        error,
-        message,
-    });
+    st.callbacks.push(Callback { interaction_id, kind, data, latency, status: reply.status, error, message });
     reply
 }
 
@@ -50,14 +42,8 @@ fn callback_inner(
         return (Reply::error(401, 50027, "Invalid Webhook Token"), latency, None);
     }
     if let Some(first) = rec.acked {
-        st.violation(format!(
-            "interaction {id} acknowledged twice (first with type {first}, again with type {kind})"
-        ));
-        return (
-            Reply::error(400, 40060, "Interaction has already been acknowledged."),
-            latency,
-            None,
-        );
+        st.violation(format!("interaction {id} acknowledged twice (first with type {first}, again with type {kind})"));
+        return (Reply::error(400, 40060, "Interaction has already been acknowledged."), latency, None);
     }
     if latency > rec.deadline {
         st.violation(format!(
@@ -78,10 +64,7 @@ fn callback_inner(
         errs.add(
             "type",
             "INTERACTION_RESPONSE_TYPE_INVALID",
-            format!(
-                "Response type {kind} is not valid for an interaction of type {} (allowed: {allowed:?})",
-                rec.kind
-            ),
+            format!("Response type {kind} is not valid for an interaction of type {} (allowed: {allowed:?})", rec.kind),
         );
     } else {
         match kind {
@@ -189,20 +172,14 @@ fn respond(st: &mut State, id: u64, kind: u64, data: &Value) -> Option<Value> {
 fn webhook_interaction(st: &mut State, req: &Req<'_>, app: &str, token: &str) -> Result<u64, Reply> {
     let id = st.tokens.get(token).copied();
     let Some(id) = id.filter(|_| snowflake_str(app) == Some(APP_ID)) else {
-        st.violation(format!(
-            "{} {}: unknown webhook (application id or token)",
-            req.method, req.path
-        ));
+        st.violation(format!("{} {}: unknown webhook (application id or token)", req.method, req.path));
         return Err(Reply::error(404, 10015, "Unknown Webhook"));
     };
     let Some(rec) = st.interactions.get(&id) else {
         return Err(Reply::error(404, 10015, "Unknown Webhook"));
     };
     if req.now.saturating_duration_since(rec.sent_at) > TOKEN_LIFETIME {
-        st.violation(format!(
-            "{} {}: interaction token expired (15 min)",
-            req.method, req.path
-        ));
+        st.violation(format!("{} {}: interaction token expired (15 min)", req.method, req.path));
         return Err(Reply::error(401, 50027, "Invalid Webhook Token"));
     }
     if rec.acked.is_none() {
@@ -279,11 +256,9 @@ pub(super) fn webhook_message(st: &mut State, req: &Req<'_>, app: &str, token: &
         return Reply::error(404, 10008, "Unknown Message");
     };
     match req.method {
-        "GET" => st
-            .messages
-            .get(&target)
-            .cloned()
-            .map_or_else(|| Reply::error(404, 10008, "Unknown Message"), Reply::ok),
+        "GET" => {
+            st.messages.get(&target).cloned().map_or_else(|| Reply::error(404, 10008, "Unknown Message"), Reply::ok)
+        }
         "PATCH" => {
             if let Err(reply) = check_message(st, req, false) {
                 return reply;

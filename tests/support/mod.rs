@@ -155,12 +155,8 @@ impl StandIn {
     /// Binds the REST server and the gateway on `127.0.0.1:0` and serves
     /// both on the current runtime.
     pub async fn start_with(config: StandInConfig) -> StandIn {
-        let rest = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the stand-in REST port");
-        let gw = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the stand-in gateway port");
+        let rest = TcpListener::bind("127.0.0.1:0").await.expect("bind the stand-in REST port");
+        let gw = TcpListener::bind("127.0.0.1:0").await.expect("bind the stand-in gateway port");
         let rest_addr: SocketAddr = rest.local_addr().expect("REST address");
         let gw_addr: SocketAddr = gw.local_addr().expect("gateway address");
         let (changed, _) = watch::channel(0);
@@ -262,17 +258,11 @@ impl StandIn {
     pub async fn wait_ready(&self, timeout: Duration) {
         let found = self
             .wait_for(timeout, |st| {
-                st.sessions
-                    .values()
-                    .any(|s| s.ready && s.epoch == st.epoch && s.conn.is_some())
-                    .then_some(())
+                st.sessions.values().any(|s| s.ready && s.epoch == st.epoch && s.conn.is_some()).then_some(())
             })
             .await;
         if found.is_none() {
-            panic!(
-                "no gateway session became ready within {timeout:?}\n{}",
-                self.diagnostics()
-            );
+            panic!("no gateway session became ready within {timeout:?}\n{}", self.diagnostics());
         }
     }
 
@@ -283,19 +273,12 @@ impl StandIn {
     pub async fn wait_commands(&self, timeout: Duration) -> Vec<Value> {
         let found = self
             .wait_for(timeout, |st| {
-                st.registrations
-                    .iter()
-                    .rev()
-                    .find(|r| r.epoch == st.epoch)
-                    .map(|r| r.commands.clone())
+                st.registrations.iter().rev().find(|r| r.epoch == st.epoch).map(|r| r.commands.clone())
             })
             .await;
         match found {
             Some(commands) => commands,
-            None => panic!(
-                "no command registration succeeded within {timeout:?}\n{}",
-                self.diagnostics()
-            ),
+            None => panic!("no command registration succeeded within {timeout:?}\n{}", self.diagnostics()),
         }
     }
 
@@ -430,34 +413,19 @@ impl StandIn {
     pub async fn wait_callback(&self, interaction_id: u64, timeout: Duration) -> Callback {
         match self.try_wait_callback(interaction_id, timeout).await {
             Some(cb) => cb,
-            None => panic!(
-                "no callback for interaction {interaction_id} within {timeout:?}\n{}",
-                self.diagnostics()
-            ),
+            None => panic!("no callback for interaction {interaction_id} within {timeout:?}\n{}", self.diagnostics()),
         }
     }
 
     /// Like [`wait_callback`](Self::wait_callback), `None` on timeout.
     pub async fn try_wait_callback(&self, interaction_id: u64, timeout: Duration) -> Option<Callback> {
-        self.wait_for(timeout, |st| {
-            st.callbacks
-                .iter()
-                .find(|c| c.interaction_id == interaction_id)
-                .cloned()
-        })
-        .await
+        self.wait_for(timeout, |st| st.callbacks.iter().find(|c| c.interaction_id == interaction_id).cloned()).await
     }
 
     /// Every callback attempt for `interaction_id`, in order. A correct bot
     /// makes exactly one.
     pub fn callbacks_for(&self, interaction_id: u64) -> Vec<Callback> {
-        self.shared
-            .lock()
-            .callbacks
-            .iter()
-            .filter(|c| c.interaction_id == interaction_id)
-            .cloned()
-            .collect()
+        self.shared.lock().callbacks.iter().filter(|c| c.interaction_id == interaction_id).cloned().collect()
     }
 
     /// The interaction's original response message as it is now (after
@@ -474,10 +442,7 @@ impl StandIn {
         let Some(rec) = st.interactions.get(&interaction_id) else {
             return Vec::new();
         };
-        rec.followups
-            .iter()
-            .filter_map(|id| st.messages.get(id).cloned())
-            .collect()
+        rec.followups.iter().filter_map(|id| st.messages.get(id).cloned()).collect()
     }
 
     /// Every message the bot has in `channel_id` now (posts, interaction
@@ -515,8 +480,7 @@ impl StandIn {
         predicate: impl Fn(&RecordedRequest) -> bool,
         timeout: Duration,
     ) -> Option<RecordedRequest> {
-        self.wait_for(timeout, |st| st.requests.iter().find(|r| predicate(r)).cloned())
-            .await
+        self.wait_for(timeout, |st| st.requests.iter().find(|r| predicate(r)).cloned()).await
     }
 
     /// Every REST request so far, in arrival order.
@@ -569,10 +533,7 @@ impl StandIn {
             .await;
         match found {
             Some(list) => list,
-            None => panic!(
-                "fewer than {count} {event} dispatches within {timeout:?}\n{}",
-                self.diagnostics()
-            ),
+            None => panic!("fewer than {count} {event} dispatches within {timeout:?}\n{}", self.diagnostics()),
         }
     }
 }

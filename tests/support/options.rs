@@ -27,12 +27,9 @@ impl Resolved {
     /// The `resolved` object, or `None` if nothing was resolved.
     pub(super) fn into_json(self) -> Option<Value> {
         let mut out = Map::new();
-        for (key, map) in [
-            ("users", self.users),
-            ("members", self.members),
-            ("roles", self.roles),
-            ("channels", self.channels),
-        ] {
+        for (key, map) in
+            [("users", self.users), ("members", self.members), ("roles", self.roles), ("channels", self.channels)]
+        {
             if !map.is_empty() {
                 out.insert(key.into(), Value::Object(map));
             }
@@ -133,9 +130,7 @@ impl State {
         let uj = payloads::user(u.id, &u.name, false);
         resolved.users.insert(u.id.to_string(), uj.clone());
         if let (Some(g), Place::Guild { channel_id, .. }) = (guild, place) {
-            let permissions = g
-                .channel(channel_id)
-                .map_or(u.permissions, |c| member_permissions(g, c, u));
+            let permissions = g.channel(channel_id).map_or(u.permissions, |c| member_permissions(g, c, u));
             let mut m = payloads::member(&uj, Some(permissions), &self.joined_at);
             if let Some(map) = m.as_object_mut() {
                 map.remove("user");
@@ -180,15 +175,10 @@ fn resolve_channel(
             );
         }
         if super::effective(permissions, channel.kind) & super::VIEW_CHANNEL == 0 {
-            panic!(
-                "{what}: {} cannot see #{}, so the client does not offer it",
-                user.name, channel.name
-            );
+            panic!("{what}: {} cannot see #{}, so the client does not offer it", user.name, channel.name);
         }
     }
-    resolved
-        .channels
-        .insert(id.to_string(), payloads::resolved_channel(channel, permissions));
+    resolved.channels.insert(id.to_string(), payloads::resolved_channel(channel, permissions));
 }
 
 fn resolve_role(what: &str, id: u64, guild: Option<&GuildSpec>, resolved: &mut Resolved) {

@@ -256,23 +256,12 @@ pub fn member_with_roles(user_json: &Value, roles: &[u64], permissions: Option<u
 
 /// Every channel of `guild` that is not a thread, with its position.
 pub fn guild_channels(guild: &GuildSpec) -> Vec<Value> {
-    guild
-        .channels
-        .iter()
-        .filter(|c| !c.is_thread())
-        .enumerate()
-        .map(|(i, c)| guild_channel(guild.id, c, i))
-        .collect()
+    guild.channels.iter().filter(|c| !c.is_thread()).enumerate().map(|(i, c)| guild_channel(guild.id, c, i)).collect()
 }
 
 /// One channel (or thread) of `guild` as `GET /channels/{id}` returns it.
 pub fn channel_of(guild: &GuildSpec, channel: &ChannelSpec) -> Value {
-    let position = guild
-        .channels
-        .iter()
-        .filter(|c| !c.is_thread())
-        .position(|c| c.id == channel.id)
-        .unwrap_or(0);
+    let position = guild.channels.iter().filter(|c| !c.is_thread()).position(|c| c.id == channel.id).unwrap_or(0);
     guild_channel(guild.id, channel, position)
 }
 
@@ -341,12 +330,8 @@ pub fn guild_object(guild: &GuildSpec) -> Value {
 /// `stage_instances` and `guild_scheduled_events`. The bot's own member
 /// carries its roles; threads go to `threads`, not `channels`.
 pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value {
-    let threads: Vec<Value> = guild
-        .channels
-        .iter()
-        .filter(|c| c.is_thread())
-        .map(|c| guild_channel(guild.id, c, 0))
-        .collect();
+    let threads: Vec<Value> =
+        guild.channels.iter().filter(|c| c.is_thread()).map(|c| guild_channel(guild.id, c, 0)).collect();
     let mut guild_json = guild_object(guild);
     let create_fields = json!({
         "joined_at": joined_at,
@@ -441,10 +426,7 @@ pub fn interaction(parts: InteractionParts<'_>) -> Value {
     map.insert("channel".into(), channel);
     map.insert("token".into(), Value::from(parts.token));
     map.insert("version".into(), Value::from(1));
-    map.insert(
-        "app_permissions".into(),
-        Value::from(super::BOT_CHANNEL_PERMISSIONS.to_string()),
-    );
+    map.insert("app_permissions".into(), Value::from(super::BOT_CHANNEL_PERMISSIONS.to_string()));
     map.insert("locale".into(), Value::from("en-US"));
     map.insert("entitlements".into(), json!([]));
     map.insert("attachment_size_limit".into(), Value::from(ATTACHMENT_SIZE_LIMIT));
@@ -452,18 +434,9 @@ pub fn interaction(parts: InteractionParts<'_>) -> Value {
         Place::Guild { guild_id, .. } => {
             map.insert("guild_id".into(), Value::from(guild_id.to_string()));
             map.insert("guild_locale".into(), Value::from("en-US"));
-            map.insert(
-                "guild".into(),
-                json!({"id": guild_id.to_string(), "locale": "en-US", "features": []}),
-            );
-            map.insert(
-                "member".into(),
-                member(&user_json, Some(parts.user.permissions), parts.joined_at),
-            );
-            map.insert(
-                "authorizing_integration_owners".into(),
-                json!({"0": guild_id.to_string()}),
-            );
+            map.insert("guild".into(), json!({"id": guild_id.to_string(), "locale": "en-US", "features": []}));
+            map.insert("member".into(), member(&user_json, Some(parts.user.permissions), parts.joined_at));
+            map.insert("authorizing_integration_owners".into(), json!({"0": guild_id.to_string()}));
             map.insert("context".into(), Value::from(0));
         }
         Place::Dm { .. } => {
@@ -561,27 +534,17 @@ pub fn apply_body(message: &mut Map<String, Value>, body: &Value, create: bool) 
         message.insert("content".into(), Value::from(text));
     }
     if let Some(embeds) = body.get("embeds") {
-        let normalized: Vec<Value> = embeds
-            .as_array()
-            .map(|list| list.iter().map(normalize_embed).collect())
-            .unwrap_or_default();
+        let normalized: Vec<Value> =
+            embeds.as_array().map(|list| list.iter().map(normalize_embed).collect()).unwrap_or_default();
         message.insert("embeds".into(), Value::Array(normalized));
     }
     if let Some(components) = body.get("components") {
-        let list = if components.is_array() {
-            components.clone()
-        } else {
-            json!([])
-        };
+        let list = if components.is_array() { components.clone() } else { json!([]) };
         message.insert("components".into(), list);
     }
     if let Some(flags) = body.get("flags").and_then(Value::as_u64) {
         let old = message.get("flags").and_then(Value::as_u64).unwrap_or(0);
-        let new = if create {
-            flags
-        } else {
-            (old & !SUPPRESS_EMBEDS) | (flags & SUPPRESS_EMBEDS)
-        };
+        let new = if create { flags } else { (old & !SUPPRESS_EMBEDS) | (flags & SUPPRESS_EMBEDS) };
         message.insert("flags".into(), Value::from(new));
     }
     if create {

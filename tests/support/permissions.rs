@@ -63,11 +63,7 @@ pub fn effective(p: u64, kind: u64) -> u64 {
         return 0;
     }
     let mut p = p;
-    let send = if matches!(kind, 10..=12) {
-        SEND_MESSAGES_IN_THREADS
-    } else {
-        SEND_MESSAGES
-    };
+    let send = if matches!(kind, 10..=12) { SEND_MESSAGES_IN_THREADS } else { SEND_MESSAGES };
     if p & send == 0 {
         p &= !(EMBED_LINKS | ATTACH_FILES | SEND_TTS_MESSAGES | MENTION_EVERYONE);
     }

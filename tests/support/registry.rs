@@ -56,11 +56,7 @@ pub(super) fn commands(st: &mut State, req: &Req<'_>, app: &str, guild: Option<&
             let list = req.body.as_array().cloned().unwrap_or_default();
             let registered: Vec<Value> = list.iter().map(|c| normalize_command(st, c, &old, guild_id)).collect();
             set_scope(st, guild_id, registered.clone());
-            st.registrations.push(Registration {
-                epoch: st.epoch,
-                guild_id,
-                commands: registered.clone(),
-            });
+            st.registrations.push(Registration { epoch: st.epoch, guild_id, commands: registered.clone() });
             Reply::ok(Value::Array(registered))
         }
         "POST" => {
@@ -173,11 +169,7 @@ pub fn definitions(body: &Value, errs: &mut FormErrors) {
     for (i, cmd) in list.iter().enumerate() {
         let path = i.to_string();
         let Some(c) = cmd.as_object() else {
-            errs.add(
-                &path,
-                "DICT_TYPE_CONVERT",
-                "Only dictionaries may be used in a DictType",
-            );
+            errs.add(&path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
             continue;
         };
         let kind = c.get("type").and_then(Value::as_u64).unwrap_or(1);
@@ -248,10 +240,7 @@ fn options_check(options: &[Value], path: &str, depth: u8, errs: &mut FormErrors
     if options.len() > 25 {
         errs.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
     }
-    let kinds: Vec<u64> = options
-        .iter()
-        .map(|o| o.get("type").and_then(Value::as_u64).unwrap_or(0))
-        .collect();
+    let kinds: Vec<u64> = options.iter().map(|o| o.get("type").and_then(Value::as_u64).unwrap_or(0)).collect();
     let subs = kinds.iter().filter(|k| matches!(k, 1 | 2)).count();
     if subs > 0 && subs < kinds.len() {
         errs.add(
@@ -265,11 +254,7 @@ fn options_check(options: &[Value], path: &str, depth: u8, errs: &mut FormErrors
     for (i, (option, &kind)) in options.iter().zip(&kinds).enumerate() {
         let opath = join(path, i);
         let Some(o) = option.as_object() else {
-            errs.add(
-                &opath,
-                "DICT_TYPE_CONVERT",
-                "Only dictionaries may be used in a DictType",
-            );
+            errs.add(&opath, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
             continue;
         };
         match o.get("name").and_then(Value::as_str) {
@@ -291,11 +276,7 @@ fn options_check(options: &[Value], path: &str, depth: u8, errs: &mut FormErrors
         }
         required_len(errs, o, "description", &opath, 1, 100);
         if !(1..=11).contains(&kind) {
-            errs.add(
-                &join(&opath, "type"),
-                "ENUM_TYPE_COERCE",
-                format!("Value {kind} is not a valid option type."),
-            );
+            errs.add(&join(&opath, "type"), "ENUM_TYPE_COERCE", format!("Value {kind} is not a valid option type."));
         }
         if kind == 2 && depth != 0 || kind == 1 && depth == 2 || kind != 1 && depth == 1 {
             errs.add(
@@ -325,22 +306,14 @@ fn options_check(options: &[Value], path: &str, depth: u8, errs: &mut FormErrors
         let choices = o.get("choices").and_then(Value::as_array);
         if let Some(choices) = choices {
             if choices.len() > 25 {
-                errs.add(
-                    &join(&opath, "choices"),
-                    "BASE_TYPE_MAX_LENGTH",
-                    "Must be 25 or fewer in length.",
-                );
+                errs.add(&join(&opath, "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
             }
             for (k, ch) in choices.iter().enumerate() {
                 let cpath = format!("{opath}.choices.{k}");
                 let Some(ch) = ch.as_object() else { continue };
                 required_len(errs, ch, "name", &cpath, 1, 100);
                 if chars(ch.get("value")) > 100 {
-                    errs.add(
-                        &join(&cpath, "value"),
-                        "BASE_TYPE_MAX_LENGTH",
-                        "Must be 100 or fewer in length.",
-                    );
+                    errs.add(&join(&cpath, "value"), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.");
                 }
             }
         }

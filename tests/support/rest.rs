@@ -46,9 +46,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 async move { Ok::<_, Infallible>(handle(&shared, req).await) }
             });
             // A client hanging up mid-request is not the stand-in's problem.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
 }
@@ -61,38 +59,23 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub(super) fn ok(body: Value) -> Reply {
-        Reply {
-            status: 200,
-            body: Some(body),
-        }
+        Reply { status: 200, body: Some(body) }
     }
 
     pub(super) fn created(body: Value) -> Reply {
-        Reply {
-            status: 201,
-            body: Some(body),
-        }
+        Reply { status: 201, body: Some(body) }
     }
 
     pub(super) fn no_content() -> Reply {
-        Reply {
-            status: 204,
-            body: None,
-        }
+        Reply { status: 204, body: None }
     }
 
     pub(super) fn error(status: u16, code: i64, message: &str) -> Reply {
-        Reply {
-            status,
-            body: Some(discord_error(code, message)),
-        }
+        Reply { status, body: Some(discord_error(code, message)) }
     }
 
     pub(super) fn form(errs: &FormErrors) -> Reply {
-        Reply {
-            status: 400,
-            body: Some(errs.body()),
-        }
+        Reply { status: 400, body: Some(errs.body()) }
     }
 
     fn into_response(self) -> Response<Full<Bytes>> {
@@ -103,8 +86,7 @@ impl Reply {
         let mut resp = Response::new(Full::new(bytes));
         *resp.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if self.body.is_some() {
-            resp.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         resp
     }
@@ -151,14 +133,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
             st.violation(format!("{method} {path}: the body is not valid JSON"));
             Reply::error(400, 50109, "The request body contains invalid JSON.")
         } else {
-            let req = Req {
-                method: &method,
-                path: &path,
-                body: &body,
-                query: &query,
-                files: &files,
-                now: received_at,
-            };
+            let req = Req { method: &method, path: &path, body: &body, query: &query, files: &files, now: received_at };
             route(shared, &mut st, &req, auth.as_deref())
         };
         st.requests.push(RecordedRequest {
@@ -178,10 +153,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
 }
 
 fn header(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 /// JSON, or multipart with a `payload_json` part (files are only named).
@@ -190,9 +162,8 @@ fn parse_body(bytes: &[u8], content_type: &str) -> (Value, Vec<String>, bool) {
     if bytes.is_empty() {
         return (Value::Null, Vec::new(), false);
     }
-    if let Some(boundary) = content_type
-        .strip_prefix("multipart/form-data")
-        .and_then(|rest| rest.split("boundary=").nth(1))
+    if let Some(boundary) =
+        content_type.strip_prefix("multipart/form-data").and_then(|rest| rest.split("boundary=").nth(1))
     {
         let boundary = boundary.trim_matches('"');
         let (json, files) = multipart(bytes, boundary);
@@ -254,10 +225,7 @@ fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> 
     // token in the path; everything else needs the bot token.
     let token_route = matches!(segs.as_slice(), ["interactions", ..] | ["webhooks", _, _, ..]);
     if !token_route && !auth.is_some_and(|a| a.starts_with("Bot ") && a.len() > 4) {
-        st.violation(format!(
-            "{} {}: no `Authorization: Bot <token>` header",
-            req.method, req.path
-        ));
+        st.violation(format!("{} {}: no `Authorization: Bot <token>` header", req.method, req.path));
         return Reply::error(401, 0, "401: Unauthorized");
     }
     match (req.method, segs.as_slice()) {
@@ -352,10 +320,7 @@ pub(super) fn check_message(st: &mut State, req: &Req<'_>, create: bool) -> Resu
 /// then `enforce_nonce`: the same nonce from the same author within the
 /// window returns the first message instead of creating a second one.
 fn create_channel_message(st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
-    if matches!(
-        snowflake_str(cid).map(|c| st.find_channel(c)),
-        None | Some(Found::Unknown)
-    ) {
+    if matches!(snowflake_str(cid).map(|c| st.find_channel(c)), None | Some(Found::Unknown)) {
         return guilds::unknown_channel();
     }
     if let Err(reply) = check_message(st, req, true) {
@@ -409,19 +374,13 @@ fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply
     }
     let channel = snowflake_str(cid).map(|c| c.to_string());
     let found = snowflake_str(mid).filter(|m| {
-        st.messages
-            .get(m)
-            .is_some_and(|msg| msg.get("channel_id").and_then(Value::as_str) == channel.as_deref())
+        st.messages.get(m).is_some_and(|msg| msg.get("channel_id").and_then(Value::as_str) == channel.as_deref())
     });
     let Some(mid) = found else {
         return Reply::error(404, 10008, "Unknown Message");
     };
     match req.method {
-        "GET" => st
-            .messages
-            .get(&mid)
-            .cloned()
-            .map_or_else(|| Reply::error(404, 10008, "Unknown Message"), Reply::ok),
+        "GET" => st.messages.get(&mid).cloned().map_or_else(|| Reply::error(404, 10008, "Unknown Message"), Reply::ok),
         "PATCH" => {
             if let Err(reply) = check_message(st, req, false) {
                 return reply;

@@ -207,11 +207,7 @@ impl State {
             return false;
         };
         let ok = c.tx.send(WsMessage::Text(payload.to_string())).is_ok();
-        self.frames.push(GatewayFrame {
-            connection: conn,
-            payload,
-            at: Instant::now(),
-        });
+        self.frames.push(GatewayFrame { connection: conn, payload, at: Instant::now() });
         ok
     }
 
@@ -222,10 +218,7 @@ impl State {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.to_string().into(),
-        };
+        let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_string().into() };
         let _ = c.tx.send(WsMessage::Close(Some(frame)));
         if let Some(s) = c.session.take().and_then(|id| self.sessions.get_mut(&id)) {
             if s.conn == Some(conn) {
@@ -244,10 +237,7 @@ impl State {
     /// Sends a dispatch (op 0) on `session`'s connection with the session's
     /// next sequence number. Returns that number.
     pub fn dispatch(&mut self, session: &str, event: &str, data: Value) -> Result<u64, String> {
-        let s = self
-            .sessions
-            .get_mut(session)
-            .ok_or_else(|| format!("unknown session {session}"))?;
+        let s = self.sessions.get_mut(session).ok_or_else(|| format!("unknown session {session}"))?;
         let conn = s.conn.ok_or_else(|| format!("session {session} has no connection"))?;
         s.seq += 1;
         let seq = s.seq;
@@ -375,15 +365,8 @@ impl State {
     /// Dispatches an INTERACTION_CREATE and starts its clock.
     pub fn send_interaction(&mut self, payload: Value) -> Result<(), String> {
         let id = snowflake(payload.get("id")).ok_or("the payload has no id")?;
-        let token = payload
-            .get("token")
-            .and_then(Value::as_str)
-            .ok_or("the payload has no token")?
-            .to_string();
-        let kind = payload
-            .get("type")
-            .and_then(Value::as_u64)
-            .ok_or("the payload has no type")?;
+        let token = payload.get("token").and_then(Value::as_str).ok_or("the payload has no token")?.to_string();
+        let kind = payload.get("type").and_then(Value::as_u64).ok_or("the payload has no type")?;
         let channel_id = snowflake(payload.get("channel_id")).ok_or("the payload has no channel_id")?;
         let guild_id = snowflake(payload.get("guild_id"));
         if self.interactions.contains_key(&id) {
@@ -395,10 +378,7 @@ impl State {
             .or_else(|| payload.get("user"))
             .cloned()
             .unwrap_or(Value::Null);
-        let owners = payload
-            .get("authorizing_integration_owners")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
+        let owners = payload.get("authorizing_integration_owners").cloned().unwrap_or_else(|| json!({}));
         if guild_id.is_none() && !self.dm_channels.contains_key(&channel_id) {
             self.dm_channels.insert(channel_id, user.clone());
         }
@@ -415,11 +395,7 @@ impl State {
             channel_id,
             user,
             owners,
-            command_name: payload
-                .get("data")
-                .and_then(|d| d.get("name"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            command_name: payload.get("data").and_then(|d| d.get("name")).and_then(Value::as_str).map(str::to_string),
             clicked: payload.get("message").cloned(),
             acked: None,
             original: None,

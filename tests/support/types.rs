@@ -30,11 +30,7 @@ pub struct TestUser {
 impl TestUser {
     /// An ordinary member with [`DEFAULT_MEMBER_PERMISSIONS`].
     pub fn new(id: u64, name: &str) -> TestUser {
-        TestUser {
-            id,
-            name: name.to_string(),
-            permissions: DEFAULT_MEMBER_PERMISSIONS,
-        }
+        TestUser { id, name: name.to_string(), permissions: DEFAULT_MEMBER_PERMISSIONS }
     }
 
     /// The same member with ADMINISTRATOR and MANAGE_GUILD.
@@ -62,18 +58,12 @@ pub enum Place {
 impl Place {
     /// The default guild's channel ([`GUILD_ID`], [`CHANNEL_ID`]).
     pub fn guild() -> Place {
-        Place::Guild {
-            guild_id: GUILD_ID,
-            channel_id: CHANNEL_ID,
-        }
+        Place::Guild { guild_id: GUILD_ID, channel_id: CHANNEL_ID }
     }
 
     /// Channel `channel_id` of the default guild.
     pub fn channel(channel_id: u64) -> Place {
-        Place::Guild {
-            guild_id: GUILD_ID,
-            channel_id,
-        }
+        Place::Guild { guild_id: GUILD_ID, channel_id }
     }
 
     /// Channel `channel_id` of guild `guild_id`.
@@ -83,9 +73,7 @@ impl Place {
 
     /// The bot's DM channel with `user` (see [`dm_channel_id`]).
     pub fn dm(user: &TestUser) -> Place {
-        Place::Dm {
-            channel_id: dm_channel_id(user.id),
-        }
+        Place::Dm { channel_id: dm_channel_id(user.id) }
     }
 
     pub fn channel_id(self) -> u64 {
@@ -215,10 +203,9 @@ impl Callback {
     pub fn message(&self) -> Value {
         match &self.message {
             Some(m) => m.clone(),
-            None => panic!(
-                "callback of type {} (status {}) shows no message: {:?}",
-                self.kind, self.status, self.error
-            ),
+            None => {
+                panic!("callback of type {} (status {}) shows no message: {:?}", self.kind, self.status, self.error)
+            }
         }
     }
 }

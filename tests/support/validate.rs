@@ -45,9 +45,7 @@ impl FormErrors {
                 None => return,
             };
         }
-        let errors = node
-            .entry("_errors".to_string())
-            .or_insert_with(|| Value::Array(Vec::new()));
+        let errors = node.entry("_errors".to_string()).or_insert_with(|| Value::Array(Vec::new()));
         if let Some(list) = errors.as_array_mut() {
             list.push(json!({"code": code, "message": message}));
         }
@@ -75,11 +73,7 @@ pub(super) fn chars(v: Option<&Value>) -> usize {
 pub(super) fn max_len(errs: &mut FormErrors, obj: &Map<String, Value>, key: &str, path: &str, max: usize) {
     let n = chars(obj.get(key));
     if n > max {
-        errs.add(
-            &join(path, key),
-            "BASE_TYPE_MAX_LENGTH",
-            format!("Must be {max} or fewer in length."),
-        );
+        errs.add(&join(path, key), "BASE_TYPE_MAX_LENGTH", format!("Must be {max} or fewer in length."));
     }
 }
 
@@ -106,11 +100,7 @@ pub(super) fn required_len(
                 );
             }
         }
-        Some(_) => errs.add(
-            &join(path, key),
-            "STRING_TYPE_CONVERT",
-            "Could not interpret value as string.",
-        ),
+        Some(_) => errs.add(&join(path, key), "STRING_TYPE_CONVERT", "Could not interpret value as string."),
     }
 }
 
@@ -123,9 +113,7 @@ pub fn is_empty_message(body: &Value) -> bool {
         Some(Value::Object(_)) => true,
         _ => false,
     };
-    !["content", "embeds", "components", "attachments", "sticker_ids", "poll"]
-        .iter()
-        .any(|k| non_empty(k))
+    !["content", "embeds", "components", "attachments", "sticker_ids", "poll"].iter().any(|k| non_empty(k))
 }
 
 /// Checks a message create/edit body (channel message, interaction
@@ -168,11 +156,7 @@ fn embeds_check(embeds: &[Value], errs: &mut FormErrors) {
     for (i, embed) in embeds.iter().enumerate() {
         let path = format!("embeds.{i}");
         let Some(e) = embed.as_object() else {
-            errs.add(
-                &path,
-                "DICT_TYPE_CONVERT",
-                "Only dictionaries may be used in a DictType",
-            );
+            errs.add(&path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
             continue;
         };
         max_len(errs, e, "title", &path, 256);
@@ -188,20 +172,12 @@ fn embeds_check(embeds: &[Value], errs: &mut FormErrors) {
         }
         if let Some(fields) = e.get("fields").and_then(Value::as_array) {
             if fields.len() > 25 {
-                errs.add(
-                    &join(&path, "fields"),
-                    "BASE_TYPE_MAX_LENGTH",
-                    "Must be 25 or fewer in length.",
-                );
+                errs.add(&join(&path, "fields"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
             }
             for (j, field) in fields.iter().enumerate() {
                 let fpath = format!("{path}.fields.{j}");
                 let Some(f) = field.as_object() else {
-                    errs.add(
-                        &fpath,
-                        "DICT_TYPE_CONVERT",
-                        "Only dictionaries may be used in a DictType",
-                    );
+                    errs.add(&fpath, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
                     continue;
                 };
                 required_len(errs, f, "name", &fpath, 1, 256);
@@ -227,29 +203,14 @@ fn components_check(rows: &[Value], errs: &mut FormErrors) {
     for (i, row) in rows.iter().enumerate() {
         let path = format!("components.{i}");
         if row.get("type").and_then(Value::as_u64) != Some(1) {
-            errs.add(
-                &path,
-                "UNION_TYPE_CHOICES",
-                "Top-level message components must be action rows (type 1).",
-            );
+            errs.add(&path, "UNION_TYPE_CHOICES", "Top-level message components must be action rows (type 1).");
             continue;
         }
-        let items = row
-            .get("components")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let items = row.get("components").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
         if items.is_empty() || items.len() > 5 {
-            errs.add(
-                &join(&path, "components"),
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 5 in length.",
-            );
+            errs.add(&join(&path, "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.");
         }
-        let selects = items
-            .iter()
-            .filter(|c| matches!(c.get("type").and_then(Value::as_u64), Some(3 | 5..=8)))
-            .count();
+        let selects = items.iter().filter(|c| matches!(c.get("type").and_then(Value::as_u64), Some(3 | 5..=8))).count();
         if selects > 0 && items.len() > 1 {
             errs.add(
                 &join(&path, "components"),
@@ -260,11 +221,7 @@ fn components_check(rows: &[Value], errs: &mut FormErrors) {
         for (j, item) in items.iter().enumerate() {
             let cpath = format!("{path}.components.{j}");
             let Some(c) = item.as_object() else {
-                errs.add(
-                    &cpath,
-                    "DICT_TYPE_CONVERT",
-                    "Only dictionaries may be used in a DictType",
-                );
+                errs.add(&cpath, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
                 continue;
             };
             match c.get("type").and_then(Value::as_u64) {
@@ -300,11 +257,7 @@ fn button_check(c: &Map<String, Value>, path: &str, errs: &mut FormErrors) {
                 errs.add(&join(path, "url"), "BASE_TYPE_REQUIRED", "This field is required");
             }
             if c.get("custom_id").is_some_and(|v| !v.is_null()) {
-                errs.add(
-                    &join(path, "custom_id"),
-                    "BUTTON_LINK_CUSTOM_ID",
-                    "A link button cannot have a custom id.",
-                );
+                errs.add(&join(path, "custom_id"), "BUTTON_LINK_CUSTOM_ID", "A link button cannot have a custom id.");
             }
         }
         Some(6) => {
@@ -315,25 +268,13 @@ fn button_check(c: &Map<String, Value>, path: &str, errs: &mut FormErrors) {
         Some(1..=4) => {
             required_len(errs, c, "custom_id", path, 1, 100);
             if c.get("url").is_some_and(|v| !v.is_null()) {
-                errs.add(
-                    &join(path, "url"),
-                    "BUTTON_NON_LINK_URL",
-                    "A non-link button cannot have a url.",
-                );
+                errs.add(&join(path, "url"), "BUTTON_NON_LINK_URL", "A non-link button cannot have a url.");
             }
         }
-        _ => errs.add(
-            &join(path, "style"),
-            "ENUM_TYPE_COERCE",
-            format!("Value {style:?} is not a valid enum value."),
-        ),
+        _ => errs.add(&join(path, "style"), "ENUM_TYPE_COERCE", format!("Value {style:?} is not a valid enum value.")),
     }
     if style != Some(6) && !has_label && !has_emoji {
-        errs.add(
-            path,
-            "BUTTON_LABEL_OR_EMOJI_REQUIRED",
-            "A button needs a label or an emoji.",
-        );
+        errs.add(path, "BUTTON_LABEL_OR_EMOJI_REQUIRED", "A button needs a label or an emoji.");
     }
 }
 
@@ -343,31 +284,15 @@ fn select_check(c: &Map<String, Value>, path: &str, errs: &mut FormErrors) {
     let min = c.get("min_values").and_then(Value::as_u64);
     let max = c.get("max_values").and_then(Value::as_u64);
     if min.is_some_and(|m| m > 25) {
-        errs.add(
-            &join(path, "min_values"),
-            "NUMBER_TYPE_MAX",
-            "int value should be less than or equal to 25.",
-        );
+        errs.add(&join(path, "min_values"), "NUMBER_TYPE_MAX", "int value should be less than or equal to 25.");
     }
     if max.is_some_and(|m| m == 0 || m > 25) {
-        errs.add(
-            &join(path, "max_values"),
-            "NUMBER_TYPE_MAX",
-            "int value should be between 1 and 25.",
-        );
+        errs.add(&join(path, "max_values"), "NUMBER_TYPE_MAX", "int value should be between 1 and 25.");
     }
     if c.get("type").and_then(Value::as_u64) == Some(3) {
-        let options = c
-            .get("options")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let options = c.get("options").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
         if options.is_empty() || options.len() > 25 {
-            errs.add(
-                &join(path, "options"),
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 25 in length.",
-            );
+            errs.add(&join(path, "options"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length.");
         }
         let mut values = HashSet::new();
         for (k, o) in options.iter().enumerate() {
@@ -420,11 +345,7 @@ pub fn autocomplete_data(data: &Value, errs: &mut FormErrors) {
         required_len(errs, c, "name", &path, 1, 100);
         match c.get("value") {
             Some(Value::String(s)) if s.chars().count() > 100 => {
-                errs.add(
-                    &join(&path, "value"),
-                    "BASE_TYPE_MAX_LENGTH",
-                    "Must be 100 or fewer in length.",
-                );
+                errs.add(&join(&path, "value"), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.");
             }
             Some(Value::String(_) | Value::Number(_)) => {}
             _ => errs.add(&join(&path, "value"), "BASE_TYPE_REQUIRED", "This field is required"),
@@ -440,16 +361,8 @@ pub fn modal_data(data: &Value, errs: &mut FormErrors) {
     };
     required_len(errs, d, "custom_id", "data", 1, 100);
     required_len(errs, d, "title", "data", 1, 45);
-    let rows = d
-        .get("components")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let rows = d.get("components").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     if rows.is_empty() || rows.len() > 5 {
-        errs.add(
-            "data.components",
-            "BASE_TYPE_BAD_LENGTH",
-            "Must be between 1 and 5 in length.",
-        );
+        errs.add("data.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.");
     }
 }

@@ -29,10 +29,7 @@ pub async fn daily(_ctx: Context<'_>) -> Result<(), BotError> {
 }
 
 async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let choices = suggest_zones(partial, 25)
-        .into_iter()
-        .map(|z| serenity::AutocompleteChoice::new(z, z))
-        .collect();
+    let choices = suggest_zones(partial, 25).into_iter().map(|z| serenity::AutocompleteChoice::new(z, z)).collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
@@ -51,8 +48,7 @@ fn may_manage(ctx: Context<'_>) -> bool {
 
 /// Answers only the caller.
 async fn tell(ctx: Context<'_>, text: impl Into<String>) -> Result<(), BotError> {
-    ctx.send(poise::CreateReply::default().content(text).ephemeral(true))
-        .await?;
+    ctx.send(poise::CreateReply::default().content(text).ephemeral(true)).await?;
     Ok(())
 }
 
@@ -64,11 +60,7 @@ async fn admin_guild(ctx: Context<'_>) -> Result<Option<u64>, BotError> {
         return Ok(None);
     };
     if !may_manage(ctx) {
-        tell(
-            ctx,
-            "Only members with the **Manage Server** permission can change the daily question.",
-        )
-        .await?;
+        tell(ctx, "Only members with the **Manage Server** permission can change the daily question.").await?;
         return Ok(None);
     }
     Ok(Some(guild.get()))
@@ -99,24 +91,15 @@ async fn set(
         return Ok(());
     };
     if !is_text(&channel) {
-        return tell(
-            ctx,
-            format!(
-                "<#{}> is not a text channel: pick a text or announcement channel.",
-                channel.id
-            ),
-        )
-        .await;
+        return tell(ctx, format!("<#{}> is not a text channel: pick a text or announcement channel.", channel.id))
+            .await;
     }
     let request = ScheduleRequest {
         guild_id,
         channel_id: channel.id.get(),
         time,
         timezone,
-        filter: Filter {
-            category: category.filter(|c| !c.trim().is_empty()),
-            difficulty: difficulty.map(Level::from),
-        },
+        filter: Filter { category: category.filter(|c| !c.trim().is_empty()), difficulty: difficulty.map(Level::from) },
         ping_role: ping.map(|r| r.id.get()),
     };
     // Input errors first (no Discord round trip), then the permission check.
@@ -199,11 +182,7 @@ fn describe(s: &Schedule) -> String {
     if let Some(d) = s.filter.difficulty {
         filters.push(format!("{} {}", d.marker(), d.name()));
     }
-    let filters = if filters.is_empty() {
-        "any question".to_string()
-    } else {
-        filters.join(", ")
-    };
+    let filters = if filters.is_empty() { "any question".to_string() } else { filters.join(", ") };
     let ping = s.ping_role.map_or(String::new(), |r| format!(" · pings <@&{r}>"));
     let mut out = format!(
         "**<#{}>** at **{}** {} · {filters}{ping}\nNext: <t:{next}:F> (<t:{next}:R>)",

@@ -1,27 +1,72 @@
-//! `/leaderboard`, first version: members ranked by questions studied.
+//! `/leaderboard [period] [category]`: the study group's board.
 
 use poise::serenity_prelude as serenity;
 
+use super::quiz::autocomplete_category;
+use crate::board::BoardQuery;
+use crate::discord::custom_id::category_tag;
 use crate::discord::{render, BotError, Context};
+use crate::quiz::QuizError;
+use crate::study::score::Period;
 
-/// How many members the board shows.
-const BOARD_SIZE: u32 = 10;
+/// Which ratings count, as a slash-command choice.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum PeriodChoice {
+    #[name = "Last 7 days"]
+    Week,
+    #[name = "Last 30 days"]
+    Month,
+    #[name = "All time"]
+    All,
+}
 
-/// Show this server's members ranked by questions studied.
+impl From<PeriodChoice> for Period {
+    fn from(p: PeriodChoice) -> Period {
+        match p {
+            PeriodChoice::Week => Period::Week,
+            PeriodChoice::Month => Period::Month,
+            PeriodChoice::All => Period::All,
+        }
+    }
+}
+
+/// Show this server's study leaderboard
 #[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild")]
-pub async fn leaderboard(ctx: Context<'_>) -> Result<(), BotError> {
+pub async fn leaderboard(
+    ctx: Context<'_>,
+    #[description = "Which ratings count (default: all time)"] period: Option<PeriodChoice>,
+    #[description = "Only questions from this category"]
+    #[autocomplete = "autocomplete_category"]
+    category: Option<String>,
+) -> Result<(), BotError> {
     let Some(guild_id) = ctx.guild_id() else {
-        ctx.send(
-            poise::CreateReply::default()
-                .content("The leaderboard is per server: run it in a server.")
-                .ephemeral(true),
-        )
-        .await?;
+        let reply = poise::CreateReply::default().content("The leaderboard is per server: run it in a server.");
+        ctx.send(reply.ephemeral(true)).await?;
         return Ok(());
     };
-    let standings = ctx.data().quiz.leaderboard(guild_id.get(), BOARD_SIZE).await?;
+    let quiz = &ctx.data().quiz;
+    let category = match category.filter(|c| !c.trim().is_empty()) {
+        None => None,
+        Some(given) => match quiz.bank().find_category(&given) {
+            Some(exact) => Some(exact.to_string()),
+            None => {
+                let valid = quiz.bank().categories().into_iter().map(String::from).collect();
+                return Err(QuizError::UnknownCategory { given, valid }.into());
+            }
+        },
+    };
+    let query = BoardQuery {
+        guild_id: guild_id.get(),
+        period: period.map_or(Period::All, Period::from),
+        category,
+        page: 0,
+        caller: ctx.author().id.get(),
+    };
+    let board = quiz.board(&query, ctx.data().daily.clock().now()).await.map_err(QuizError::from)?;
+    let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag));
     let reply = poise::CreateReply::default()
-        .embed(render::leaderboard_embed(&standings))
+        .embed(embed)
+        .components(buttons)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
     Ok(())

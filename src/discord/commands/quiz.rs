@@ -59,10 +59,8 @@ pub async fn quiz(
     category: Option<String>,
     #[description = "Only questions of this difficulty"] difficulty: Option<Difficulty>,
 ) -> Result<(), BotError> {
-    let filter = Filter {
-        category: category.filter(|c| !c.trim().is_empty()),
-        difficulty: difficulty.map(Level::from),
-    };
+    let filter =
+        Filter { category: category.filter(|c| !c.trim().is_empty()), difficulty: difficulty.map(Level::from) };
     let quiz = &ctx.data().quiz;
     let channel_id = ctx.channel_id().get();
     let question = quiz.next_question(channel_id, &filter).await?;
@@ -80,7 +78,6 @@ pub async fn quiz(
         warn!(error = %e, "could not record a posted question");
     }
     let (embed, buttons) = render::question_message(quiz.bank(), question, Source::Quiz);
-    ctx.send(poise::CreateReply::default().embed(embed).components(buttons))
-        .await?;
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
     Ok(())
 }
