@@ -37,7 +37,7 @@ pub struct Config {
     pub data: PathBuf,
     /// Base URL replacing `https://discord.com` for REST (and so the gateway URL).
     pub api_base: Option<String>,
-    /// For tests only: the scheduler's clock starts at this instant
+    /// For tests only: the bot's clock (scheduler, rating times) starts at this instant
     /// (`QUIZBOT_CLOCK_START`, RFC 3339) instead of the real time.
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }

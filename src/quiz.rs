@@ -137,10 +137,3 @@ fn describe(filter: &Filter) -> String {
         (None, None) => "any question (no banks loaded)".into(),
     }
 }
-
-/// Seconds since the Unix epoch, from the system clock.
-pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}

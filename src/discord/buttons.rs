@@ -14,7 +14,7 @@ use super::custom_id::{category_tag, ButtonAction};
 use super::{render, BotError, Data};
 use crate::board::BoardQuery;
 use crate::level::Level;
-use crate::quiz::{now_unix, QuizError};
+use crate::quiz::QuizError;
 use crate::study::score::Period;
 use crate::study::{Rating, Scope, Source};
 
@@ -148,8 +148,15 @@ async fn rate(
     level: Level,
 ) -> Result<(), BotError> {
     let scope = scope_of(click);
-    let rating =
-        Rating { id: click.id.get(), scope, user_id: click.user.id.get(), question: id, level, source, at: now_unix() };
+    let rating = Rating {
+        id: click.id.get(),
+        scope,
+        user_id: click.user.id.get(),
+        question: id,
+        level,
+        source,
+        at: data.daily.clock().now_unix(),
+    };
     let saved = data.quiz.rate(&rating, click.channel_id.get()).await?;
     let question = data.quiz.question(&rating.question)?;
     let msg = CreateInteractionResponseMessage::new()

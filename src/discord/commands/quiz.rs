@@ -6,7 +6,6 @@ use tracing::warn;
 use crate::bank::Filter;
 use crate::discord::{render, BotError, Context};
 use crate::level::Level;
-use crate::quiz::now_unix;
 use crate::study::{Post, Scope, Source};
 
 /// Discord allows at most 25 autocomplete choices.
@@ -72,7 +71,7 @@ pub async fn quiz(
         channel_id,
         question: question.id.clone(),
         source: Source::Quiz,
-        at: now_unix(),
+        at: ctx.data().daily.clock().now_unix(),
     };
     if let Err(e) = quiz.posted(&post).await {
         warn!(error = %e, "could not record a posted question");

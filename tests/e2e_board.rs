@@ -1,0 +1,138 @@
+//! End to end: members rate questions over several (simulated) days; the
+//! leaderboard ranks them by the documented score, shows streaks, and pages
+//! with buttons that still work after a restart.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{BotProcess, Callback, Place, StandIn, TestUser};
+
+use quizbot::bank::QuestionBank;
+use quizbot::study::score::weight;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn user(n: u64) -> TestUser {
+    TestUser::new(1_400_000_000_000_000_000 + n, &format!("member{n}"))
+}
+
+async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Callback {
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
+    cb
+}
+
+fn button(message: &Value, label: &str) -> String {
+    for row in message["components"].as_array().into_iter().flatten() {
+        for b in row["components"].as_array().into_iter().flatten() {
+            if b["label"] == label {
+                return b["custom_id"].as_str().unwrap().to_string();
+            }
+        }
+    }
+    panic!("no {label:?} button on {message}")
+}
+
+/// `/quiz`, then `who` reveals and rates it Intermediate; returns the
+/// question's points.
+async fn study(standin: &StandIn, bank: &QuestionBank, who: &TestUser) -> u64 {
+    let post = interact(standin, standin.slash("quiz", json!([]), &user(0), Place::guild())).await.message();
+    let title = post["embeds"][0]["title"].as_str().unwrap();
+    let question = bank.questions().iter().find(|q| q.title == title).unwrap();
+    let answer = interact(standin, standin.click(&button(&post, "Reveal answer"), &post, who, Place::guild())).await;
+    let answer = answer.message();
+    interact(standin, standin.click(&button(&answer, "Intermediate"), &answer, who, Place::guild())).await;
+    u64::from(weight(question.difficulty))
+}
+
+fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {
+    BotProcess::spawn(standin, db, &[("QUIZBOT_CLOCK_START", clock)])
+}
+
+/// Board lines as (user id, score, streak).
+fn lines(description: &str) -> Vec<(u64, u64, u64)> {
+    description
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| {
+            let user = l.split("<@").nth(1)?.split('>').next()?.parse().ok()?;
+            let score = l.split("**").nth(1)?.parse().ok()?;
+            let streak = l.rsplit("🔥 ").next()?.trim().parse().ok()?;
+            Some((user, score, streak))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn three_members_over_three_days_then_pages_after_a_restart() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bank = QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let mut score: HashMap<u64, u64> = HashMap::new();
+    let (a, b, c) = (user(1), user(2), user(3));
+
+    // Day 1: a studies 3 questions, b 1, c 2. Day 2: a and c one more.
+    // Day 3: a one more.
+    let days: [(&str, Vec<(&TestUser, usize)>); 3] = [
+        ("2026-11-20T10:00:00Z", vec![(&a, 3), (&b, 1), (&c, 2)]),
+        ("2026-11-21T10:00:00Z", vec![(&a, 1), (&c, 1)]),
+        ("2026-11-22T10:00:00Z", vec![(&a, 1)]),
+    ];
+    let mut bot = None;
+    for (clock, plan) in days {
+        drop(bot.take());
+        bot = Some(spawn(&standin, &db, clock));
+        standin.wait_commands(WAIT).await;
+        for (who, n) in plan {
+            for _ in 0..n {
+                *score.entry(who.id).or_default() += study(&standin, &bank, who).await;
+            }
+        }
+    }
+
+    // On day 3 a's streak is 3, c's 2 (ended yesterday), b's 0 (gap).
+    let cb = interact(&standin, standin.slash("leaderboard", json!([]), &b, Place::guild())).await;
+    let board = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    let got = lines(&board);
+    let streak: HashMap<u64, u64> = got.iter().map(|(u, _, s)| (*u, *s)).collect();
+    assert_eq!(got.iter().map(|(u, s, _)| (*u, *s)).collect::<HashMap<_, _>>(), score, "{board}");
+    assert_eq!((streak[&a.id], streak[&b.id], streak[&c.id]), (3, 0, 2), "{board}");
+    for pair in got.windows(2) {
+        assert!(pair[0].1 >= pair[1].1, "not ordered by score: {board}");
+    }
+    assert!(board.contains("**You:**") && board.contains(&format!("<@{}>", b.id)), "{board}");
+    let footer = cb.message()["embeds"][0]["footer"]["text"].as_str().unwrap().to_string();
+    assert!(footer.contains("🟢 1 · 🟡 2 · 🔴 3"), "the formula is stated: {footer}");
+
+    // The last 7 days as of day 3 include everything; a category narrows it.
+    let options = json!([{"name": "period", "value": 0}]);
+    let week = interact(&standin, standin.slash("leaderboard", options, &b, Place::guild())).await;
+    assert_eq!(lines(week.message()["embeds"][0]["description"].as_str().unwrap()).len(), 3);
+
+    // Nine more members: 12 on the board, so two pages.
+    for n in 4..=12 {
+        *score.entry(user(n).id).or_default() += study(&standin, &bank, &user(n)).await;
+    }
+    let first = interact(&standin, standin.slash("leaderboard", json!([]), &user(12), Place::guild())).await;
+    let first = first.message();
+    assert_eq!(lines(first["embeds"][0]["description"].as_str().unwrap()).len(), 10);
+
+    // After a restart the old ▶ button still turns the page.
+    bot.as_mut().unwrap().restart().await;
+    standin.wait_commands(WAIT).await;
+    let second = interact(&standin, standin.click(&button(&first, "▶"), &first, &user(5), Place::guild())).await;
+    assert_eq!(second.kind, 7, "the board message is updated in place");
+    let text = second.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    assert_eq!(lines(&text).len(), 2, "{text}");
+    assert!(text.starts_with("`#11`"), "{text}");
+    let back = second.message();
+    let again = interact(&standin, standin.click(&button(&back, "◀"), &back, &user(5), Place::guild())).await;
+    assert_eq!(lines(again.message()["embeds"][0]["description"].as_str().unwrap()).len(), 10);
+    standin.assert_no_violations();
+}
