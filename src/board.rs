@@ -2,7 +2,6 @@
 //! questions studied, level mix and streak, plus the caller's own line.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use crate::level::Level;
 use crate::quiz::Quiz;
@@ -10,7 +9,7 @@ use crate::schedule::time::local_date;
 use crate::store::StoreError;
 use crate::study::score::Period;
 use crate::study::streak::{streaks, Streak};
-use crate::study::BoardRow;
+use crate::study::{BoardRow, Scope};
 
 /// Members per page.
 pub const PAGE_SIZE: u32 = 10;
@@ -65,7 +64,7 @@ impl Quiz {
         users.push(q.caller);
         let mix = store.level_mix(q.guild_id, &users).await?;
         let times = store.rating_times(q.guild_id, &users).await?;
-        let zone = store.guild_schedules(q.guild_id).await?.first().map_or(Tz::UTC, |s| s.zone);
+        let zone = self.study_zone(Scope::Guild(q.guild_id)).await?;
         let today = local_date(now, zone);
         let line = |rank: u64, row: BoardRow| {
             let days: Vec<_> = times

@@ -20,6 +20,7 @@ pub mod daily;
 pub mod discord;
 pub mod level;
 pub mod quiz;
+pub mod review;
 pub mod schedule;
 pub mod store;
 pub mod study;

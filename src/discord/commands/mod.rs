@@ -3,12 +3,13 @@
 mod daily;
 mod leaderboard;
 mod quiz;
+mod review;
 
 use super::{BotError, Context, Data};
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
-    vec![quiz::quiz(), leaderboard::leaderboard(), daily::daily()]
+    vec![quiz::quiz(), review::review(), leaderboard::leaderboard(), daily::daily()]
 }
 
 /// The id of the invocation: unique, so it keys what the command creates.

@@ -1,0 +1,86 @@
+//! End to end: `/review` brings a question back on the day it is due.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{BotProcess, Callback, Place, StandIn, TestUser, GUILD_ID};
+
+use quizbot::bank::QuestionBank;
+use quizbot::level::Level;
+use quizbot::store::Store;
+use quizbot::study::{Scope, Source};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Callback {
+    standin.send(payload).await;
+    let cb = standin.wait_callback(id, WAIT).await;
+    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
+    cb
+}
+
+fn button(message: &Value, label: &str) -> String {
+    for row in message["components"].as_array().into_iter().flatten() {
+        for b in row["components"].as_array().into_iter().flatten() {
+            if b["label"] == label {
+                return b["custom_id"].as_str().unwrap().to_string();
+            }
+        }
+    }
+    panic!("no {label:?} button on {message}")
+}
+
+#[tokio::test]
+async fn a_beginner_rating_comes_back_the_next_day() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bank = QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let me = TestUser::new(1_500_000_000_000_000_001, "learner");
+
+    // Day 1: study one question and rate it Beginner (due again in 1 day).
+    let mut bot = BotProcess::spawn(&standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
+    standin.wait_commands(WAIT).await;
+    let post = interact(&standin, standin.slash("quiz", json!([]), &me, Place::guild())).await.message();
+    let title = post["embeds"][0]["title"].as_str().unwrap().to_string();
+    let answer = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &me, Place::guild())).await;
+    let answer = answer.message();
+    interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &me, Place::guild())).await;
+
+    // Still day 1: nothing due; a question not studied yet is offered.
+    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert!(cb.content().starts_with("Nothing is due. Your next review is due <t:"), "{}", cb.content());
+    let fresh = cb.message()["embeds"][0]["title"].as_str().unwrap().to_string();
+    assert_ne!(fresh, title);
+    assert!(bank.questions().iter().any(|q| q.title == fresh));
+
+    // Day 2: the question is due.
+    bot.kill().await;
+    drop(bot);
+    let bot = BotProcess::spawn(&standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-21T10:30:00Z")]);
+    standin.wait_commands(WAIT).await;
+    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert!(cb.content().starts_with("📅 **1** question due today."), "{}", cb.content());
+    let due = cb.message();
+    assert_eq!(due["embeds"][0]["title"], title);
+
+    // Reviewing it stores the rating as a review.
+    let answer = interact(&standin, standin.click(&button(&due, "Reveal answer"), &due, &me, Place::guild())).await;
+    let answer = answer.message();
+    interact(&standin, standin.click(&button(&answer, "Advanced"), &answer, &me, Place::guild())).await;
+    let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
+    let history = store.rating_history(Scope::Guild(GUILD_ID), me.id).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!((last.level, last.source), (Level::Advanced, Source::Review));
+
+    // Now nothing is due any more.
+    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    assert!(cb.content().starts_with("Nothing is due."), "{}", cb.content());
+    standin.assert_no_violations();
+    drop(bot);
+}
