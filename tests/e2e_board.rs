@@ -136,3 +136,39 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
     assert_eq!(lines(again.message()["embeds"][0]["description"].as_str().unwrap()).len(), 10);
     standin.assert_no_violations();
 }
+
+#[tokio::test]
+async fn forget_me_removes_the_member_from_the_board_after_confirming() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bank = QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let _bot = spawn(&standin, &dir.path().join("quizbot.db"), "2026-11-20T10:00:00Z");
+    standin.wait_commands(WAIT).await;
+    let (leaver, stayer) = (user(1), user(2));
+    study(&standin, &bank, &leaver).await;
+    study(&standin, &bank, &leaver).await;
+    study(&standin, &bank, &stayer).await;
+
+    let prompt = interact(&standin, standin.slash("forget-me", json!([]), &leaver, Place::guild())).await;
+    assert!(prompt.ephemeral());
+    assert!(prompt.content().contains("2 questions studied"), "{}", prompt.content());
+    let prompt = prompt.message();
+
+    // Cancel first: nothing happens.
+    let cancel = interact(&standin, standin.click(&button(&prompt, "Cancel"), &prompt, &leaver, Place::guild())).await;
+    assert_eq!(cancel.content(), "Nothing was deleted.");
+    let board = interact(&standin, standin.slash("leaderboard", json!([]), &stayer, Place::guild())).await;
+    assert_eq!(lines(board.message()["embeds"][0]["description"].as_str().unwrap()).len(), 2);
+
+    // Then for real: two history rows and two latest levels.
+    let prompt = interact(&standin, standin.slash("forget-me", json!([]), &leaver, Place::guild())).await.message();
+    let done =
+        interact(&standin, standin.click(&button(&prompt, "Delete my data"), &prompt, &leaver, Place::guild())).await;
+    assert_eq!(done.kind, 7);
+    assert_eq!(done.content(), "🗑️ Deleted 4 rows of your data in this server.");
+    let board = interact(&standin, standin.slash("leaderboard", json!([]), &stayer, Place::guild())).await;
+    let text = board.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    let users: Vec<u64> = lines(&text).iter().map(|(u, _, _)| *u).collect();
+    assert_eq!(users, [stayer.id], "{text}");
+    standin.assert_no_violations();
+}

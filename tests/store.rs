@@ -159,3 +159,21 @@ async fn board_scores_distinct_questions_with_their_best_points() {
     assert_eq!(store.board_rank(GUILD, 0, None, 3).await.unwrap(), Some((3, line(3, 3, 1, 50))));
     assert_eq!(store.board_rank(GUILD, 100, None, 3).await.unwrap(), None, "not on the board this period");
 }
+
+#[tokio::test]
+async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere() {
+    let (_dir, store) = store().await;
+    rate(&store, 1, 7, 1, 100, 1, "A").await;
+    rate(&store, 2, 7, 1, 200, 1, "A").await;
+    rate(&store, 3, 8, 1, 100, 1, "A").await;
+    let dm = Rating { scope: Scope::DirectMessages, ..rating(4, 7, 2, Level::Beginner, 100) };
+    store.record_rating(&dm, &worth()).await.unwrap();
+
+    // Two events and one latest level in the server.
+    assert_eq!(store.forget_member(Some(Scope::Guild(GUILD)), 7).await.unwrap(), 3);
+    assert_eq!(store.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 0);
+    assert_eq!(store.studied_count(Scope::DirectMessages, 7).await.unwrap(), 1, "DMs are another scope");
+    assert_eq!(store.studied_count(Scope::Guild(GUILD), 8).await.unwrap(), 1, "others keep theirs");
+    assert_eq!(store.forget_member(None, 7).await.unwrap(), 2);
+    assert!(store.rating_history(Scope::DirectMessages, 7).await.unwrap().is_empty());
+}

@@ -51,6 +51,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
         Some(ButtonAction::Board { period, page, category }) => {
             board_page(ctx, data, click, period, page, category).await
         }
+        Some(ButtonAction::Forget { confirm, everywhere }) => forget(ctx, data, click, confirm, everywhere).await,
     };
     if let Err(error) = result {
         let text = error.reply_text("button");
@@ -133,6 +134,32 @@ async fn board_page(
         .embed(embed)
         .components(buttons)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
+    click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
+    Ok(())
+}
+
+/// Deletes the clicker's data (or cancels) and says what happened, in
+/// place of the confirmation.
+async fn forget(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    confirm: bool,
+    everywhere: bool,
+) -> Result<(), BotError> {
+    let text = if !confirm {
+        "Nothing was deleted.".to_string()
+    } else {
+        let scope = if everywhere { None } else { Some(scope_of(click)) };
+        let removed = data.quiz.store().forget_member(scope, click.user.id.get()).await.map_err(QuizError::from)?;
+        info!(removed, everywhere, "a member's data was deleted on request");
+        let plural = if removed == 1 { "" } else { "s" };
+        format!(
+            "🗑️ Deleted {removed} row{plural} of your data{}.",
+            if everywhere { " everywhere" } else { " in this server" }
+        )
+    };
+    let msg = CreateInteractionResponseMessage::new().content(text).components(vec![]);
     click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
     Ok(())
 }

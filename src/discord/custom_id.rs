@@ -23,6 +23,9 @@ pub enum ButtonAction {
     /// Show a leaderboard page. A category is named by [`category_tag`],
     /// since names can be longer than a button id allows.
     Board { period: Period, page: u32, category: Option<u32> },
+    /// Delete the clicker's data (`everywhere`: not only this server), or
+    /// cancel. Only the member who ran `/forget-me` sees these buttons.
+    Forget { confirm: bool, everywhere: bool },
 }
 
 /// A short, stable tag for a category name (FNV-1a, 32 bits), resolved
@@ -39,6 +42,9 @@ pub fn category_tag(name: &str) -> u32 {
 impl ButtonAction {
     pub fn encode(&self) -> String {
         match self {
+            ButtonAction::Forget { confirm, everywhere } => {
+                format!("{PREFIX}:f:{}:{}", if *confirm { "y" } else { "n" }, if *everywhere { "a" } else { "s" })
+            }
             ButtonAction::Board { period, page, category } => match category {
                 Some(tag) => format!("{PREFIX}:b:{}:{page}:{tag:08x}", period.code()),
                 None => format!("{PREFIX}:b:{}:{page}", period.code()),
@@ -59,6 +65,19 @@ impl ButtonAction {
         let action = parts.next()?;
         if action == "b" {
             return decode_board(parts);
+        }
+        if action == "f" {
+            let confirm = match parts.next()? {
+                "y" => true,
+                "n" => false,
+                _ => return None,
+            };
+            let everywhere = match parts.next()? {
+                "a" => true,
+                "s" => false,
+                _ => return None,
+            };
+            return parts.next().is_none().then_some(ButtonAction::Forget { confirm, everywhere });
         }
         let question = QuestionId::parse(parts.next()?)?;
         let source = source_from_code(parts.next()?)?;
@@ -143,6 +162,19 @@ mod tests {
         assert_eq!(ButtonAction::Board { period: Period::Week, page: 2, category: None }.encode(), "qz1:b:w:2");
         for bad in ["qz1:b", "qz1:b:x:1", "qz1:b:w", "qz1:b:w:-1", "qz1:b:w:1:xyz", "qz1:b:w:1:0000000g", "qz1:b:ww:1"]
         {
+            assert_eq!(ButtonAction::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn forget_buttons_round_trip() {
+        for confirm in [true, false] {
+            for everywhere in [true, false] {
+                let action = ButtonAction::Forget { confirm, everywhere };
+                assert_eq!(ButtonAction::decode(&action.encode()), Some(action));
+            }
+        }
+        for bad in ["qz1:f", "qz1:f:y", "qz1:f:x:s", "qz1:f:y:z", "qz1:f:y:s:1"] {
             assert_eq!(ButtonAction::decode(bad), None, "{bad}");
         }
     }

@@ -206,6 +206,33 @@ impl Store {
         }
     }
 
+    /// Deletes a member's ratings (history and latest levels) in one scope,
+    /// or everywhere with `None`. Returns the rows removed.
+    pub async fn forget_member(&self, scope: Option<Scope>, user_id: u64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut removed = 0;
+        for table in ["rating_events", "ratings"] {
+            let done = match scope {
+                Some(scope) => {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1 AND user_id = $2"))
+                        .bind(scope_key(scope))
+                        .bind(id_key(user_id))
+                        .execute(&mut *tx)
+                        .await?
+                }
+                None => {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                        .bind(id_key(user_id))
+                        .execute(&mut *tx)
+                        .await?
+                }
+            };
+            removed += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     /// Per member: how many questions they last rated 🟢, 🟡 and 🔴.
     pub async fn level_mix(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, [u64; 3]>, StoreError> {
         let mut mix = HashMap::new();

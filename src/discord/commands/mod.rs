@@ -1,6 +1,7 @@
 //! The slash commands, one file per group, listed in one place.
 
 mod daily;
+mod forget;
 mod leaderboard;
 mod quiz;
 mod review;
@@ -9,7 +10,7 @@ use super::{BotError, Context, Data};
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
-    vec![quiz::quiz(), review::review(), leaderboard::leaderboard(), daily::daily()]
+    vec![quiz::quiz(), review::review(), leaderboard::leaderboard(), daily::daily(), forget::forget_me()]
 }
 
 /// The id of the invocation: unique, so it keys what the command creates.

@@ -1,0 +1,37 @@
+//! `/forget-me`: delete the member's data, after a confirmation.
+
+use poise::serenity_prelude as serenity;
+use serenity::{ButtonStyle, CreateActionRow, CreateButton};
+
+use crate::discord::custom_id::ButtonAction;
+use crate::discord::{BotError, Context};
+use crate::study::Scope;
+
+/// Delete your ratings and stats here (in DMs: all your data)
+#[poise::command(slash_command, rename = "forget-me", install_context = "Guild", interaction_context = "Guild|BotDm")]
+pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
+    let everywhere = ctx.guild_id().is_none();
+    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
+    let studied = ctx
+        .data()
+        .quiz
+        .store()
+        .studied_count(scope, ctx.author().id.get())
+        .await
+        .map_err(crate::quiz::QuizError::from)?;
+    let text = if everywhere {
+        "This deletes **all** your quizbot data: your ratings in every server and in direct messages. It cannot be undone.".to_string()
+    } else {
+        format!("This deletes your ratings in this server ({studied} question{} studied), so you leave its leaderboard. It cannot be undone.", if studied == 1 { "" } else { "s" })
+    };
+    let buttons = vec![CreateActionRow::Buttons(vec![
+        CreateButton::new(ButtonAction::Forget { confirm: true, everywhere }.encode())
+            .label("Delete my data")
+            .style(ButtonStyle::Danger),
+        CreateButton::new(ButtonAction::Forget { confirm: false, everywhere }.encode())
+            .label("Cancel")
+            .style(ButtonStyle::Secondary),
+    ])];
+    ctx.send(poise::CreateReply::default().content(text).components(buttons).ephemeral(true)).await?;
+    Ok(())
+}
