@@ -22,5 +22,6 @@ pub mod level;
 pub mod quiz;
 pub mod review;
 pub mod schedule;
+pub mod stats;
 pub mod store;
 pub mod study;

@@ -78,6 +78,30 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let last = history.last().unwrap();
     assert_eq!((last.level, last.source), (Level::Advanced, Source::Review));
 
+    // /stats: one question studied (rated twice), two days in a row.
+    let cb = interact(&standin, standin.slash("stats", json!([]), &me, Place::guild())).await;
+    assert!(cb.ephemeral());
+    let stats = &cb.message()["embeds"][0];
+    assert_eq!(stats["description"], "**1** of 20 questions studied");
+    let field = |name: &str| {
+        stats["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(field("Streak"), "🔥 2 (longest 2)");
+    assert!(field("Last 14 days").ends_with("⬛🟩🟩"), "{}", field("Last 14 days"));
+    assert_eq!(field("Your levels"), "🟢 0 🟡 0 🔴 1");
+    assert_eq!(field("Review"), "Nothing due.");
+
+    // Another member sees only the public board line.
+    let other = TestUser::new(1_500_000_000_000_000_002, "peer");
+    let options = json!([{"name": "member", "value": me.id.to_string()}]);
+    let cb = interact(&standin, standin.slash("stats", options, &other, Place::guild())).await;
+    let public = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    assert!(public.contains("Rank **#1**") && public.contains("1 studied"), "{public}");
+    assert!(!public.contains("Last 14 days"));
+
     // Now nothing is due any more.
     let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.content().starts_with("Nothing is due."), "{}", cb.content());

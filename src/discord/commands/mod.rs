@@ -5,12 +5,20 @@ mod forget;
 mod leaderboard;
 mod quiz;
 mod review;
+mod stats;
 
 use super::{BotError, Context, Data};
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
-    vec![quiz::quiz(), review::review(), leaderboard::leaderboard(), daily::daily(), forget::forget_me()]
+    vec![
+        quiz::quiz(),
+        review::review(),
+        stats::stats(),
+        leaderboard::leaderboard(),
+        daily::daily(),
+        forget::forget_me(),
+    ]
 }
 
 /// The id of the invocation: unique, so it keys what the command creates.

@@ -1,0 +1,89 @@
+//! `/stats [member]`: progress, privately.
+
+use poise::serenity_prelude as serenity;
+use serenity::{CreateEmbed, User};
+
+use crate::board::{mix_text, BoardQuery};
+use crate::discord::{BotError, Context};
+use crate::quiz::QuizError;
+use crate::stats::strip_text;
+use crate::study::score::Period;
+use crate::study::Scope;
+
+/// Your study progress here (only you see it); or another member's public board line
+#[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
+pub async fn stats(
+    ctx: Context<'_>,
+    #[description = "Another member (shows only what the leaderboard shows)"] member: Option<User>,
+) -> Result<(), BotError> {
+    let data = ctx.data();
+    let now = data.daily.clock().now();
+    let me = ctx.author().id;
+    let embed = match (member.filter(|m| m.id != me), ctx.guild_id()) {
+        (Some(other), Some(guild)) => {
+            let query = BoardQuery {
+                guild_id: guild.get(),
+                period: Period::All,
+                category: None,
+                page: 0,
+                caller: other.id.get(),
+            };
+            let board = data.quiz.board(&query, now).await.map_err(QuizError::from)?;
+            let text = match board.me {
+                Some(l) => format!(
+                    "Rank **#{}** · **{}** pts · {} studied · {} · 🔥 {} (longest {})",
+                    l.rank,
+                    l.row.score,
+                    l.row.studied,
+                    mix_text(l.mix),
+                    l.streak.current,
+                    l.streak.longest
+                ),
+                None => "Not on this server's leaderboard yet.".to_string(),
+            };
+            CreateEmbed::new().title(format!("📊 {}", other.name)).description(format!("<@{}>\n{text}", other.id))
+        }
+        (Some(_), None) => {
+            ctx.send(poise::CreateReply::default().content("Other members' stats are per server.").ephemeral(true))
+                .await?;
+            return Ok(());
+        }
+        (None, guild) => {
+            let scope = Scope::from_guild(guild.map(|g| g.get()));
+            let s = data.quiz.stats(scope, me.get(), now).await?;
+            let [b, i, a] = s.by_difficulty;
+            let categories = s
+                .by_category
+                .iter()
+                .map(|(c, n, total)| format!("{c}: **{n}**/{total}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let due = match s.due_now {
+                0 => "Nothing due.".to_string(),
+                n => format!("**{n}** due now: run `/review`."),
+            };
+            CreateEmbed::new()
+                .title("📊 Your progress")
+                .description(format!("**{}** of {} questions studied", s.studied, s.total))
+                .field("By difficulty", format!("🟢 {}/{} · 🟡 {}/{} · 🔴 {}/{}", b.0, b.1, i.0, i.1, a.0, a.1), false)
+                .field("By category", truncate(&categories, 1024), false)
+                .field("Your levels", mix_text(s.mix), true)
+                .field("Streak", format!("🔥 {} (longest {})", s.streak.current, s.streak.longest), true)
+                .field("Review", due, true)
+                .field("Last 14 days", strip_text(&s.strip), false)
+        }
+    };
+    ctx.send(poise::CreateReply::default().embed(embed.colour(0x58_65_F2)).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// Field values hold 1024 characters; a server with very many categories
+/// gets a marked cut rather than a failed reply.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 2).collect();
+    out.push_str(" …");
+    out
+}
