@@ -53,45 +53,22 @@ impl Store {
     /// latest level for the question replaced (the newest click wins). A
     /// click already recorded (same interaction id) changes nothing.
     pub async fn record_rating(&self, rating: &Rating, worth: &Worth) -> Result<RatingSaved, StoreError> {
-        let guild = scope_key(rating.scope);
-        let user = id_key(rating.user_id);
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id_key(rating.id))
-        .bind(guild)
-        .bind(user)
-        .bind(rating.question.as_str())
-        .bind(rating.level.key())
-        .bind(rating.source.key())
-        .bind(rating.at)
-        .bind(i64::from(worth.points))
-        .bind(&worth.category)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            sqlx::query(
-                "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)
-                 ON CONFLICT (guild_id, user_id, question_id) DO UPDATE
-                 SET level = excluded.level, source = excluded.source, rated_at = excluded.rated_at
-                 WHERE excluded.rated_at >= ratings.rated_at",
-            )
-            .bind(guild)
-            .bind(user)
-            .bind(rating.question.as_str())
-            .bind(rating.level.key())
-            .bind(rating.source.key())
-            .bind(rating.at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let studied = studied_in(&mut *tx, guild, user).await?;
+        insert_rating(&mut tx, rating, worth).await?;
+        let studied = studied_in(&mut *tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
         tx.commit().await?;
         Ok(RatingSaved { studied })
+    }
+
+    /// Many ratings in one transaction, stored as [`Store::record_rating`]
+    /// stores each (imports, benchmarks).
+    pub async fn import_ratings(&self, ratings: &[(Rating, Worth)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (rating, worth) in ratings {
+            insert_rating(&mut tx, rating, worth).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The member's latest level for a question, if they rated it here.
@@ -279,6 +256,52 @@ impl Store {
         }
         Ok(times)
     }
+}
+
+/// Appends a click to the history and, unless it was already recorded
+/// (same interaction id), makes it the member's latest level for the
+/// question when it is the newest.
+async fn insert_rating(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rating: &Rating,
+    worth: &Worth,
+) -> Result<(), StoreError> {
+    let guild = scope_key(rating.scope);
+    let user = id_key(rating.user_id);
+    let inserted = sqlx::query(
+        "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id_key(rating.id))
+    .bind(guild)
+    .bind(user)
+    .bind(rating.question.as_str())
+    .bind(rating.level.key())
+    .bind(rating.source.key())
+    .bind(rating.at)
+    .bind(i64::from(worth.points))
+    .bind(&worth.category)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        sqlx::query(
+            "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (guild_id, user_id, question_id) DO UPDATE
+             SET level = excluded.level, source = excluded.source, rated_at = excluded.rated_at
+             WHERE excluded.rated_at >= ratings.rated_at",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(rating.question.as_str())
+        .bind(rating.level.key())
+        .bind(rating.source.key())
+        .bind(rating.at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Per member: score, distinct questions and when the score was reached,

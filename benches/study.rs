@@ -1,0 +1,99 @@
+//! The study features at scale: one server, 10,000 members, 1,000,000
+//! ratings over 60 days, on SQLite (release build). Measures what
+//! `/leaderboard` (three periods), `/stats` and `/review` cost.
+//!
+//! `cargo bench --bench study`
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quizbot::bank::QuestionBank;
+use quizbot::board::BoardQuery;
+use quizbot::level::Level;
+use quizbot::quiz::Quiz;
+use quizbot::store::Store;
+use quizbot::study::score::{points, Period};
+use quizbot::study::{Rating, Scope, Source, Worth};
+use rand::{Rng, SeedableRng};
+
+const GUILD: u64 = 900_000_000_000_000_001;
+const MEMBERS: u64 = 10_000;
+const RATINGS: u64 = 1_000_000;
+const RUNS: usize = 30;
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display()), 4).await?;
+    let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])?);
+    let quiz = Quiz::new(bank.clone(), store.clone());
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")?.to_utc();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+
+    let start = Instant::now();
+    let mut batch = Vec::with_capacity(50_000);
+    for id in 1..=RATINGS {
+        let q = &bank.questions()[rng.gen_range(0..bank.len())];
+        let level = Level::ALL[rng.gen_range(0..3)];
+        let rating = Rating {
+            id,
+            scope: Scope::Guild(GUILD),
+            // Skewed, as real groups are: a few members rate a lot.
+            user_id: 1 + (rng.gen_range(0.0f64..1.0).powi(2) * MEMBERS as f64) as u64,
+            question: q.id.clone(),
+            level,
+            source: Source::Quiz,
+            at: now.timestamp() - rng.gen_range(0..60 * 86_400),
+        };
+        batch.push((rating, Worth { points: points(q.difficulty, false), category: q.category.clone() }));
+        if batch.len() == batch.capacity() {
+            store.import_ratings(&batch).await?;
+            batch.clear();
+        }
+    }
+    store.import_ratings(&batch).await?;
+    println!("seeded {RATINGS} ratings by {MEMBERS} members in {:.1?}", start.elapsed());
+
+    let member = 1 + MEMBERS / 2;
+    for period in Period::ALL {
+        let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
+        report(&format!("/leaderboard, {}", period.label()), time(|| quiz.board(&query, now)).await?);
+    }
+    let query = BoardQuery {
+        guild_id: GUILD,
+        period: Period::All,
+        category: Some(bank.questions()[0].category.clone()),
+        page: 3,
+        caller: member,
+    };
+    report("/leaderboard, all time, one category, page 4", time(|| quiz.board(&query, now)).await?);
+    report("/stats (a member with ~100 ratings)", time(|| quiz.stats(Scope::Guild(GUILD), member, now)).await?);
+    report("/stats (the busiest member)", time(|| quiz.stats(Scope::Guild(GUILD), 1, now)).await?);
+    report("/review (due query)", time(|| quiz.review(Scope::Guild(GUILD), member, now)).await?);
+    Ok(())
+}
+
+async fn time<F, Fut, T, E>(mut f: F) -> Result<Vec<Duration>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        std::hint::black_box(f().await?);
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    Ok(samples)
+}
+
+fn report(name: &str, samples: Vec<Duration>) {
+    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
+    println!("{name:<48} p50 {:>9.1?}  p95 {:>9.1?}  max {:>9.1?}", pct(0.5), pct(0.95), pct(1.0));
+}
