@@ -3,7 +3,10 @@
 //!
 //! `cargo bench --bench scheduler`
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+use common::{report, time};
 
 use quizbot::bank::Filter;
 use quizbot::schedule::time::{next_post_after, parse_zone, TimeOfDay};
@@ -50,29 +53,9 @@ async fn run() -> anyhow::Result<()> {
     println!("seeded {SCHEDULES} schedules in {:.1?}", start.elapsed());
 
     let t = now.timestamp();
-    report("next_due_at (earliest active schedule)", time(|| store.next_due_at()).await?);
-    report("due_schedules, none due", time(|| store.due_schedules(t - 3_600, 100)).await?);
-    report("due_schedules, 100 of ~4,200 due (an hour on)", time(|| store.due_schedules(t + 3_600, 100)).await?);
-    report("due_schedules, 100 of 100,000 overdue", time(|| store.due_schedules(t + 2 * 86_400, 100)).await?);
+    report("next_due_at (earliest active schedule)", &time(RUNS, || store.next_due_at()).await?);
+    report("due_schedules, none due", &time(RUNS, || store.due_schedules(t - 3_600, 100)).await?);
+    report("due_schedules, 100 of ~4,200 due (an hour on)", &time(RUNS, || store.due_schedules(t + 3_600, 100)).await?);
+    report("due_schedules, 100 of 100,000 overdue", &time(RUNS, || store.due_schedules(t + 2 * 86_400, 100)).await?);
     Ok(())
-}
-
-async fn time<F, Fut, T, E>(mut f: F) -> Result<Vec<Duration>, E>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, E>>,
-{
-    let mut samples = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        std::hint::black_box(f().await?);
-        samples.push(start.elapsed());
-    }
-    samples.sort();
-    Ok(samples)
-}
-
-fn report(name: &str, samples: Vec<Duration>) {
-    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
-    println!("{name:<45} p50 {:>9.1?}  p99 {:>9.1?}  max {:>9.1?}", pct(0.5), pct(0.99), pct(1.0));
 }

@@ -6,7 +6,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+use common::{report, time};
 
 use quizbot::bank::QuestionBank;
 use quizbot::board::BoardQuery;
@@ -62,7 +65,7 @@ async fn run() -> anyhow::Result<()> {
     let member = 1 + MEMBERS / 2;
     for period in Period::ALL {
         let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
-        report(&format!("/leaderboard, {}", period.label()), time(|| quiz.board(&query, now)).await?);
+        report(&format!("/leaderboard, {}", period.label()), &time(RUNS, || quiz.board(&query, now)).await?);
     }
     let query = BoardQuery {
         guild_id: GUILD,
@@ -71,29 +74,9 @@ async fn run() -> anyhow::Result<()> {
         page: 3,
         caller: member,
     };
-    report("/leaderboard, all time, one category, page 4", time(|| quiz.board(&query, now)).await?);
-    report("/stats (a member with ~100 ratings)", time(|| quiz.stats(Scope::Guild(GUILD), member, now)).await?);
-    report("/stats (the busiest member)", time(|| quiz.stats(Scope::Guild(GUILD), 1, now)).await?);
-    report("/review (due query)", time(|| quiz.review(Scope::Guild(GUILD), member, now)).await?);
+    report("/leaderboard, all time, one category, page 4", &time(RUNS, || quiz.board(&query, now)).await?);
+    report("/stats (a member with ~100 ratings)", &time(RUNS, || quiz.stats(Scope::Guild(GUILD), member, now)).await?);
+    report("/stats (the busiest member)", &time(RUNS, || quiz.stats(Scope::Guild(GUILD), 1, now)).await?);
+    report("/review (due query)", &time(RUNS, || quiz.review(Scope::Guild(GUILD), member, now)).await?);
     Ok(())
-}
-
-async fn time<F, Fut, T, E>(mut f: F) -> Result<Vec<Duration>, E>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, E>>,
-{
-    let mut samples = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        std::hint::black_box(f().await?);
-        samples.push(start.elapsed());
-    }
-    samples.sort();
-    Ok(samples)
-}
-
-fn report(name: &str, samples: Vec<Duration>) {
-    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
-    println!("{name:<48} p50 {:>9.1?}  p95 {:>9.1?}  max {:>9.1?}", pct(0.5), pct(0.95), pct(1.0));
 }

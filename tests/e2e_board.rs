@@ -6,36 +6,16 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use serde_json::{json, Value};
-use support::{BotProcess, Callback, Place, StandIn, TestUser};
+use serde_json::json;
+use support::e2e::{button, interact, WAIT};
+use support::{BotProcess, Place, StandIn, TestUser};
 
 use quizbot::bank::QuestionBank;
 use quizbot::study::score::weight;
 
-const WAIT: Duration = Duration::from_secs(20);
-
 fn user(n: u64) -> TestUser {
     TestUser::new(1_400_000_000_000_000_000 + n, &format!("member{n}"))
-}
-
-async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Callback {
-    standin.send(payload).await;
-    let cb = standin.wait_callback(id, WAIT).await;
-    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
-    cb
-}
-
-fn button(message: &Value, label: &str) -> String {
-    for row in message["components"].as_array().into_iter().flatten() {
-        for b in row["components"].as_array().into_iter().flatten() {
-            if b["label"] == label {
-                return b["custom_id"].as_str().unwrap().to_string();
-            }
-        }
-    }
-    panic!("no {label:?} button on {message}")
 }
 
 /// `/quiz`, then `who` reveals and rates it Intermediate; returns the

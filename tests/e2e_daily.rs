@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::e2e::{assert_clean, interact, WAIT};
 use support::{
     BotProcess, Overwrite, Place, RecordedRequest, StandIn, TestUser, CHANNEL_ID, EMBED_LINKS, GUILD_ID,
     OTHER_CHANNEL_ID, SEND_MESSAGES, VOICE_CHANNEL_ID,
@@ -17,7 +18,6 @@ use support::{
 use quizbot::store::Store;
 use quizbot::study::{Scope, Source};
 
-const WAIT: Duration = Duration::from_secs(20);
 /// 08:59:57 in Berlin on Tuesday 24 November 2026.
 const BEFORE_NINE: &str = "2026-11-24T07:59:57Z";
 /// 12:00 in Berlin the same day.
@@ -34,13 +34,11 @@ fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {
     BotProcess::spawn(standin, db, &[("QUIZBOT_CLOCK_START", clock)])
 }
 
-/// Sends an interaction; returns its accepted response, following a
+/// Sends an interaction; returns the message it answered with, following a
 /// deferral to the message that completed it.
-async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Value {
-    standin.send(payload).await;
-    let cb = standin.wait_callback(id, WAIT).await;
-    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
-    assert!(cb.latency < Duration::from_secs(3), "answered after {:?}", cb.latency);
+async fn respond(standin: &StandIn, interaction: (u64, Value)) -> Value {
+    let id = interaction.0;
+    let cb = interact(standin, interaction).await;
     if cb.kind != 5 {
         return cb.message();
     }
@@ -73,7 +71,7 @@ async fn daily_set(standin: &StandIn, channel: u64, time: &str, zone: &str, extr
         json!({"name": "timezone", "value": zone}),
     ];
     options.extend(extra.iter().map(|(n, v)| json!({"name": n, "value": v})));
-    interact(standin, standin.slash("daily set", Value::Array(options), &admin(), Place::guild())).await
+    respond(standin, standin.slash("daily set", Value::Array(options), &admin(), Place::guild())).await
 }
 
 fn posts(standin: &StandIn, channel: u64) -> Vec<RecordedRequest> {
@@ -84,13 +82,6 @@ fn posts(standin: &StandIn, channel: u64) -> Vec<RecordedRequest> {
 async fn wait_post(standin: &StandIn, channel: u64) -> RecordedRequest {
     let suffix = format!("/channels/{channel}/messages");
     standin.wait_request(|r| r.is("POST", &suffix), WAIT).await
-}
-
-fn assert_clean(standin: &StandIn, bot: &BotProcess) {
-    standin.assert_no_violations();
-    let log = bot.log();
-    assert!(!log.contains("panicked"), "the bot panicked:\n{log}");
-    assert!(!log.contains(" ERROR "), "the bot logged an error:\n{log}");
 }
 
 #[tokio::test]
@@ -142,7 +133,7 @@ async fn posts_once_at_nine_and_not_again_after_a_restart() {
     assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
 
     // /daily status shows it, with the next post as a Discord timestamp.
-    let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let status = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
     let text = content(&status);
     assert!(text.contains(&format!("<#{CHANNEL_ID}>")) && text.contains("Next: <t:"), "{text}");
     assert!(text.contains("last: <t:"), "{text}");
@@ -189,7 +180,7 @@ async fn a_lost_permission_shows_in_status_and_other_channels_go_on() {
 
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+        let status = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
         let text = content(&status).to_string();
         if text.contains("⚠️ Failing (1 day)") {
             assert!(text.contains("lacks permissions"), "{text}");
@@ -232,7 +223,7 @@ async fn bad_input_gets_an_ephemeral_explanation() {
         {"name": "timezone", "value": "Europe/Berlin"}
     ]);
     let reply =
-        interact(&standin, standin.slash_unchecked("daily set", options.clone(), &admin(), Place::guild())).await;
+        respond(&standin, standin.slash_unchecked("daily set", options.clone(), &admin(), Place::guild())).await;
     assert!(content(&reply).contains("is not a text channel"), "{}", content(&reply));
 
     // A channel where the bot may not embed: the permission is named.
@@ -242,11 +233,11 @@ async fn bad_input_gets_an_ephemeral_explanation() {
     assert!(content(&reply).contains("missing Embed Links"), "{}", content(&reply));
 
     // A member without Manage Server whose client shows the command anyway.
-    let reply = interact(&standin, standin.slash_unchecked("daily set", options, &member(), Place::guild())).await;
+    let reply = respond(&standin, standin.slash_unchecked("daily set", options, &member(), Place::guild())).await;
     assert!(content(&reply).contains("Manage Server"), "{}", content(&reply));
 
     // Nothing was stored by any of it.
-    let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let status = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
     assert!(content(&status).starts_with("No daily question is set"), "{}", content(&status));
     assert!(posts(&standin, CHANNEL_ID).is_empty());
     assert_clean(&standin, &bot);
@@ -259,21 +250,21 @@ async fn now_posts_without_moving_the_schedule_and_off_stops_it() {
     let bot = spawn(&standin, &dir.path().join("quizbot.db"), "2026-11-24T06:00:00Z");
     standin.wait_commands(WAIT).await;
     let options = json!([{"name": "channel", "value": CHANNEL_ID.to_string()}]);
-    let reply = interact(&standin, standin.slash("daily now", options.clone(), &admin(), Place::guild())).await;
+    let reply = respond(&standin, standin.slash("daily now", options.clone(), &admin(), Place::guild())).await;
     assert!(content(&reply).contains("There is no daily question in"), "{}", content(&reply));
 
     daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
-    let before = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
-    let reply = interact(&standin, standin.slash("daily now", options.clone(), &admin(), Place::guild())).await;
+    let before = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let reply = respond(&standin, standin.slash("daily now", options.clone(), &admin(), Place::guild())).await;
     assert!(content(&reply).starts_with("Posted the next question"), "{}", content(&reply));
     assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
-    let after = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let after = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
     let next = |m: &Value| content(m).split("Next: ").nth(1).unwrap_or("").split(')').next().unwrap_or("").to_string();
     assert_eq!(next(&before), next(&after), "the schedule keeps its next time");
 
-    let reply = interact(&standin, standin.slash("daily off", options.clone(), &admin(), Place::guild())).await;
+    let reply = respond(&standin, standin.slash("daily off", options.clone(), &admin(), Place::guild())).await;
     assert!(content(&reply).starts_with("Stopped the daily question"), "{}", content(&reply));
-    let status = interact(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let status = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
     assert!(content(&status).starts_with("No daily question is set"), "{}", content(&status));
     assert_clean(&standin, &bot);
 }

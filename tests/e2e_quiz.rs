@@ -8,16 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::e2e::{assert_clean, button, buttons, interact, WAIT};
 use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::bank::{QuestionBank, QuestionId};
 use quizbot::level::Level;
 use quizbot::store::Store;
 use quizbot::study::Scope;
-
-const WAIT: Duration = Duration::from_secs(20);
-/// Discord's deadline for the first response.
-const DEADLINE: Duration = Duration::from_secs(3);
 
 fn alice() -> TestUser {
     TestUser::new(1_200_000_000_000_000_001, "alice")
@@ -39,46 +36,6 @@ async fn open_store(db: &Path) -> Store {
 
 fn embed(message: &Value) -> &Value {
     &message["embeds"][0]
-}
-
-/// `(label, custom_id)` of every button on a message.
-fn buttons(message: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for row in message["components"].as_array().into_iter().flatten() {
-        for b in row["components"].as_array().into_iter().flatten() {
-            out.push((
-                b["label"].as_str().unwrap_or("").to_string(),
-                b["custom_id"].as_str().unwrap_or("").to_string(),
-            ));
-        }
-    }
-    out
-}
-
-fn button(message: &Value, label: &str) -> String {
-    buttons(message)
-        .into_iter()
-        .find(|(l, _)| l == label)
-        .unwrap_or_else(|| panic!("no {label:?} button on {message}"))
-        .1
-}
-
-/// Sends an interaction and returns its (single) accepted callback.
-async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> support::Callback {
-    standin.send(payload).await;
-    let cb = standin.wait_callback(id, WAIT).await;
-    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
-    assert!(cb.latency < DEADLINE, "answered after {:?}", cb.latency);
-    cb
-}
-
-/// Fails on anything the stand-in had to refuse and on errors in the log.
-fn assert_clean(standin: &StandIn, bot: &BotProcess) {
-    standin.assert_no_violations();
-    let log = bot.log();
-    assert!(!log.contains("panicked"), "the bot panicked:\n{log}");
-    assert!(!log.contains(" ERROR "), "the bot logged an error:\n{log}");
-    assert!(!log.contains(support::FAKE_TOKEN), "the token leaked into the log");
 }
 
 #[tokio::test]

@@ -3,35 +3,16 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use serde_json::{json, Value};
-use support::{BotProcess, Callback, Place, StandIn, TestUser, GUILD_ID};
+use serde_json::json;
+use support::e2e::WAIT;
+use support::e2e::{button, interact};
+use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::bank::QuestionBank;
 use quizbot::level::Level;
 use quizbot::store::Store;
 use quizbot::study::{Scope, Source};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Callback {
-    standin.send(payload).await;
-    let cb = standin.wait_callback(id, WAIT).await;
-    assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
-    cb
-}
-
-fn button(message: &Value, label: &str) -> String {
-    for row in message["components"].as_array().into_iter().flatten() {
-        for b in row["components"].as_array().into_iter().flatten() {
-            if b["label"] == label {
-                return b["custom_id"].as_str().unwrap().to_string();
-            }
-        }
-    }
-    panic!("no {label:?} button on {message}")
-}
 
 #[tokio::test]
 async fn a_beginner_rating_comes_back_the_next_day() {

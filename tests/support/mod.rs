@@ -35,6 +35,7 @@
 mod bot;
 mod builders;
 mod controls;
+pub mod e2e;
 mod gateway;
 pub mod guild;
 mod guilds;
