@@ -16,7 +16,7 @@ use quizbot::board::BoardQuery;
 use quizbot::level::Level;
 use quizbot::quiz::Quiz;
 use quizbot::store::Store;
-use quizbot::study::score::{points, Period};
+use quizbot::study::score::{weight, Period};
 use quizbot::study::{Rating, Scope, Source, Worth};
 use rand::{Rng, SeedableRng};
 
@@ -53,7 +53,7 @@ async fn run() -> anyhow::Result<()> {
             source: Source::Quiz,
             at: now.timestamp() - rng.gen_range(0..60 * 86_400),
         };
-        batch.push((rating, Worth { points: points(q.difficulty, false), category: q.category.clone() }));
+        batch.push((rating, Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone() }));
         if batch.len() == batch.capacity() {
             store.import_ratings(&batch).await?;
             batch.clear();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::bank::pick::pick_least_posted;
 use crate::bank::{Filter, Question, QuestionBank, QuestionId};
 use crate::store::{Store, StoreError};
-use crate::study::score::points;
+use crate::study::score::weight;
 use crate::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
 
 /// Why a quiz action could not be done. All but `Store` are the member's
@@ -101,7 +101,7 @@ impl Quiz {
     pub async fn rate(&self, rating: &Rating, channel_id: u64) -> Result<RatingSaved, QuizError> {
         let question = self.question(&rating.question)?;
         let on_time = rating.source == Source::Daily && self.is_todays_daily(rating, channel_id).await?;
-        let worth = Worth { points: points(question.difficulty, on_time), category: question.category.clone() };
+        let worth = Worth { weight: weight(question.difficulty), on_time, category: question.category.clone() };
         Ok(self.store.record_rating(rating, &worth).await?)
     }
 

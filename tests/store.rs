@@ -19,7 +19,7 @@ fn q(n: u32) -> QuestionId {
 }
 
 fn worth() -> Worth {
-    Worth { points: 1, category: "C".into() }
+    Worth { weight: 1, on_time: false, category: "C".into() }
 }
 
 fn rating(id: u64, user: u64, question: u32, level: Level, at: i64) -> Rating {
@@ -125,47 +125,65 @@ async fn unsupported_urls_are_refused_with_a_message() {
     assert!(!msg.contains("hunter2"), "the password leaked: {msg}");
 }
 
-/// Records a rating worth `points` in `category`.
-async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, points: u32, category: &str) {
-    let worth = Worth { points, category: category.into() };
+/// Records a rating of a question of `weight` in `category`, as the
+/// question of the day on its day if `on_time`.
+#[allow(clippy::too_many_arguments)]
+async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, weight: u32, on_time: bool, category: &str) {
+    let worth = Worth { weight, on_time, category: category.into() };
     store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth).await.unwrap();
 }
 
 #[tokio::test]
-async fn board_scores_distinct_questions_with_their_best_points() {
+async fn board_scores_distinct_questions_with_their_bonus_in_the_period() {
     let (_dir, store) = store().await;
-    // user 1: q1 (1 pt, then re-rated as the on-time daily: 2), q2 (3 pts) → 5, 2 questions.
-    rate(&store, 1, 1, 1, 100, 1, "A").await;
-    rate(&store, 2, 1, 1, 110, 2, "A").await;
-    rate(&store, 3, 1, 2, 120, 3, "B").await;
-    // user 2: q1 (2), q3 (3) → 5 as well, but reached at 130, after user 1 (120).
-    rate(&store, 4, 2, 1, 90, 2, "A").await;
-    rate(&store, 5, 2, 3, 130, 3, "B").await;
-    // user 3: one old rating, outside a period starting at 100.
-    rate(&store, 6, 3, 1, 50, 3, "A").await;
+    // Questions: 1 (weight 1, "A"), 2 (3, "B"), 3 (3, "B"), 4 (2, "A").
+    // user 1: q1, then q1 again as the on-time daily (+1), q2 → 1+1+3 = 5.
+    rate(&store, 1, 1, 1, 100, 1, false, "A").await;
+    rate(&store, 2, 1, 1, 110, 1, true, "A").await;
+    rate(&store, 3, 1, 2, 120, 3, false, "B").await;
+    // user 2: q1 on time at 90, q3 at 130 → 5 all time, reached at 130.
+    rate(&store, 4, 2, 1, 90, 1, true, "A").await;
+    rate(&store, 5, 2, 3, 130, 3, false, "B").await;
+    // user 3: q1 and q4, long ago.
+    rate(&store, 6, 3, 1, 50, 1, false, "A").await;
+    rate(&store, 7, 3, 4, 60, 2, false, "A").await;
 
-    let board = store.board(GUILD, 100, None, 10, 0).await.unwrap();
     let line = |user_id, score, studied, reached| BoardRow { user_id, score, studied, reached };
-    assert_eq!(board, [line(1, 5, 2, 120), line(2, 3, 1, 130)], "user 2's q1 at t=90 is before the period");
     let all = store.board(GUILD, 0, None, 10, 0).await.unwrap();
-    assert_eq!(all, [line(1, 5, 2, 120), line(2, 5, 2, 130), line(3, 3, 1, 50)]);
+    assert_eq!(all, [line(1, 5, 2, 120), line(2, 5, 2, 130), line(3, 3, 2, 60)], "a tie goes to who got there first");
+
+    // Since t=100: user 2's q1 (and its bonus) is before the period.
+    let recent = store.board(GUILD, 100, None, 10, 0).await.unwrap();
+    assert_eq!(recent, [line(1, 5, 2, 120), line(2, 3, 1, 130)]);
 
     // One category only.
     let a = store.board(GUILD, 0, Some("A"), 10, 0).await.unwrap();
-    assert_eq!(a, [line(3, 3, 1, 50), line(2, 2, 1, 90), line(1, 2, 1, 100)], "a tie goes to who got there first");
+    assert_eq!(a, [line(3, 3, 2, 60), line(2, 2, 1, 90), line(1, 2, 1, 100)]);
 
     // Pages and ranks.
     assert_eq!(store.board(GUILD, 0, None, 1, 1).await.unwrap(), [line(2, 5, 2, 130)]);
-    assert_eq!(store.board_rank(GUILD, 0, None, 3).await.unwrap(), Some((3, line(3, 3, 1, 50))));
+    assert_eq!(store.board_rank(GUILD, 0, None, 3).await.unwrap(), Some((3, line(3, 3, 2, 60))));
     assert_eq!(store.board_rank(GUILD, 100, None, 3).await.unwrap(), None, "not on the board this period");
+}
+
+#[tokio::test]
+async fn a_click_delivered_late_does_not_undo_newer_state() {
+    let (_dir, store) = store().await;
+    rate(&store, 2, 1, 1, 200, 1, false, "A").await;
+    // An older, on-time click arrives after the newer one.
+    let late = Rating { level: Level::Advanced, ..rating(1, 1, 1, Level::Advanced, 100) };
+    store.record_rating(&late, &Worth { weight: 1, on_time: true, category: "A".into() }).await.unwrap();
+    assert_eq!(store.latest_level(Scope::Guild(GUILD), 1, &q(1)).await.unwrap(), Some(Level::Beginner));
+    let board = store.board(GUILD, 0, None, 10, 0).await.unwrap();
+    assert_eq!(board, [BoardRow { user_id: 1, score: 2, studied: 1, reached: 100 }], "its bonus and first time count");
 }
 
 #[tokio::test]
 async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere() {
     let (_dir, store) = store().await;
-    rate(&store, 1, 7, 1, 100, 1, "A").await;
-    rate(&store, 2, 7, 1, 200, 1, "A").await;
-    rate(&store, 3, 8, 1, 100, 1, "A").await;
+    rate(&store, 1, 7, 1, 100, 1, false, "A").await;
+    rate(&store, 2, 7, 1, 200, 1, false, "A").await;
+    rate(&store, 3, 8, 1, 100, 1, false, "A").await;
     let dm = Rating { scope: Scope::DirectMessages, ..rating(4, 7, 2, Level::Beginner, 100) };
     store.record_rating(&dm, &worth()).await.unwrap();
 

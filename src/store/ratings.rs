@@ -279,18 +279,27 @@ async fn insert_rating(
     .bind(rating.level.key())
     .bind(rating.source.key())
     .bind(rating.at)
-    .bind(i64::from(worth.points))
+    .bind(i64::from(worth.points()))
     .bind(&worth.category)
     .execute(&mut **tx)
     .await?
     .rows_affected();
     if inserted == 1 {
+        // Out-of-order deliveries are fine: the newest click sets the level,
+        // the oldest the first time, the latest on-time one the bonus.
         sqlx::query(
-            "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)
-             ON CONFLICT (guild_id, user_id, question_id) DO UPDATE
-             SET level = excluded.level, source = excluded.source, rated_at = excluded.rated_at
-             WHERE excluded.rated_at >= ratings.rated_at",
+            "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
+                                  weight, category, bonus_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)
+             ON CONFLICT (guild_id, user_id, question_id) DO UPDATE SET
+                level = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.level ELSE ratings.level END,
+                source = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.source ELSE ratings.source END,
+                rated_at = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.rated_at ELSE ratings.rated_at END,
+                first_rated_at = CASE WHEN excluded.first_rated_at < ratings.first_rated_at
+                                      THEN excluded.first_rated_at ELSE ratings.first_rated_at END,
+                weight = excluded.weight,
+                category = excluded.category,
+                bonus_at = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus_at ELSE ratings.bonus_at END",
         )
         .bind(guild)
         .bind(user)
@@ -298,6 +307,9 @@ async fn insert_rating(
         .bind(rating.level.key())
         .bind(rating.source.key())
         .bind(rating.at)
+        .bind(i64::from(worth.weight))
+        .bind(&worth.category)
+        .bind(if worth.on_time { rating.at } else { 0 })
         .execute(&mut **tx)
         .await?;
     }
@@ -305,15 +317,15 @@ async fn insert_rating(
 }
 
 /// Per member: score, distinct questions and when the score was reached,
-/// over a server's ratings since `$2`, in category `$3` ('' for all).
+/// over a server's questions last rated since `$2`, in category `$3` (''
+/// for all). One row per member and question (`ratings`), read in key
+/// order, so the cost grows with members × questions, not with clicks.
 const BOARD: &str = "SELECT user_id,
-        CAST(SUM(best) AS BIGINT) AS score,
+        CAST(SUM(weight + CASE WHEN bonus_at > 0 AND bonus_at >= $2 THEN 1 ELSE 0 END) AS BIGINT) AS score,
         CAST(COUNT(*) AS BIGINT) AS studied,
-        CAST(MAX(first_at) AS BIGINT) AS reached
-     FROM (SELECT user_id, question_id, MAX(points) AS best, MIN(rated_at) AS first_at
-           FROM rating_events
-           WHERE guild_id = $1 AND rated_at >= $2 AND ($3 = '' OR category = $3)
-           GROUP BY user_id, question_id) AS per_question
+        CAST(MAX(CASE WHEN first_rated_at > $2 THEN first_rated_at ELSE $2 END) AS BIGINT) AS reached
+     FROM ratings
+     WHERE guild_id = $1 AND rated_at >= $2 AND ($3 = '' OR category = $3)
      GROUP BY user_id";
 
 /// `$first, $first+1, …` for `n` values.

@@ -89,9 +89,18 @@ pub struct Rating {
 /// do not rewrite the leaderboard's past.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Worth {
-    /// See [`score::points`].
-    pub points: u32,
+    /// The question's difficulty weight, [`score::weight`].
+    pub weight: u32,
+    /// A question of the day rated on its day: [`score::ON_TIME_BONUS`].
+    pub on_time: bool,
     pub category: String,
+}
+
+impl Worth {
+    /// What the rating scores, [`score::points`].
+    pub fn points(&self) -> u32 {
+        self.weight + if self.on_time { score::ON_TIME_BONUS } else { 0 }
+    }
 }
 
 /// One member's line on the scored leaderboard.
@@ -101,7 +110,8 @@ pub struct BoardRow {
     pub score: u64,
     /// Distinct questions rated in the period.
     pub studied: u64,
-    /// When the member reached this score (unix seconds), for ties.
+    /// When the member reached this score (unix seconds), for ties: the
+    /// first rating of the last question that counts (within the period).
     pub reached: i64,
 }
 
