@@ -55,10 +55,11 @@ impl Quiz {
         let store = self.store();
         let since = q.period.since(now.timestamp());
         let category = q.category.as_deref();
-        let mut rows = store.board(q.guild_id, since, category, PAGE_SIZE + 1, q.page * PAGE_SIZE).await?;
-        let has_next = rows.len() > PAGE_SIZE as usize;
-        rows.truncate(PAGE_SIZE as usize);
-        let me = store.board_rank(q.guild_id, since, category, q.caller).await?;
+        let all = store.board(q.guild_id, since, category).await?;
+        let start = (q.page as usize).saturating_mul(PAGE_SIZE as usize).min(all.len());
+        let rows: Vec<BoardRow> = all.iter().skip(start).take(PAGE_SIZE as usize).cloned().collect();
+        let has_next = all.len() > start + rows.len();
+        let me = all.iter().position(|r| r.user_id == q.caller).map(|i| (i as u64 + 1, all[i].clone()));
 
         let mut users: Vec<u64> = rows.iter().map(|r| r.user_id).collect();
         users.push(q.caller);

@@ -265,7 +265,7 @@ async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
     w.quiz.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10).await.unwrap();
     // Another question claiming to be the daily one: no bonus.
     w.quiz.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10).await.unwrap();
-    let board = w.quiz.store().board(GUILD, 0, None, 10, 0).await.unwrap();
+    let board = w.quiz.store().board(GUILD, 0, None).await.unwrap();
     let score = |user: u64| board.iter().find(|r| r.user_id == user).unwrap().score;
     assert_eq!(score(7), u64::from(weight(question.difficulty)) + 1);
     assert_eq!(score(8), u64::from(weight(question.difficulty)));

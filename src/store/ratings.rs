@@ -128,59 +128,18 @@ impl Store {
         studied_in(&mut *conn, scope_key(scope), id_key(user_id)).await
     }
 
-    /// A page of a server's scored leaderboard for ratings since `since`
-    /// (unix seconds), optionally in one category: each distinct question
-    /// counts once, with the best points it earned in the period.
-    pub async fn board(
-        &self,
-        guild_id: u64,
-        since: i64,
-        category: Option<&str>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<BoardRow>, StoreError> {
-        let rows = sqlx::query(&format!("{BOARD} ORDER BY score DESC, reached ASC, user_id ASC LIMIT $4 OFFSET $5"))
+    /// A server's whole scored leaderboard for questions last rated since
+    /// `since` (unix seconds), optionally in one category, best first; ties
+    /// go to whoever reached their score first. One aggregation serves the
+    /// page and every member's rank.
+    pub async fn board(&self, guild_id: u64, since: i64, category: Option<&str>) -> Result<Vec<BoardRow>, StoreError> {
+        let rows = sqlx::query(&format!("{BOARD} ORDER BY score DESC, reached ASC, user_id ASC"))
             .bind(id_key(guild_id))
             .bind(since)
             .bind(category.unwrap_or(""))
-            .bind(i64::from(limit))
-            .bind(i64::from(offset))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(board_row).collect()
-    }
-
-    /// A member's 1-based rank and line on the board, if they are on it.
-    pub async fn board_rank(
-        &self,
-        guild_id: u64,
-        since: i64,
-        category: Option<&str>,
-        user_id: u64,
-    ) -> Result<Option<(u64, BoardRow)>, StoreError> {
-        let row = sqlx::query(&format!(
-            "WITH board AS ({BOARD}),
-                  me AS (SELECT * FROM board WHERE user_id = $4)
-             SELECT me.user_id, me.score, me.studied, me.reached,
-                    CAST((SELECT COUNT(*) FROM board b
-                          WHERE b.score > me.score
-                             OR (b.score = me.score AND (b.reached < me.reached
-                                 OR (b.reached = me.reached AND b.user_id < me.user_id)))) + 1 AS BIGINT) AS rank
-             FROM me"
-        ))
-        .bind(id_key(guild_id))
-        .bind(since)
-        .bind(category.unwrap_or(""))
-        .bind(id_key(user_id))
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let rank: i64 = row.try_get("rank")?;
-                Ok(Some((u64::try_from(rank).unwrap_or(0), board_row(&row)?)))
-            }
-        }
     }
 
     /// Deletes a member's ratings (history and latest levels) in one scope,
