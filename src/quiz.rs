@@ -57,20 +57,29 @@ impl Quiz {
         &self.store
     }
 
+    /// The exact name of a loaded category typed in any case, or the error
+    /// listing the valid ones.
+    pub fn category(&self, given: &str) -> Result<String, QuizError> {
+        self.bank
+            .find_category(given)
+            .map(String::from)
+            .ok_or_else(|| QuizError::UnknownCategory { given: given.to_string(), valid: self.category_names() })
+    }
+
+    fn category_names(&self) -> Vec<String> {
+        self.bank.categories().into_iter().map(String::from).collect()
+    }
+
     /// Checks a filter against the loaded banks: the category's exact name
     /// filled in, and the matching questions — or why none match.
     pub fn resolve(&self, filter: &Filter) -> Result<(Filter, Vec<&Question>), QuizError> {
-        let valid = || self.bank.categories().into_iter().map(String::from).collect::<Vec<_>>();
         let mut filter = filter.clone();
         if let Some(given) = &filter.category {
-            match self.bank.find_category(given) {
-                Some(exact) => filter.category = Some(exact.to_string()),
-                None => return Err(QuizError::UnknownCategory { given: given.clone(), valid: valid() }),
-            }
+            filter.category = Some(self.category(given)?);
         }
         let pool = self.bank.matching(&filter);
         if pool.is_empty() {
-            return Err(QuizError::EmptyPool { filter: describe(&filter), valid: valid() });
+            return Err(QuizError::EmptyPool { filter: describe(&filter), valid: self.category_names() });
         }
         Ok((filter, pool))
     }

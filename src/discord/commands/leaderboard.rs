@@ -45,16 +45,7 @@ pub async fn leaderboard(
         return Ok(());
     };
     let quiz = &ctx.data().quiz;
-    let category = match category.filter(|c| !c.trim().is_empty()) {
-        None => None,
-        Some(given) => match quiz.bank().find_category(&given) {
-            Some(exact) => Some(exact.to_string()),
-            None => {
-                let valid = quiz.bank().categories().into_iter().map(String::from).collect();
-                return Err(QuizError::UnknownCategory { given, valid }.into());
-            }
-        },
-    };
+    let category = category.filter(|c| !c.trim().is_empty()).map(|c| quiz.category(&c)).transpose()?;
     let query = BoardQuery {
         guild_id: guild_id.get(),
         period: period.map_or(Period::All, Period::from),
