@@ -97,7 +97,7 @@ pub struct Worth {
 }
 
 impl Worth {
-    /// What the rating scores, [`score::points`].
+    /// What the rating scores: the weight, plus the on-time bonus.
     pub fn points(&self) -> u32 {
         self.weight + if self.on_time { score::ON_TIME_BONUS } else { 0 }
     }

@@ -66,11 +66,6 @@ impl Period {
     }
 }
 
-/// One studied question's points.
-pub fn points(difficulty: Level, daily_on_time: bool) -> u32 {
-    weight(difficulty) + if daily_on_time { ON_TIME_BONUS } else { 0 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,9 +81,10 @@ mod tests {
 
     #[test]
     fn weights_and_bonus() {
-        assert_eq!(points(Level::Beginner, false), 1);
-        assert_eq!(points(Level::Intermediate, false), 2);
-        assert_eq!(points(Level::Advanced, true), 4);
+        let worth = |d, on_time| crate::study::Worth { weight: weight(d), on_time, category: String::new() }.points();
+        assert_eq!(worth(Level::Beginner, false), 1);
+        assert_eq!(worth(Level::Intermediate, false), 2);
+        assert_eq!(worth(Level::Advanced, true), 4);
         assert!(FORMULA.chars().count() <= 2048, "fits an embed footer");
     }
 }
