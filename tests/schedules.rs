@@ -1,19 +1,16 @@
-//! Store tests for daily schedules and the exactly-once claim, on a real
-//! SQLite file.
+//! Store tests for daily schedules and the exactly-once claim, on SQLite
+//! and on PostgreSQL.
+
+mod backends;
+use backends::TestDb;
 
 use chrono::NaiveDate;
 use quizbot::bank::{Filter, QuestionId};
 use quizbot::level::Level;
 use quizbot::schedule::time::{parse_zone, TimeOfDay};
 use quizbot::schedule::{daily_nonce, ClaimOutcome, Schedule};
-use quizbot::store::Store;
 
 const GUILD: u64 = 900_000_000_000_000_001;
-
-async fn open(dir: &tempfile::TempDir) -> Store {
-    let url = format!("sqlite://{}", dir.path().join("quizbot.db").display());
-    Store::connect(&url, 4).await.unwrap()
-}
 
 fn schedule(channel: u64, due: i64) -> Schedule {
     Schedule {
@@ -39,10 +36,8 @@ fn q() -> QuestionId {
     QuestionId::derive("bank", "question")
 }
 
-#[tokio::test]
-async fn schedules_round_trip_and_replace() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn schedules_round_trip_and_replace(db: TestDb) {
+    let store = db.store().await;
     let s = schedule(10, 1_000);
     store.upsert_schedule(&s, 1).await.unwrap();
     assert_eq!(store.schedule(10).await.unwrap(), Some(s.clone()));
@@ -55,10 +50,8 @@ async fn schedules_round_trip_and_replace() {
     assert_eq!(store.schedule(10).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn due_query_returns_earliest_active_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn due_query_returns_earliest_active_only(db: TestDb) {
+    let store = db.store().await;
     for (channel, due) in [(1, 300), (2, 100), (3, 200), (4, 5_000)] {
         store.upsert_schedule(&schedule(channel, due), 0).await.unwrap();
     }
@@ -82,13 +75,11 @@ async fn due_query_returns_earliest_active_only() {
     assert_eq!(store.next_due_at().await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn eight_claimers_one_winner() {
-    let dir = tempfile::tempdir().unwrap();
+async fn eight_claimers_one_winner(db: TestDb) {
     // Separate pools on one file, as separate processes would be.
     let mut stores = Vec::new();
     for _ in 0..8 {
-        stores.push(open(&dir).await);
+        stores.push(db.store().await);
     }
     let nonce = daily_nonce(10, day());
     let tasks: Vec<_> = stores
@@ -108,10 +99,8 @@ async fn eight_claimers_one_winner() {
     assert_eq!(winners, 1);
 }
 
-#[tokio::test]
-async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce(db: TestDb) {
+    let store = db.store().await;
     let ClaimOutcome::Won(first) = store.claim_daily(10, day(), &q(), "nonce-a", "p1", 100, 160).await.unwrap() else {
         panic!("the first claim must win")
     };
@@ -132,10 +121,8 @@ async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce() {
     assert!(matches!(tomorrow, ClaimOutcome::Won(_)));
 }
 
-#[tokio::test]
-async fn a_released_claim_can_be_retried() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn a_released_claim_can_be_retried(db: TestDb) {
+    let store = db.store().await;
     let ClaimOutcome::Won(claim) = store.claim_daily(10, day(), &q(), "n", "p1", 100, 160).await.unwrap() else {
         panic!("the first claim must win")
     };
@@ -143,3 +130,11 @@ async fn a_released_claim_can_be_retried() {
     let retry = store.claim_daily(10, day(), &q(), "n", "p1", 101, 161).await.unwrap();
     assert!(matches!(retry, ClaimOutcome::Won(_)));
 }
+
+on_both_backends!(
+    schedules_round_trip_and_replace,
+    due_query_returns_earliest_active_only,
+    eight_claimers_one_winner,
+    an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce,
+    a_released_claim_can_be_retried,
+);

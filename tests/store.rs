@@ -1,4 +1,7 @@
-//! Store tests on a real SQLite file with the real migrations.
+//! Store tests with the real migrations, on SQLite and on PostgreSQL.
+
+mod backends;
+use backends::TestDb;
 
 use quizbot::bank::QuestionId;
 use quizbot::level::Level;
@@ -6,13 +9,6 @@ use quizbot::store::Store;
 use quizbot::study::{BoardRow, Post, Rating, Scope, Source, Worth};
 
 const GUILD: u64 = 900_000_000_000_000_001;
-
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("quizbot.db").display());
-    let store = Store::connect(&url, 4).await.unwrap();
-    (dir, store)
-}
 
 fn q(n: u32) -> QuestionId {
     QuestionId::derive("bank", &format!("question {n}"))
@@ -40,9 +36,8 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
     assert_eq!(again.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn latest_level_wins_and_counts_never_double() {
-    let (_dir, store) = store().await;
+async fn latest_level_wins_and_counts_never_double(db: TestDb) {
+    let store = db.store().await;
     let saved = store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
     assert_eq!(saved.studied, 1);
     let saved = store.record_rating(&rating(2, 7, 1, Level::Advanced, 200), &worth()).await.unwrap();
@@ -52,9 +47,8 @@ async fn latest_level_wins_and_counts_never_double() {
     assert_eq!(saved.studied, 2);
 }
 
-#[tokio::test]
-async fn a_redelivered_click_is_recorded_once() {
-    let (_dir, store) = store().await;
+async fn a_redelivered_click_is_recorded_once(db: TestDb) {
+    let store = db.store().await;
     store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
     store.record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth()).await.unwrap();
     // The first click arrives again: it must not undo the newer level.
@@ -65,9 +59,8 @@ async fn a_redelivered_click_is_recorded_once() {
     assert_eq!(history, [rating(10, 7, 1, Level::Beginner, 100), rating(11, 7, 1, Level::Advanced, 200)]);
 }
 
-#[tokio::test]
-async fn servers_and_direct_messages_are_kept_apart() {
-    let (_dir, store) = store().await;
+async fn servers_and_direct_messages_are_kept_apart(db: TestDb) {
+    let store = db.store().await;
     store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
     let dm = Rating { scope: Scope::DirectMessages, ..rating(2, 7, 2, Level::Beginner, 100) };
     let saved = store.record_rating(&dm, &worth()).await.unwrap();
@@ -77,9 +70,8 @@ async fn servers_and_direct_messages_are_kept_apart() {
     assert_eq!(store.latest_level(Scope::DirectMessages, 7, &q(1)).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first() {
-    let (_dir, store) = store().await;
+async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first(db: TestDb) {
+    let store = db.store().await;
     // user 1: 2 questions, reaching 2 at t=300; user 2: 2 questions at t=250; user 3: 1.
     for (id, user, question, at) in
         [(1, 1, 1, 100), (2, 1, 2, 300), (3, 2, 1, 150), (4, 2, 2, 250), (5, 3, 1, 50), (6, 2, 2, 900)]
@@ -95,9 +87,8 @@ async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first() {
     assert!(store.board(GUILD + 2, 0, None).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn post_counts_per_channel() {
-    let (_dir, store) = store().await;
+async fn post_counts_per_channel(db: TestDb) {
+    let store = db.store().await;
     let post = |id: u64, channel: u64, n: u32| Post {
         id,
         scope: Scope::Guild(GUILD),
@@ -132,9 +123,8 @@ async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, weight:
     store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth).await.unwrap();
 }
 
-#[tokio::test]
-async fn board_scores_distinct_questions_with_their_bonus_in_the_period() {
-    let (_dir, store) = store().await;
+async fn board_scores_distinct_questions_with_their_bonus_in_the_period(db: TestDb) {
+    let store = db.store().await;
     // Questions: 1 (weight 1, "A"), 2 (3, "B"), 3 (3, "B"), 4 (2, "A").
     // user 1: q1, then q1 again as the on-time daily (+1), q2 → 1+1+3 = 5.
     rate(&store, 1, 1, 1, 100, 1, false, "A").await;
@@ -161,9 +151,8 @@ async fn board_scores_distinct_questions_with_their_bonus_in_the_period() {
     assert!(store.board(GUILD + 1, 0, None).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn a_click_delivered_late_does_not_undo_newer_state() {
-    let (_dir, store) = store().await;
+async fn a_click_delivered_late_does_not_undo_newer_state(db: TestDb) {
+    let store = db.store().await;
     rate(&store, 2, 1, 1, 200, 1, false, "A").await;
     // An older, on-time click arrives after the newer one.
     let late = Rating { level: Level::Advanced, ..rating(1, 1, 1, Level::Advanced, 100) };
@@ -173,9 +162,8 @@ async fn a_click_delivered_late_does_not_undo_newer_state() {
     assert_eq!(board, [BoardRow { user_id: 1, score: 2, studied: 1, reached: 100 }], "its bonus and first time count");
 }
 
-#[tokio::test]
-async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere() {
-    let (_dir, store) = store().await;
+async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere(db: TestDb) {
+    let store = db.store().await;
     rate(&store, 1, 7, 1, 100, 1, false, "A").await;
     rate(&store, 2, 7, 1, 200, 1, false, "A").await;
     rate(&store, 3, 8, 1, 100, 1, false, "A").await;
@@ -190,3 +178,14 @@ async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere() {
     assert_eq!(store.forget_member(None, 7).await.unwrap(), 2);
     assert!(store.rating_history(Scope::DirectMessages, 7).await.unwrap().is_empty());
 }
+
+on_both_backends!(
+    latest_level_wins_and_counts_never_double,
+    a_redelivered_click_is_recorded_once,
+    servers_and_direct_messages_are_kept_apart,
+    leaderboard_ranks_by_questions_studied_then_who_got_there_first,
+    post_counts_per_channel,
+    board_scores_distinct_questions_with_their_bonus_in_the_period,
+    a_click_delivered_late_does_not_undo_newer_state,
+    forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere,
+);

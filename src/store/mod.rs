@@ -30,7 +30,7 @@ pub enum StoreError {
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Holds only the scheme: the rest of a URL may carry a password.
-    #[error("unsupported DATABASE_URL scheme {0:?}: expected sqlite://FILE")]
+    #[error("unsupported DATABASE_URL scheme {0:?}: expected sqlite://FILE or postgres://HOST/DATABASE")]
     UnsupportedUrl(String),
     /// A stored value this version does not understand.
     #[error("unexpected value in the database: {0}")]
@@ -77,8 +77,12 @@ impl Store {
 }
 
 /// `sqlite://file` gains `mode=rwc` (create if missing) unless a mode is
-/// given; other schemes are refused until their backend is supported.
+/// given; `postgres://` and `postgresql://` pass as they are; other schemes
+/// are refused.
 fn normalize_url(url: &str) -> Result<String, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_string());
+    }
     if let Some(rest) = url.strip_prefix("sqlite:") {
         if rest.contains("mode=") || rest.contains(":memory:") {
             return Ok(url.to_string());
@@ -116,6 +120,7 @@ mod tests {
         assert_eq!(normalize_url("sqlite://quizbot.db").unwrap(), "sqlite://quizbot.db?mode=rwc");
         assert_eq!(normalize_url("sqlite://a.db?cache=shared").unwrap(), "sqlite://a.db?cache=shared&mode=rwc");
         assert_eq!(normalize_url("sqlite://a.db?mode=ro").unwrap(), "sqlite://a.db?mode=ro");
+        assert_eq!(normalize_url("postgres://bot@db/quiz").unwrap(), "postgres://bot@db/quiz");
         assert!(matches!(normalize_url("mysql://x"), Err(StoreError::UnsupportedUrl(_))));
     }
 }
