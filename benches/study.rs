@@ -53,7 +53,9 @@ async fn run() -> anyhow::Result<()> {
             source: Source::Quiz,
             at: now.timestamp() - rng.gen_range(0..60 * 86_400),
         };
-        batch.push((rating, Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone() }));
+        let day = chrono::DateTime::from_timestamp(rating.at, 0).unwrap_or_default().date_naive();
+        let worth = Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone(), day };
+        batch.push((rating, worth));
         if batch.len() == batch.capacity() {
             store.import_ratings(&batch).await?;
             batch.clear();

@@ -9,7 +9,7 @@ use crate::schedule::time::local_date;
 use crate::store::StoreError;
 use crate::study::score::Period;
 use crate::study::streak::{streaks, Streak};
-use crate::study::{BoardRow, Scope};
+use crate::study::{BoardRequest, BoardRow, Scope};
 
 /// Members per page.
 pub const PAGE_SIZE: u32 = 10;
@@ -49,48 +49,42 @@ pub struct BoardQuery {
 }
 
 impl Quiz {
-    /// A page of the server's board as of `now`. Streaks count days in the
-    /// server's daily-question time zone, or UTC without one.
+    /// A page of the server's board as of `now`. Streaks are read on the
+    /// server's local date (daily-question zone, else UTC).
     pub async fn board(&self, q: &BoardQuery, now: DateTime<Utc>) -> Result<BoardPage, StoreError> {
         let store = self.store();
-        let since = q.period.since(now.timestamp());
-        let category = q.category.as_deref();
-        let all = store.board(q.guild_id, since, category).await?;
-        let start = (q.page as usize).saturating_mul(PAGE_SIZE as usize).min(all.len());
-        let rows: Vec<BoardRow> = all.iter().skip(start).take(PAGE_SIZE as usize).cloned().collect();
-        let has_next = all.len() > start + rows.len();
-        let me = all.iter().position(|r| r.user_id == q.caller).map(|i| (i as u64 + 1, all[i].clone()));
+        let offset = u64::from(q.page) * u64::from(PAGE_SIZE);
+        let slice = store
+            .board_page(&BoardRequest {
+                guild_id: q.guild_id,
+                period: q.period,
+                category: q.category.as_deref(),
+                now: now.timestamp(),
+                offset,
+                limit: u64::from(PAGE_SIZE),
+                caller: q.caller,
+            })
+            .await?;
 
-        let mut users: Vec<u64> = rows.iter().map(|r| r.user_id).collect();
+        let mut users: Vec<u64> = slice.rows.iter().map(|r| r.user_id).collect();
         users.push(q.caller);
         let mix = store.level_mix(q.guild_id, &users).await?;
-        let times = store.rating_times(q.guild_id, &users).await?;
-        let zone = self.study_zone(Scope::Guild(q.guild_id)).await?;
-        let today = local_date(now, zone);
-        let line = |rank: u64, row: BoardRow| {
-            let days: Vec<_> = times
-                .get(&row.user_id)
-                .into_iter()
-                .flatten()
-                .filter_map(|&t| DateTime::from_timestamp(t, 0))
-                .map(|t| local_date(t, zone))
-                .collect();
-            BoardLine {
-                rank,
-                mix: mix.get(&row.user_id).copied().unwrap_or_default(),
-                streak: streaks(&days, today),
-                row,
-            }
+        let days = store.study_days_of(q.guild_id, &users).await?;
+        let today = local_date(now, self.study_zone(Scope::Guild(q.guild_id)).await?);
+        let line = |rank: u64, row: BoardRow| BoardLine {
+            rank,
+            mix: mix.get(&row.user_id).copied().unwrap_or_default(),
+            streak: streaks(days.get(&row.user_id).map_or(&[][..], Vec::as_slice), today),
+            row,
         };
-        let first_rank = u64::from(q.page * PAGE_SIZE) + 1;
-        let lines = rows.into_iter().enumerate().map(|(i, row)| line(first_rank + i as u64, row)).collect();
+        let lines = slice.rows.into_iter().zip(offset + 1..).map(|(row, rank)| line(rank, row)).collect();
         Ok(BoardPage {
             period: q.period,
             category: q.category.clone(),
             page: q.page,
             lines,
-            has_next,
-            me: me.map(|(rank, row)| line(rank, row)),
+            has_next: slice.has_next,
+            me: slice.me.map(|(rank, row)| line(rank, row)),
         })
     }
 }

@@ -110,7 +110,9 @@ impl Quiz {
     pub async fn rate(&self, rating: &Rating, channel_id: u64) -> Result<RatingSaved, QuizError> {
         let question = self.question(&rating.question)?;
         let on_time = rating.source == Source::Daily && self.is_todays_daily(rating, channel_id).await?;
-        let worth = Worth { weight: weight(question.difficulty), on_time, category: question.category.clone() };
+        let at = chrono::DateTime::from_timestamp(rating.at, 0).unwrap_or_default();
+        let day = crate::schedule::time::local_date(at, self.study_zone(rating.scope).await?);
+        let worth = Worth { weight: weight(question.difficulty), on_time, category: question.category.clone(), day };
         Ok(self.store.record_rating(rating, &worth).await?)
     }
 

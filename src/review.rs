@@ -9,7 +9,6 @@ use crate::bank::Question;
 use crate::quiz::{Quiz, QuizError};
 use crate::schedule::time::local_date;
 use crate::store::StoreError;
-use crate::study::review::queue;
 use crate::study::Scope;
 
 /// What `/review` offers.
@@ -35,11 +34,9 @@ impl Quiz {
 
     /// The member's next review at `now`.
     pub async fn review(&self, scope: Scope, user_id: u64, now: DateTime<Utc>) -> Result<ReviewPick<'_>, QuizError> {
-        let history = self.store().rating_history(scope, user_id).await?;
-        let ratings: Vec<_> = history.iter().map(|r| (r.question.clone(), r.level, r.at)).collect();
-        // Questions since removed from the banks drop out of the queue.
-        let due: Vec<_> =
-            queue(&ratings).into_iter().filter_map(|d| self.bank().get(&d.question).map(|q| (q, d.due_at))).collect();
+        // Soonest due first, as the store answers them.
+        let studied = self.store().studied(scope, user_id).await?;
+        let due: Vec<_> = studied.iter().filter_map(|s| self.bank().get(&s.question).map(|q| (q, s.due_at))).collect();
         let zone = self.study_zone(scope).await?;
         let today = local_date(now, zone);
         let due_today = due
@@ -50,7 +47,7 @@ impl Quiz {
             return Ok(ReviewPick::Due { question, due_at, due_today });
         }
         let next_due_at = due.first().map(|(_, at)| *at);
-        let seen: std::collections::HashSet<_> = history.iter().map(|r| &r.question).collect();
+        let seen: std::collections::HashSet<_> = studied.iter().map(|s| &s.question).collect();
         let fresh: Vec<&Question> = self.bank().questions().iter().filter(|q| !seen.contains(&q.id)).collect();
         Ok(match fresh.choose(&mut rand::thread_rng()) {
             Some(question) => ReviewPick::Fresh { question, next_due_at },

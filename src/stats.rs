@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::level::Level;
 use crate::quiz::{Quiz, QuizError};
 use crate::schedule::time::local_date;
-use crate::study::review::queue;
 use crate::study::streak::{streaks, Streak};
 use crate::study::Scope;
 
@@ -37,16 +36,11 @@ pub struct Stats {
 impl Quiz {
     /// A member's stats in a scope as of `now`.
     pub async fn stats(&self, scope: Scope, user_id: u64, now: DateTime<Utc>) -> Result<Stats, QuizError> {
-        let history = self.store().rating_history(scope, user_id).await?;
+        let studied = self.store().studied(scope, user_id).await?;
+        let studied: Vec<_> = studied.into_iter().filter(|s| self.bank().get(&s.question).is_some()).collect();
+        let latest: HashMap<_, Level> = studied.iter().map(|s| (&s.question, s.level)).collect();
         let zone = self.study_zone(scope).await?;
         let today = local_date(now, zone);
-
-        // The latest level per question still in the banks.
-        let mut latest: HashMap<_, Level> = HashMap::new();
-        for r in &history {
-            latest.insert(r.question.clone(), r.level);
-        }
-        latest.retain(|id, _| self.bank().get(id).is_some());
 
         let mut by_category: Vec<(String, usize, usize)> = Vec::new();
         let mut by_difficulty = [(0, 0); 3];
@@ -68,20 +62,16 @@ impl Quiz {
             mix[level_index(*level)] += 1;
         }
 
-        let days: Vec<NaiveDate> =
-            history.iter().filter_map(|r| DateTime::from_timestamp(r.at, 0)).map(|t| local_date(t, zone)).collect();
+        let days = self.store().study_days(scope, user_id).await?;
         let mut strip = [0u32; STRIP_DAYS];
-        for day in &days {
+        for (day, n) in &days {
             let ago = (today - *day).num_days();
             if (0..STRIP_DAYS as i64).contains(&ago) {
-                strip[STRIP_DAYS - 1 - ago as usize] += 1;
+                strip[STRIP_DAYS - 1 - ago as usize] += n;
             }
         }
-        let ratings: Vec<_> = history.iter().map(|r| (r.question.clone(), r.level, r.at)).collect();
-        let due_now = queue(&ratings)
-            .iter()
-            .filter(|d| d.due_at <= now.timestamp() && self.bank().get(&d.question).is_some())
-            .count();
+        let days: Vec<NaiveDate> = days.into_iter().map(|(day, _)| day).collect();
+        let due_now = studied.iter().filter(|s| s.due_at <= now.timestamp()).count();
         Ok(Stats {
             studied: latest.len(),
             total: self.bank().len(),

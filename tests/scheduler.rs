@@ -240,8 +240,8 @@ async fn temporary_failures_are_retried_the_same_day() {
 #[tokio::test]
 async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
     use quizbot::level::Level;
-    use quizbot::study::score::weight;
-    use quizbot::study::{Rating, Scope, Source};
+    use quizbot::study::score::{weight, Period};
+    use quizbot::study::{BoardRequest, Rating, Scope, Source};
 
     let w = World::new("2026-11-24T07:59:00Z").await;
     w.set(10, "09:00", "Europe/Berlin").await;
@@ -265,7 +265,10 @@ async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
     w.quiz.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10).await.unwrap();
     // Another question claiming to be the daily one: no bonus.
     w.quiz.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10).await.unwrap();
-    let board = w.quiz.store().board(GUILD, 0, None).await.unwrap();
+    let now = utc("2026-11-25T00:00:00Z").timestamp();
+    let request =
+        BoardRequest { guild_id: GUILD, period: Period::All, category: None, now, offset: 0, limit: 10, caller: 0 };
+    let board = w.quiz.store().board_page(&request).await.unwrap().rows;
     let score = |user: u64| board.iter().find(|r| r.user_id == user).unwrap().score;
     assert_eq!(score(7), u64::from(weight(question.difficulty)) + 1);
     assert_eq!(score(8), u64::from(weight(question.difficulty)));

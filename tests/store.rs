@@ -3,19 +3,42 @@
 mod backends;
 use backends::TestDb;
 
+use chrono::NaiveDate;
 use quizbot::bank::QuestionId;
 use quizbot::level::Level;
 use quizbot::store::Store;
-use quizbot::study::{BoardRow, Post, Rating, Scope, Source, Worth};
+use quizbot::study::score::Period;
+use quizbot::study::{BoardRequest, BoardRow, Post, Rating, Scope, Source, Studied, Worth};
 
 const GUILD: u64 = 900_000_000_000_000_001;
+const DAY: i64 = 86_400;
+const WEEK: i64 = 7 * DAY;
 
 fn q(n: u32) -> QuestionId {
     QuestionId::derive("bank", &format!("question {n}"))
 }
 
 fn worth() -> Worth {
-    Worth { weight: 1, on_time: false, category: "C".into() }
+    Worth { weight: 1, on_time: false, category: "C".into(), day: day(0) }
+}
+
+/// The study day `n` days after 2026-11-01.
+fn day(n: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() + chrono::Days::new(n)
+}
+
+/// The whole board for a period as of `now`, as the store pages it.
+async fn board(store: &Store, guild: u64, period: Period, category: Option<&str>, now: i64) -> Vec<BoardRow> {
+    let mut rows = Vec::new();
+    loop {
+        let request =
+            BoardRequest { guild_id: guild, period, category, now, offset: rows.len() as u64, limit: 2, caller: 0 };
+        let page = store.board_page(&request).await.unwrap();
+        rows.extend(page.rows);
+        if !page.has_next {
+            return rows;
+        }
+    }
 }
 
 fn rating(id: u64, user: u64, question: u32, level: Level, at: i64) -> Rating {
@@ -81,10 +104,24 @@ async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first(db: Tes
     // Another server does not count.
     let elsewhere = Rating { scope: Scope::Guild(GUILD + 1), ..rating(7, 3, 5, Level::Beginner, 10) };
     store.record_rating(&elsewhere, &worth()).await.unwrap();
-    let board = store.board(GUILD, 0, None).await.unwrap();
+    let board = board(&store, GUILD, Period::All, None, 1_000).await;
     let line = |user_id, n, reached| BoardRow { user_id, score: n, studied: n, reached };
     assert_eq!(board, [line(2, 2, 250), line(1, 2, 300), line(3, 1, 50)]);
-    assert!(store.board(GUILD + 2, 0, None).await.unwrap().is_empty());
+    // The caller's rank comes with any page.
+    let request = BoardRequest {
+        guild_id: GUILD,
+        period: Period::All,
+        category: None,
+        now: 1_000,
+        offset: 0,
+        limit: 1,
+        caller: 3,
+    };
+    let page = store.board_page(&request).await.unwrap();
+    assert_eq!((page.rows.len(), page.has_next), (1, true));
+    assert_eq!(page.me, Some((3, line(3, 1, 50))));
+    let empty = store.board_page(&BoardRequest { guild_id: GUILD + 2, ..request }).await.unwrap();
+    assert_eq!(empty, Default::default());
 }
 
 async fn post_counts_per_channel(db: TestDb) {
@@ -119,7 +156,7 @@ async fn unsupported_urls_are_refused_with_a_message() {
 /// question of the day on its day if `on_time`.
 #[allow(clippy::too_many_arguments)]
 async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, weight: u32, on_time: bool, category: &str) {
-    let worth = Worth { weight, on_time, category: category.into() };
+    let worth = Worth { weight, on_time, category: category.into(), day: day(0) };
     store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth).await.unwrap();
 }
 
@@ -138,17 +175,18 @@ async fn board_scores_distinct_questions_with_their_bonus_in_the_period(db: Test
     rate(&store, 7, 3, 4, 60, 2, false, "A").await;
 
     let line = |user_id, score, studied, reached| BoardRow { user_id, score, studied, reached };
-    let all = store.board(GUILD, 0, None).await.unwrap();
+    let all = board(&store, GUILD, Period::All, None, 1_000).await;
     assert_eq!(all, [line(1, 5, 2, 120), line(2, 5, 2, 130), line(3, 3, 2, 60)], "a tie goes to who got there first");
 
-    // Since t=100: user 2's q1 (and its bonus) is before the period.
-    let recent = store.board(GUILD, 100, None).await.unwrap();
+    // The last 7 days as of t=100 + 7 days: user 2's q1 (and its bonus) is
+    // before the period.
+    let recent = board(&store, GUILD, Period::Week, None, 100 + WEEK).await;
     assert_eq!(recent, [line(1, 5, 2, 120), line(2, 3, 1, 130)]);
 
     // One category only.
-    let a = store.board(GUILD, 0, Some("A")).await.unwrap();
+    let a = board(&store, GUILD, Period::All, Some("A"), 1_000).await;
     assert_eq!(a, [line(3, 3, 2, 60), line(2, 2, 1, 90), line(1, 2, 1, 100)]);
-    assert!(store.board(GUILD + 1, 0, None).await.unwrap().is_empty());
+    assert!(board(&store, GUILD + 1, Period::All, None, 1_000).await.is_empty());
 }
 
 async fn a_click_delivered_late_does_not_undo_newer_state(db: TestDb) {
@@ -156,9 +194,9 @@ async fn a_click_delivered_late_does_not_undo_newer_state(db: TestDb) {
     rate(&store, 2, 1, 1, 200, 1, false, "A").await;
     // An older, on-time click arrives after the newer one.
     let late = Rating { level: Level::Advanced, ..rating(1, 1, 1, Level::Advanced, 100) };
-    store.record_rating(&late, &Worth { weight: 1, on_time: true, category: "A".into() }).await.unwrap();
+    store.record_rating(&late, &Worth { weight: 1, on_time: true, category: "A".into(), day: day(0) }).await.unwrap();
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 1, &q(1)).await.unwrap(), Some(Level::Beginner));
-    let board = store.board(GUILD, 0, None).await.unwrap();
+    let board = board(&store, GUILD, Period::All, None, 1_000).await;
     assert_eq!(board, [BoardRow { user_id: 1, score: 2, studied: 1, reached: 100 }], "its bonus and first time count");
 }
 
@@ -177,6 +215,64 @@ async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere(db: T
     assert_eq!(store.studied_count(Scope::Guild(GUILD), 8).await.unwrap(), 1, "others keep theirs");
     assert_eq!(store.forget_member(None, 7).await.unwrap(), 2);
     assert!(store.rating_history(Scope::DirectMessages, 7).await.unwrap().is_empty());
+    assert_eq!(board(&store, GUILD, Period::All, None, 1_000).await.len(), 1, "only member 8 is left on the board");
+    assert!(store.study_days(Scope::Guild(GUILD), 7).await.unwrap().is_empty());
+}
+
+async fn rolling_periods_drop_what_leaves_the_window(db: TestDb) {
+    let store = db.store().await;
+    let t = 1_700_000_000;
+    rate(&store, 1, 1, 1, t, 3, false, "A").await; // member 1: q1 (3) at t
+    rate(&store, 2, 1, 2, t + 3 * DAY, 1, false, "A").await; // and q2 (1) 3 days later
+    rate(&store, 3, 2, 1, t + DAY, 2, true, "B").await; // member 2: q1 (2 + bonus) on day 1
+    let line = |user_id, score, studied, reached| BoardRow { user_id, score, studied, reached };
+    let week = |now| {
+        let store = store.clone();
+        async move { board(&store, GUILD, Period::Week, None, now).await }
+    };
+    assert_eq!(week(t + 3 * DAY).await, [line(1, 4, 2, t + 3 * DAY), line(2, 3, 1, t + DAY)]);
+    // Exactly 7 days after q1 it still counts; a second later it does not.
+    assert_eq!(week(t + WEEK).await, [line(1, 4, 2, t + 3 * DAY), line(2, 3, 1, t + DAY)]);
+    assert_eq!(week(t + WEEK + 1).await, [line(2, 3, 1, t + DAY), line(1, 1, 1, t + 3 * DAY)]);
+    assert_eq!(week(t + 8 * DAY + 1).await, [line(1, 1, 1, t + 3 * DAY)], "member 2 and the bonus left");
+    assert!(week(t + 10 * DAY + 1).await.is_empty());
+    // The month and all time keep everything; re-rating brings q1 back.
+    assert_eq!(board(&store, GUILD, Period::Month, None, t + 10 * DAY).await.len(), 2);
+    rate(&store, 4, 1, 1, t + 11 * DAY, 3, false, "A").await;
+    assert_eq!(week(t + 11 * DAY).await, [line(1, 3, 1, t)]);
+    let all = board(&store, GUILD, Period::All, None, t + 11 * DAY).await;
+    assert_eq!(all, [line(1, 4, 2, t + 3 * DAY), line(2, 3, 1, t + DAY)]);
+}
+
+async fn review_due_times_and_study_days_follow_every_click(db: TestDb) {
+    let store = db.store().await;
+    let scope = Scope::Guild(GUILD);
+    let t = 1_700_000_000;
+    let click = |id, question, level, at, day_n| {
+        let store = store.clone();
+        async move {
+            let worth = Worth { day: day(day_n), ..worth() };
+            store.record_rating(&rating(id, 7, question, level, at), &worth).await.unwrap();
+        }
+    };
+    click(1, 1, Level::Advanced, t, 0).await; // q1: due in 7 days
+    click(2, 2, Level::Beginner, t + 10, 0).await; // q2: due in 1 day
+    click(3, 1, Level::Advanced, t + DAY, 1).await; // q1 again: 14 days from day 1
+                                                    // A click on q2 from before the first one arrives late: q2 is now
+                                                    // Intermediate then Beginner, so still 1 day after the newest.
+    click(4, 2, Level::Intermediate, t - 5, 0).await;
+    let studied = store.studied(scope, 7).await.unwrap();
+    assert_eq!(
+        studied,
+        [
+            Studied { question: q(2), level: Level::Beginner, due_at: t + 10 + DAY },
+            Studied { question: q(1), level: Level::Advanced, due_at: t + DAY + 14 * DAY },
+        ]
+    );
+    assert_eq!(store.study_days(scope, 7).await.unwrap(), [(day(0), 3), (day(1), 1)]);
+    let days = store.study_days_of(GUILD, &[7, 8]).await.unwrap();
+    assert_eq!(days.get(&7), Some(&vec![day(0), day(1)]));
+    assert_eq!(days.get(&8), None);
 }
 
 on_both_backends!(
@@ -188,4 +284,6 @@ on_both_backends!(
     board_scores_distinct_questions_with_their_bonus_in_the_period,
     a_click_delivered_late_does_not_undo_newer_state,
     forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere,
+    rolling_periods_drop_what_leaves_the_window,
+    review_due_times_and_study_days_follow_every_click,
 );

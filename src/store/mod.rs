@@ -11,6 +11,8 @@
 //! CONFLICT` upserts, and casts on aggregates. Guild id `0` stands for
 //! direct messages, since Discord never issues snowflake 0.
 
+mod board;
+mod progress;
 mod ratings;
 mod schedules;
 
@@ -67,7 +69,9 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        let store = Store { pool };
+        store.backfill_due_times().await?;
+        Ok(store)
     }
 
     /// Closes every connection; pending writes finish first.

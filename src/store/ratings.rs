@@ -1,13 +1,15 @@
-//! Posts, ratings and the first leaderboard.
+//! Posts and ratings: what was shown where, and every level click.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::Row;
 
+use super::board::recompute_member;
+use super::progress::{add_study_day, update_due_at};
 use super::{id_from_key, id_key, scope_key, Store, StoreError};
 use crate::bank::QuestionId;
 use crate::level::Level;
-use crate::study::{BoardRow, Post, Rating, RatingSaved, Scope, Source, Worth};
+use crate::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
 
 impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
@@ -54,18 +56,38 @@ impl Store {
     /// click already recorded (same interaction id) changes nothing.
     pub async fn record_rating(&self, rating: &Rating, worth: &Worth) -> Result<RatingSaved, StoreError> {
         let mut tx = self.pool.begin().await?;
-        insert_rating(&mut tx, rating, worth).await?;
+        if insert_rating(&mut tx, rating, worth).await? {
+            let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
+            add_study_day(&mut tx, guild, user, worth.day).await?;
+            update_due_at(&mut tx, guild, user, rating.question.as_str()).await?;
+            recompute_member(&mut tx, guild, user, rating.at).await?;
+        }
         let studied = studied_in(&mut *tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
         tx.commit().await?;
         Ok(RatingSaved { studied })
     }
 
     /// Many ratings in one transaction, stored as [`Store::record_rating`]
-    /// stores each (imports, benchmarks).
+    /// stores each (imports, benchmarks); derived figures are recomputed
+    /// once per question and member rather than once per rating.
     pub async fn import_ratings(&self, ratings: &[(Rating, Worth)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        let mut questions = BTreeSet::new();
+        let mut members = BTreeMap::new();
         for (rating, worth) in ratings {
-            insert_rating(&mut tx, rating, worth).await?;
+            if insert_rating(&mut tx, rating, worth).await? {
+                let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
+                add_study_day(&mut tx, guild, user, worth.day).await?;
+                questions.insert((guild, user, rating.question.as_str()));
+                let latest = members.entry((guild, user)).or_insert(rating.at);
+                *latest = rating.at.max(*latest);
+            }
+        }
+        for (guild, user, question) in questions {
+            update_due_at(&mut tx, guild, user, question).await?;
+        }
+        for ((guild, user), at) in members {
+            recompute_member(&mut tx, guild, user, at).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -128,26 +150,16 @@ impl Store {
         studied_in(&mut *conn, scope_key(scope), id_key(user_id)).await
     }
 
-    /// A server's whole scored leaderboard for questions last rated since
-    /// `since` (unix seconds), optionally in one category, best first; ties
-    /// go to whoever reached their score first. One aggregation serves the
-    /// page and every member's rank.
-    pub async fn board(&self, guild_id: u64, since: i64, category: Option<&str>) -> Result<Vec<BoardRow>, StoreError> {
-        let rows = sqlx::query(&format!("{BOARD} ORDER BY score DESC, reached ASC, user_id ASC"))
-            .bind(id_key(guild_id))
-            .bind(since)
-            .bind(category.unwrap_or(""))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(board_row).collect()
-    }
-
-    /// Deletes a member's ratings (history and latest levels) in one scope,
-    /// or everywhere with `None`. Returns the rows removed.
+    /// Deletes a member's ratings (history and latest levels) and the
+    /// figures derived from them, in one scope or everywhere with `None`.
+    /// Returns the rating rows removed.
     pub async fn forget_member(&self, scope: Option<Scope>, user_id: u64) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut removed = 0;
-        for table in ["rating_events", "ratings"] {
+        // The member's ratings, counted; then what was derived from them.
+        for (table, counted) in
+            [("rating_events", true), ("ratings", true), ("board_totals", false), ("study_days", false)]
+        {
             let done = match scope {
                 Some(scope) => {
                     sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1 AND user_id = $2"))
@@ -163,68 +175,23 @@ impl Store {
                         .await?
                 }
             };
-            removed += done.rows_affected();
+            if counted {
+                removed += done.rows_affected();
+            }
         }
         tx.commit().await?;
         Ok(removed)
-    }
-
-    /// Per member: how many questions they last rated 🟢, 🟡 and 🔴.
-    pub async fn level_mix(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, [u64; 3]>, StoreError> {
-        let mut mix = HashMap::new();
-        if users.is_empty() {
-            return Ok(mix);
-        }
-        let sql = format!(
-            "SELECT user_id, level, CAST(COUNT(*) AS BIGINT) AS n FROM ratings
-             WHERE guild_id = $1 AND user_id IN ({}) GROUP BY user_id, level",
-            placeholders(2, users.len())
-        );
-        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
-        for &u in users {
-            query = query.bind(id_key(u));
-        }
-        for row in query.fetch_all(&self.pool).await? {
-            let user = id_from_key(row.try_get("user_id")?)?;
-            let level: String = row.try_get("level")?;
-            let level = Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?;
-            let n: i64 = row.try_get("n")?;
-            let slot = Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
-            mix.entry(user).or_insert([0; 3])[slot] = u64::try_from(n).unwrap_or(0);
-        }
-        Ok(mix)
-    }
-
-    /// Per member: the times (unix seconds) of all their ratings in a
-    /// server, for streaks.
-    pub async fn rating_times(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, Vec<i64>>, StoreError> {
-        let mut times: HashMap<u64, Vec<i64>> = HashMap::new();
-        if users.is_empty() {
-            return Ok(times);
-        }
-        let sql = format!(
-            "SELECT user_id, rated_at FROM rating_events WHERE guild_id = $1 AND user_id IN ({})",
-            placeholders(2, users.len())
-        );
-        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
-        for &u in users {
-            query = query.bind(id_key(u));
-        }
-        for row in query.fetch_all(&self.pool).await? {
-            times.entry(id_from_key(row.try_get("user_id")?)?).or_default().push(row.try_get("rated_at")?);
-        }
-        Ok(times)
     }
 }
 
 /// Appends a click to the history and, unless it was already recorded
 /// (same interaction id), makes it the member's latest level for the
-/// question when it is the newest.
+/// question when it is the newest. Whether it was new.
 async fn insert_rating(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     rating: &Rating,
     worth: &Worth,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let guild = scope_key(rating.scope);
     let user = id_key(rating.user_id);
     let inserted = sqlx::query(
@@ -272,35 +239,7 @@ async fn insert_rating(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
-}
-
-/// Per member: score, distinct questions and when the score was reached,
-/// over a server's questions last rated since `$2`, in category `$3` (''
-/// for all). One row per member and question (`ratings`), read in key
-/// order, so the cost grows with members × questions, not with clicks.
-const BOARD: &str = "SELECT user_id,
-        CAST(SUM(weight + CASE WHEN bonus_at > 0 AND bonus_at >= $2 THEN 1 ELSE 0 END) AS BIGINT) AS score,
-        CAST(COUNT(*) AS BIGINT) AS studied,
-        CAST(MAX(CASE WHEN first_rated_at > $2 THEN first_rated_at ELSE $2 END) AS BIGINT) AS reached
-     FROM ratings
-     WHERE guild_id = $1 AND rated_at >= $2 AND ($3 = '' OR category = $3)
-     GROUP BY user_id";
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-fn board_row(row: &sqlx::any::AnyRow) -> Result<BoardRow, StoreError> {
-    let count =
-        |name: &str| -> Result<u64, StoreError> { Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0)) };
-    Ok(BoardRow {
-        user_id: id_from_key(row.try_get("user_id")?)?,
-        score: count("score")?,
-        studied: count("studied")?,
-        reached: row.try_get("reached")?,
-    })
+    Ok(inserted == 1)
 }
 
 async fn studied_in<'c, E>(executor: E, guild: i64, user: i64) -> Result<u64, StoreError>

@@ -8,6 +8,8 @@ pub mod streak;
 
 use std::fmt;
 
+use chrono::NaiveDate;
+
 use crate::bank::QuestionId;
 use crate::level::Level;
 
@@ -85,8 +87,8 @@ pub struct Rating {
     pub at: i64,
 }
 
-/// What a rating is worth, fixed when it is made: later edits to the banks
-/// do not rewrite the leaderboard's past.
+/// What a rating counts for, fixed when it is made: later edits to the
+/// banks or a new time zone do not rewrite the past.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Worth {
     /// The question's difficulty weight, [`score::weight`].
@@ -94,6 +96,9 @@ pub struct Worth {
     /// A question of the day rated on its day: [`score::ON_TIME_BONUS`].
     pub on_time: bool,
     pub category: String,
+    /// The study day it counts toward for streaks: the date in the server's
+    /// daily-question zone (UTC without one) when it was made.
+    pub day: NaiveDate,
 }
 
 impl Worth {
@@ -113,6 +118,43 @@ pub struct BoardRow {
     /// When the member reached this score (unix seconds), for ties: the
     /// first rating of the last question that counts (within the period).
     pub reached: i64,
+}
+
+/// Which part of a leaderboard to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRequest<'a> {
+    pub guild_id: u64,
+    pub period: score::Period,
+    /// An exact category name, or `None` for all.
+    pub category: Option<&'a str>,
+    /// Unix seconds: rolling periods end here.
+    pub now: i64,
+    /// Rows to skip, best first.
+    pub offset: u64,
+    pub limit: u64,
+    /// Whose rank to find.
+    pub caller: u64,
+}
+
+/// A page of a leaderboard, as the store answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardSlice {
+    /// The rows from the requested offset, best first, at most the limit.
+    pub rows: Vec<BoardRow>,
+    /// Whether more rows follow.
+    pub has_next: bool,
+    /// The caller's 1-based rank and row, if they are on the board.
+    pub me: Option<(u64, BoardRow)>,
+}
+
+/// One question a member has rated: their latest level and when it is due
+/// for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Studied {
+    pub question: QuestionId,
+    pub level: Level,
+    /// Unix seconds.
+    pub due_at: i64,
 }
 
 /// What a member sees after rating.

@@ -45,34 +45,6 @@ pub fn due_at(last_rated_at: i64, levels: &[Level]) -> Option<i64> {
     interval_days(levels).map(|d| last_rated_at + i64::from(d) * 86_400)
 }
 
-/// One question's place in a member's review queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Due<Q> {
-    pub question: Q,
-    /// Unix seconds.
-    pub due_at: i64,
-}
-
-/// A member's questions with when each is due, most overdue first, from
-/// their ratings `(question, level, at)` in any order.
-pub fn queue<Q: Clone + Eq + std::hash::Hash>(ratings: &[(Q, Level, i64)]) -> Vec<Due<Q>> {
-    let mut by_question: std::collections::HashMap<&Q, Vec<(i64, Level)>> = std::collections::HashMap::new();
-    for (q, level, at) in ratings {
-        by_question.entry(q).or_default().push((*at, *level));
-    }
-    let mut out: Vec<Due<Q>> = by_question
-        .into_iter()
-        .filter_map(|(q, mut history)| {
-            history.sort_by_key(|(at, _)| *at);
-            let levels: Vec<Level> = history.iter().map(|(_, l)| *l).collect();
-            let last = history.last()?.0;
-            Some(Due { question: q.clone(), due_at: due_at(last, &levels)? })
-        })
-        .collect();
-    out.sort_by_key(|d| d.due_at);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,20 +70,6 @@ mod tests {
     fn a_lower_level_resets_to_its_base() {
         assert_eq!(interval_days(&[Advanced, Advanced, Beginner]), Some(1));
         assert_eq!(interval_days(&[Advanced, Intermediate, Intermediate]), Some(6));
-    }
-
-    #[test]
-    fn the_queue_puts_the_most_overdue_first() {
-        let day = 86_400;
-        let ratings = [
-            ("a", Advanced, 0),       // due day 7
-            ("b", Beginner, 2 * day), // due day 3
-            ("a", Advanced, 8 * day), // a again: due day 8 + 14
-            ("c", Intermediate, day), // due day 4
-        ];
-        let queue = queue(&ratings);
-        let order: Vec<(&str, i64)> = queue.iter().map(|d| (d.question, d.due_at / day)).collect();
-        assert_eq!(order, [("b", 3), ("c", 4), ("a", 22)]);
     }
 
     #[test]

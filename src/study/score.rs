@@ -37,10 +37,15 @@ impl Period {
 
     /// The earliest rating time (unix seconds) counted at `now`.
     pub fn since(self, now: i64) -> i64 {
+        self.window().map_or(0, |w| now - w)
+    }
+
+    /// The window's length in seconds; `None` for all time.
+    pub fn window(self) -> Option<i64> {
         match self {
-            Period::Week => now - 7 * 86_400,
-            Period::Month => now - 30 * 86_400,
-            Period::All => 0,
+            Period::Week => Some(7 * 86_400),
+            Period::Month => Some(30 * 86_400),
+            Period::All => None,
         }
     }
 
@@ -81,7 +86,9 @@ mod tests {
 
     #[test]
     fn weights_and_bonus() {
-        let worth = |d, on_time| crate::study::Worth { weight: weight(d), on_time, category: String::new() }.points();
+        let day = chrono::NaiveDate::default();
+        let worth =
+            |d, on_time| crate::study::Worth { weight: weight(d), on_time, category: String::new(), day }.points();
         assert_eq!(worth(Level::Beginner, false), 1);
         assert_eq!(worth(Level::Intermediate, false), 2);
         assert_eq!(worth(Level::Advanced, true), 4);

@@ -1,0 +1,246 @@
+//! The leaderboard, read from per-member totals (`board_totals`).
+//!
+//! Aggregating a server's ratings for every board costs time in proportion
+//! to members × questions (half a second at 1,000,000 ratings). Instead each
+//! rating recomputes its member's rows — a few dozen of their own rows, in
+//! the rating's transaction — and a page is a walk down an index.
+//!
+//! Rolling periods move on without anyone rating: a member's row for the
+//! last 7 or 30 days holds until its `valid_until`, when the oldest question
+//! (or bonus) it counts leaves the window. A board first recomputes the rows
+//! that went stale, so what it shows is exact at the moment it is asked for.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::{id_from_key, id_key, Store, StoreError};
+use crate::level::Level;
+use crate::study::score::Period;
+use crate::study::{BoardRequest, BoardRow, BoardSlice};
+
+/// `valid_until` of rows that never go stale (all time): far beyond any
+/// rating time, and far from overflowing when added to one.
+const NEVER: i64 = i64::MAX / 4;
+
+/// Users recomputed per statement when refreshing stale rows.
+const CHUNK: usize = 500;
+
+/// Which members a recomputation covers.
+enum Members<'a> {
+    One(i64),
+    Some(&'a [i64]),
+}
+
+impl Store {
+    /// A page of a server's board: `limit` rows from `offset`, best first
+    /// (ties to whoever reached their score first), plus the caller's rank.
+    pub async fn board_page(&self, request: &BoardRequest<'_>) -> Result<BoardSlice, StoreError> {
+        let BoardRequest { guild_id, period, category, now, offset, limit, caller } = *request;
+        self.refresh_stale_totals(guild_id, period, now).await?;
+        let guild = id_key(guild_id);
+        let key = period_key(period);
+        let category = category.unwrap_or("");
+        let rows = sqlx::query(
+            "SELECT user_id, score, studied, reached FROM board_totals
+             WHERE guild_id = $1 AND period = $2 AND category = $3
+             ORDER BY score DESC, reached, user_id LIMIT $4 OFFSET $5",
+        )
+        .bind(guild)
+        .bind(key)
+        .bind(category)
+        .bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut rows = rows.iter().map(board_row).collect::<Result<Vec<_>, _>>()?;
+        let has_next = rows.len() as u64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+
+        let mine = sqlx::query(
+            "SELECT user_id, score, studied, reached FROM board_totals
+             WHERE guild_id = $1 AND user_id = $2 AND period = $3 AND category = $4",
+        )
+        .bind(guild)
+        .bind(id_key(caller))
+        .bind(key)
+        .bind(category)
+        .fetch_optional(&self.pool)
+        .await?;
+        let me = match mine {
+            None => None,
+            Some(row) => {
+                let row = board_row(&row)?;
+                let ahead: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM board_totals
+                     WHERE guild_id = $1 AND period = $2 AND category = $3
+                       AND (score > $4 OR (score = $4 AND (reached < $5 OR (reached = $5 AND user_id < $6))))",
+                )
+                .bind(guild)
+                .bind(key)
+                .bind(category)
+                .bind(i64::try_from(row.score).unwrap_or(i64::MAX))
+                .bind(row.reached)
+                .bind(id_key(row.user_id))
+                .fetch_one(&self.pool)
+                .await?;
+                Some((u64::try_from(ahead).unwrap_or(0) + 1, row))
+            }
+        };
+        Ok(BoardSlice { rows, has_next, me })
+    }
+
+    /// Per member: how many questions they last rated 🟢, 🟡 and 🔴.
+    pub async fn level_mix(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, [u64; 3]>, StoreError> {
+        let mut mix = HashMap::new();
+        if users.is_empty() {
+            return Ok(mix);
+        }
+        let sql = format!(
+            "SELECT user_id, level, CAST(COUNT(*) AS BIGINT) AS n FROM ratings
+             WHERE guild_id = $1 AND user_id IN ({}) GROUP BY user_id, level",
+            placeholders(2, users.len())
+        );
+        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
+        for &u in users {
+            query = query.bind(id_key(u));
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            let user = id_from_key(row.try_get("user_id")?)?;
+            let level: String = row.try_get("level")?;
+            let level = Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?;
+            let n: i64 = row.try_get("n")?;
+            let slot = Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
+            mix.entry(user).or_insert([0; 3])[slot] = u64::try_from(n).unwrap_or(0);
+        }
+        Ok(mix)
+    }
+
+    /// Recomputes the rows of every member whose row for `period` went
+    /// stale before `now`. One transaction per chunk of members; it starts
+    /// by writing, so SQLite takes the write lock up front.
+    async fn refresh_stale_totals(&self, guild_id: u64, period: Period, now: i64) -> Result<(), StoreError> {
+        let guild = id_key(guild_id);
+        let stale: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT user_id FROM board_totals WHERE guild_id = $1 AND period = $2 AND valid_until < $3",
+        )
+        .bind(guild)
+        .bind(period_key(period))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        for users in stale.chunks(CHUNK) {
+            let mut tx = self.pool.begin().await?;
+            let sql = format!(
+                "DELETE FROM board_totals WHERE guild_id = $1 AND period = $2 AND user_id IN ({})",
+                placeholders(3, users.len())
+            );
+            let mut delete = sqlx::query(&sql).bind(guild).bind(period_key(period));
+            for &u in users {
+                delete = delete.bind(u);
+            }
+            delete.execute(&mut *tx).await?;
+            recompute(&mut tx, guild, Members::Some(users), period, now).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Recomputes one member's board rows for every period, as of `now`
+/// (the rating being recorded). Runs in the rating's transaction.
+pub(super) async fn recompute_member(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild: i64,
+    user: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM board_totals WHERE guild_id = $1 AND user_id = $2")
+        .bind(guild)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    for period in Period::ALL {
+        recompute(tx, guild, Members::One(user), period, now).await?;
+    }
+    Ok(())
+}
+
+/// Inserts (or replaces) the rows of `members` for one period: per
+/// category and for all categories (`''`), from their latest ratings.
+async fn recompute(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild: i64,
+    members: Members<'_>,
+    period: Period,
+    now: i64,
+) -> Result<(), StoreError> {
+    let who = match &members {
+        Members::One(_) => "user_id = $5".to_string(),
+        Members::Some(users) => format!("user_id IN ({})", placeholders(5, users.len())),
+    };
+    // $1 guild, $2 period key, $3 window start, $4 window length.
+    let select = |category: &str, group: &str| {
+        format!(
+            "SELECT guild_id, user_id, $2 AS period, {category} AS category,
+                CAST(SUM(weight + CASE WHEN bonus_at > 0 AND bonus_at >= $3 THEN 1 ELSE 0 END) AS BIGINT) AS score,
+                CAST(COUNT(*) AS BIGINT) AS studied,
+                CAST(MAX(first_rated_at) AS BIGINT) AS reached,
+                CAST(MIN(CASE WHEN bonus_at > 0 AND bonus_at >= $3 THEN bonus_at ELSE rated_at END) + $4 AS BIGINT)
+                    AS valid_until
+             FROM ratings WHERE guild_id = $1 AND {who} AND rated_at >= $3
+             GROUP BY guild_id, user_id{group}"
+        )
+    };
+    // Another process may have recomputed the same member meanwhile
+    // (PostgreSQL): the newer computation wins.
+    let sql = format!(
+        "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
+         SELECT * FROM ({} UNION ALL {}) AS t WHERE true
+         ON CONFLICT (guild_id, user_id, period, category) DO UPDATE SET
+            score = excluded.score, studied = excluded.studied,
+            reached = excluded.reached, valid_until = excluded.valid_until",
+        select("category", ", category"),
+        select("''", "")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(guild)
+        .bind(period_key(period))
+        .bind(period.since(now))
+        .bind(period.window().unwrap_or(NEVER));
+    match members {
+        Members::One(user) => query = query.bind(user),
+        Members::Some(users) => {
+            for &u in users {
+                query = query.bind(u);
+            }
+        }
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Stable key of a period in `board_totals`.
+fn period_key(period: Period) -> &'static str {
+    match period {
+        Period::Week => "w",
+        Period::Month => "m",
+        Period::All => "a",
+    }
+}
+
+/// `$first, $first+1, …` for `n` values.
+pub(super) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn board_row(row: &sqlx::any::AnyRow) -> Result<BoardRow, StoreError> {
+    let count =
+        |name: &str| -> Result<u64, StoreError> { Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0)) };
+    Ok(BoardRow {
+        user_id: id_from_key(row.try_get("user_id")?)?,
+        score: count("score")?,
+        studied: count("studied")?,
+        reached: row.try_get("reached")?,
+    })
+}
