@@ -39,7 +39,7 @@ async fn run() -> anyhow::Result<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
 
     let start = Instant::now();
-    let mut batch = Vec::with_capacity(50_000);
+    let mut batch = Vec::with_capacity(RATINGS as usize);
     for id in 1..=RATINGS {
         let q = &bank.questions()[rng.gen_range(0..bank.len())];
         let level = Level::ALL[rng.gen_range(0..3)];
@@ -56,19 +56,50 @@ async fn run() -> anyhow::Result<()> {
         let day = chrono::DateTime::from_timestamp(rating.at, 0).unwrap_or_default().date_naive();
         let worth = Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone(), day };
         batch.push((rating, worth));
-        if batch.len() == batch.capacity() {
-            store.import_ratings(&batch).await?;
-            batch.clear();
-        }
     }
     store.import_ratings(&batch).await?;
     println!("seeded {RATINGS} ratings by {MEMBERS} members in {:.1?}", start.elapsed());
 
     let member = 1 + MEMBERS / 2;
+    let scope = Scope::Guild(GUILD);
+    // The first board after the import recomputes every member whose window
+    // moved since their last rating: the worst case, once.
+    for period in Period::ALL {
+        let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
+        let first = time(1, || quiz.board(&query, now)).await?;
+        report(&format!("/leaderboard, {}, first view (all stale)", period.label()), &first);
+    }
     for period in Period::ALL {
         let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
         report(&format!("/leaderboard, {}", period.label()), &time(RUNS, || quiz.board(&query, now)).await?);
     }
+    // An hour goes by with the upkeep task running once a minute, as in the
+    // bot; then boards are viewed.
+    let mut minute = 0;
+    let upkeep = time(60, || {
+        minute += 1;
+        store.refresh_stale_boards((now + chrono::Duration::minutes(minute)).timestamp(), 2_000)
+    })
+    .await?;
+    report("board upkeep, once a minute (all servers)", &upkeep);
+    let later = now + chrono::Duration::minutes(minute);
+    for period in Period::ALL {
+        let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
+        report(
+            &format!("/leaderboard, {}, an hour later", period.label()),
+            &time(RUNS, || quiz.board(&query, later)).await?,
+        );
+    }
+    // Without upkeep, a view pays for whoever went stale since the last one.
+    let mut hour = 1;
+    let query = BoardQuery { guild_id: GUILD, period: Period::Week, category: None, page: 0, caller: member };
+    let hourly = time(RUNS, || {
+        hour += 1;
+        quiz.board(&query, now + chrono::Duration::hours(hour))
+    })
+    .await?;
+    report("/leaderboard, last 7 days, hourly, no upkeep", &hourly);
+    let later = now + chrono::Duration::hours(hour);
     let query = BoardQuery {
         guild_id: GUILD,
         period: Period::All,
@@ -76,9 +107,33 @@ async fn run() -> anyhow::Result<()> {
         page: 3,
         caller: member,
     };
-    report("/leaderboard, all time, one category, page 4", &time(RUNS, || quiz.board(&query, now)).await?);
-    report("/stats (a member with ~100 ratings)", &time(RUNS, || quiz.stats(Scope::Guild(GUILD), member, now)).await?);
-    report("/stats (the busiest member)", &time(RUNS, || quiz.stats(Scope::Guild(GUILD), 1, now)).await?);
-    report("/review (due query)", &time(RUNS, || quiz.review(Scope::Guild(GUILD), member, now)).await?);
+    report("/leaderboard, all time, one category, page 4", &time(RUNS, || quiz.board(&query, later)).await?);
+    report("/stats (a member with ~100 ratings)", &time(RUNS, || quiz.stats(scope, member, later)).await?);
+    report("/stats (the busiest member)", &time(RUNS, || quiz.stats(scope, 1, later)).await?);
+    report("/review (a member with ~100 ratings)", &time(RUNS, || quiz.review(scope, member, later)).await?);
+    report("/review (the busiest member)", &time(RUNS, || quiz.review(scope, 1, later)).await?);
+
+    // A level click, as the button handler records it (one transaction,
+    // fsync'd): a typical member, then the busiest.
+    let mut next_id = RATINGS;
+    for (who, user) in [("a member with ~100 ratings", member), ("the busiest member", 1)] {
+        let clicks = time(RUNS, || {
+            next_id += 1;
+            let q = &bank.questions()[next_id as usize % bank.len()];
+            let rating = Rating {
+                id: next_id,
+                scope,
+                user_id: user,
+                question: q.id.clone(),
+                level: Level::Intermediate,
+                source: Source::Quiz,
+                at: later.timestamp(),
+            };
+            let quiz = quiz.clone();
+            async move { quiz.rate(&rating, 1).await }
+        })
+        .await?;
+        report(&format!("level click, {who}"), &clicks);
+    }
     Ok(())
 }

@@ -18,7 +18,8 @@ CREATE TABLE board_totals (
 );
 -- A page is a walk down this index; a rank is a count along it.
 CREATE INDEX board_totals_rank ON board_totals (guild_id, period, category, score DESC, reached, user_id);
-CREATE INDEX board_totals_stale ON board_totals (guild_id, period, valid_until);
+-- Rows to recompute, in every server (the upkeep task) or in one.
+CREATE INDEX board_totals_stale ON board_totals (period, valid_until, guild_id, user_id);
 
 -- Existing ratings: every member's rows, already stale, so the first board
 -- of each period computes them.
@@ -43,4 +44,10 @@ GROUP BY guild_id, user_id, rated_at / 86400;
 -- When each question is due for review (0: not computed yet; the store
 -- fills these in at start), from its ratings in order.
 ALTER TABLE ratings ADD COLUMN due_at BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX rating_events_by_question ON rating_events (guild_id, user_id, question_id, rated_at);
+CREATE INDEX rating_events_by_question ON rating_events (guild_id, user_id, question_id, rated_at, id);
+
+-- Boards no longer scan a server's ratings by time; these indexes would
+-- only slow every rating down (and mislead the planner away from the
+-- member's own rows).
+DROP INDEX ratings_by_guild_time;
+DROP INDEX rating_events_by_guild_time;

@@ -1,10 +1,12 @@
 //! The study-group leaderboard: a page of ranked members with their score,
 //! questions studied, level mix and streak, plus the caller's own line.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use tracing::{debug, warn};
 
 use crate::level::Level;
 use crate::quiz::Quiz;
+use crate::schedule::clock::Clock;
 use crate::schedule::time::local_date;
 use crate::store::StoreError;
 use crate::study::score::Period;
@@ -13,6 +15,13 @@ use crate::study::{BoardRequest, BoardRow, Scope};
 
 /// Members per page.
 pub const PAGE_SIZE: u32 = 10;
+
+/// How often [`Quiz::keep_boards_fresh`] recomputes rolling periods.
+pub const UPKEEP_EVERY: Duration = Duration::minutes(1);
+
+/// Members recomputed per period and round of upkeep; when more are stale
+/// the next round follows at once.
+const UPKEEP_BATCH: u64 = 2_000;
 
 /// One member on the board.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +95,26 @@ impl Quiz {
             has_next: slice.has_next,
             me: slice.me.map(|(rank, row)| line(rank, row)),
         })
+    }
+}
+
+impl Quiz {
+    /// Keeps the rolling boards (last 7 and 30 days) of every server fresh:
+    /// once a minute, recomputes the members whose window moved on, so a
+    /// `/leaderboard` view finds almost nothing left to do. Runs until the
+    /// process ends; a failed round is logged and retried a minute later.
+    pub async fn keep_boards_fresh(self, clock: Clock) {
+        loop {
+            match self.store().refresh_stale_boards(clock.now_unix(), UPKEEP_BATCH).await {
+                Ok(n) if n >= UPKEEP_BATCH => {
+                    debug!(members = n, "board rows recomputed; more are stale");
+                    continue;
+                }
+                Ok(n) => debug!(members = n, "board rows recomputed"),
+                Err(e) => warn!(error = %e, "board upkeep failed; retrying in a minute"),
+            }
+            clock.sleep_until(clock.now() + UPKEEP_EVERY).await;
+        }
     }
 }
 

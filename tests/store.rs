@@ -233,6 +233,9 @@ async fn rolling_periods_drop_what_leaves_the_window(db: TestDb) {
     assert_eq!(week(t + 3 * DAY).await, [line(1, 4, 2, t + 3 * DAY), line(2, 3, 1, t + DAY)]);
     // Exactly 7 days after q1 it still counts; a second later it does not.
     assert_eq!(week(t + WEEK).await, [line(1, 4, 2, t + 3 * DAY), line(2, 3, 1, t + DAY)]);
+    // The upkeep task recomputes member 1 (only their week moved), once.
+    assert_eq!(store.refresh_stale_boards(t + WEEK + 1, 100).await.unwrap(), 1);
+    assert_eq!(store.refresh_stale_boards(t + WEEK + 1, 100).await.unwrap(), 0);
     assert_eq!(week(t + WEEK + 1).await, [line(2, 3, 1, t + DAY), line(1, 1, 1, t + 3 * DAY)]);
     assert_eq!(week(t + 8 * DAY + 1).await, [line(1, 1, 1, t + 3 * DAY)], "member 2 and the bonus left");
     assert!(week(t + 10 * DAY + 1).await.is_empty());

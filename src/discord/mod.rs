@@ -104,6 +104,7 @@ pub async fn run(config: &Config, quiz: Quiz, clock: Clock) -> Result<(), StartE
                 let wake = Wake::default();
                 let poster = DiscordPoster { http: ctx.http.clone(), bank: quiz.bank_arc() };
                 let daily = Daily::new(quiz.clone(), clock.clone(), wake.clone());
+                tokio::spawn(quiz.clone().keep_boards_fresh(clock.clone()));
                 tokio::spawn(Scheduler::new(quiz.clone(), poster.clone(), clock, wake).run());
                 Ok(Data { quiz, daily, poster, bot_id: ready.user.id })
             })

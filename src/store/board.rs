@@ -8,7 +8,10 @@
 //! Rolling periods move on without anyone rating: a member's row for the
 //! last 7 or 30 days holds until its `valid_until`, when the oldest question
 //! (or bonus) it counts leaves the window. A board first recomputes the rows
-//! that went stale, so what it shows is exact at the moment it is asked for.
+//! that went stale, so what it shows is exact at the moment it is asked for;
+//! an upkeep task does the same for every server once a minute
+//! ([`Store::refresh_stale_boards`]), so that a view pays for a minute's
+//! worth at most.
 
 use std::collections::HashMap;
 
@@ -116,20 +119,60 @@ impl Store {
         Ok(mix)
     }
 
+    /// Recomputes, in every server, the rows of rolling periods that went
+    /// stale before `now`, at most `limit` members per period. Returns how
+    /// many members were recomputed. Run often, it keeps each board view's
+    /// own refresh down to the last few seconds' worth.
+    pub async fn refresh_stale_boards(&self, now: i64, limit: u64) -> Result<u64, StoreError> {
+        let mut done = 0;
+        for period in Period::ALL.into_iter().filter(|p| p.window().is_some()) {
+            let rows = sqlx::query(
+                "SELECT DISTINCT guild_id, user_id FROM board_totals WHERE period = $1 AND valid_until < $2
+                 ORDER BY guild_id, user_id LIMIT $3",
+            )
+            .bind(period_key(period))
+            .bind(now)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut by_guild: Vec<(i64, Vec<i64>)> = Vec::new();
+            for row in &rows {
+                let (guild, user): (i64, i64) = (row.try_get("guild_id")?, row.try_get("user_id")?);
+                match by_guild.last_mut() {
+                    Some((g, users)) if *g == guild => users.push(user),
+                    _ => by_guild.push((guild, vec![user])),
+                }
+            }
+            for (guild, users) in by_guild {
+                self.refresh_members(guild, period, &users, now).await?;
+                done += users.len() as u64;
+            }
+        }
+        Ok(done)
+    }
+
     /// Recomputes the rows of every member whose row for `period` went
-    /// stale before `now`. One transaction per chunk of members; it starts
-    /// by writing, so SQLite takes the write lock up front.
+    /// stale before `now` in one server.
     async fn refresh_stale_totals(&self, guild_id: u64, period: Period, now: i64) -> Result<(), StoreError> {
         let guild = id_key(guild_id);
         let stale: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT user_id FROM board_totals WHERE guild_id = $1 AND period = $2 AND valid_until < $3",
+            "SELECT DISTINCT user_id FROM board_totals WHERE period = $1 AND valid_until < $2 AND guild_id = $3
+             ORDER BY user_id",
         )
-        .bind(guild)
         .bind(period_key(period))
         .bind(now)
+        .bind(guild)
         .fetch_all(&self.pool)
         .await?;
-        for users in stale.chunks(CHUNK) {
+        self.refresh_members(guild, period, &stale, now).await
+    }
+
+    /// Recomputes some members' rows for one period. One transaction per
+    /// chunk of members, starting with a write so that SQLite takes the
+    /// write lock up front; members in id order, so that two processes
+    /// refreshing the same members on PostgreSQL lock them in one order.
+    async fn refresh_members(&self, guild: i64, period: Period, users: &[i64], now: i64) -> Result<(), StoreError> {
+        for users in users.chunks(CHUNK) {
             let mut tx = self.pool.begin().await?;
             let sql = format!(
                 "DELETE FROM board_totals WHERE guild_id = $1 AND period = $2 AND user_id IN ({})",

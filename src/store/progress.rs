@@ -104,20 +104,22 @@ impl Store {
     }
 }
 
-/// Counts a rating toward its study day. Runs in the rating's transaction.
+/// Counts `n` ratings toward a study day. Runs in the rating's transaction.
 pub(super) async fn add_study_day(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     guild: i64,
     user: i64,
     day: NaiveDate,
+    n: u32,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO study_days (guild_id, user_id, day, ratings) VALUES ($1, $2, $3, 1)
-         ON CONFLICT (guild_id, user_id, day) DO UPDATE SET ratings = study_days.ratings + 1",
+        "INSERT INTO study_days (guild_id, user_id, day, ratings) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (guild_id, user_id, day) DO UPDATE SET ratings = study_days.ratings + excluded.ratings",
     )
     .bind(guild)
     .bind(user)
     .bind(day_number(day))
+    .bind(i64::from(n))
     .execute(&mut **tx)
     .await?;
     Ok(())

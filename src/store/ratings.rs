@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::board::recompute_member;
@@ -58,7 +59,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         if insert_rating(&mut tx, rating, worth).await? {
             let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-            add_study_day(&mut tx, guild, user, worth.day).await?;
+            add_study_day(&mut tx, guild, user, worth.day, 1).await?;
             update_due_at(&mut tx, guild, user, rating.question.as_str()).await?;
             recompute_member(&mut tx, guild, user, rating.at).await?;
         }
@@ -68,20 +69,24 @@ impl Store {
     }
 
     /// Many ratings in one transaction, stored as [`Store::record_rating`]
-    /// stores each (imports, benchmarks); derived figures are recomputed
-    /// once per question and member rather than once per rating.
+    /// stores each (imports, benchmarks); derived figures are computed once
+    /// per day, question and member rather than once per rating.
     pub async fn import_ratings(&self, ratings: &[(Rating, Worth)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        let mut days: BTreeMap<(i64, i64, NaiveDate), u32> = BTreeMap::new();
         let mut questions = BTreeSet::new();
         let mut members = BTreeMap::new();
         for (rating, worth) in ratings {
             if insert_rating(&mut tx, rating, worth).await? {
                 let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-                add_study_day(&mut tx, guild, user, worth.day).await?;
+                *days.entry((guild, user, worth.day)).or_default() += 1;
                 questions.insert((guild, user, rating.question.as_str()));
                 let latest = members.entry((guild, user)).or_insert(rating.at);
                 *latest = rating.at.max(*latest);
             }
+        }
+        for ((guild, user, day), n) in days {
+            add_study_day(&mut tx, guild, user, day, n).await?;
         }
         for (guild, user, question) in questions {
             update_due_at(&mut tx, guild, user, question).await?;
