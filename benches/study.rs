@@ -130,7 +130,7 @@ async fn run() -> anyhow::Result<()> {
                 at: later.timestamp(),
             };
             let quiz = quiz.clone();
-            async move { quiz.rate(&rating, 1).await }
+            async move { quiz.rate(&rating, 1, Some("member")).await }
         })
         .await?;
         report(&format!("level click, {who}"), &clicks);

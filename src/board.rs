@@ -28,6 +28,8 @@ const UPKEEP_BATCH: u64 = 2_000;
 pub struct BoardLine {
     pub rank: u64,
     pub row: BoardRow,
+    /// The name they last rated under, for members Discord cannot show.
+    pub name: Option<String>,
     /// Questions whose latest level is 🟢, 🟡, 🔴.
     pub mix: [u64; 3],
     pub streak: Streak,
@@ -78,11 +80,13 @@ impl Quiz {
         let mut users: Vec<u64> = slice.rows.iter().map(|r| r.user_id).collect();
         users.push(q.caller);
         let mix = store.level_mix(q.guild_id, &users).await?;
+        let names = store.member_names(q.guild_id, &users).await?;
         let days = store.study_days_of(q.guild_id, &users).await?;
         let today = local_date(now, self.study_zone(Scope::Guild(q.guild_id)).await?);
         let line = |rank: u64, row: BoardRow| BoardLine {
             rank,
             mix: mix.get(&row.user_id).copied().unwrap_or_default(),
+            name: names.get(&row.user_id).cloned(),
             streak: streaks(days.get(&row.user_id).map_or(&[][..], Vec::as_slice), today),
             row,
         };

@@ -106,14 +106,15 @@ impl Quiz {
     /// Stores a member's self-assessed level for a loaded question, with
     /// what it is worth on the leaderboard. `channel_id` is where the click
     /// happened: a question of the day earns its bonus only there, on the
-    /// day it was posted (in the schedule's time zone).
-    pub async fn rate(&self, rating: &Rating, channel_id: u64) -> Result<RatingSaved, QuizError> {
+    /// day it was posted (in the schedule's time zone). `name` is the
+    /// member's display name, kept for boards.
+    pub async fn rate(&self, rating: &Rating, channel_id: u64, name: Option<&str>) -> Result<RatingSaved, QuizError> {
         let question = self.question(&rating.question)?;
         let on_time = rating.source == Source::Daily && self.is_todays_daily(rating, channel_id).await?;
         let at = chrono::DateTime::from_timestamp(rating.at, 0).unwrap_or_default();
         let day = crate::schedule::time::local_date(at, self.study_zone(rating.scope).await?);
         let worth = Worth { weight: weight(question.difficulty), on_time, category: question.category.clone(), day };
-        Ok(self.store.record_rating(rating, &worth).await?)
+        Ok(self.store.record_rating(rating, &worth, name).await?)
     }
 
     async fn is_todays_daily(&self, rating: &Rating, channel_id: u64) -> Result<bool, StoreError> {

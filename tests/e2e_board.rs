@@ -87,6 +87,9 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
         assert!(pair[0].1 >= pair[1].1, "not ordered by score: {board}");
     }
     assert!(board.contains("**You:**") && board.contains(&format!("<@{}>", b.id)), "{board}");
+    // Each line also names the member as they last rated (the stand-in's
+    // display name), for members Discord no longer shows.
+    assert!(board.contains(&format!("<@{}> (member1) · **", a.id)), "{board}");
     let footer = cb.message()["embeds"][0]["footer"]["text"].as_str().unwrap().to_string();
     assert!(footer.contains("🟢 1 · 🟡 2 · 🔴 3"), "the formula is stated: {footer}");
 

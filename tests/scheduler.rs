@@ -260,11 +260,11 @@ async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
         at: utc(at).timestamp(),
     };
     // The same day (local), in the channel: bonus.
-    w.quiz.rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10).await.unwrap();
+    w.quiz.rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10, None).await.unwrap();
     // The next local day (00:30 Berlin): no bonus.
-    w.quiz.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10).await.unwrap();
+    w.quiz.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10, None).await.unwrap();
     // Another question claiming to be the daily one: no bonus.
-    w.quiz.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10).await.unwrap();
+    w.quiz.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10, None).await.unwrap();
     let now = utc("2026-11-25T00:00:00Z").timestamp();
     let request =
         BoardRequest { guild_id: GUILD, period: Period::All, category: None, now, offset: 0, limit: 10, caller: 0 };

@@ -51,7 +51,7 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
     let path = dir.path().join("new.db");
     let url = format!("sqlite://{}", path.display());
     let first = Store::connect(&url, 2).await.unwrap();
-    first.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
+    first.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
     first.close().await;
     assert!(path.exists());
     // Reopening applies no migration twice and keeps the data.
@@ -61,21 +61,21 @@ async fn creates_the_file_and_migrates_twice_without_harm() {
 
 async fn latest_level_wins_and_counts_never_double(db: TestDb) {
     let store = db.store().await;
-    let saved = store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
+    let saved = store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
     assert_eq!(saved.studied, 1);
-    let saved = store.record_rating(&rating(2, 7, 1, Level::Advanced, 200), &worth()).await.unwrap();
+    let saved = store.record_rating(&rating(2, 7, 1, Level::Advanced, 200), &worth(), None).await.unwrap();
     assert_eq!(saved.studied, 1, "re-rating the same question is not a new question");
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Advanced));
-    let saved = store.record_rating(&rating(3, 7, 2, Level::Intermediate, 300), &worth()).await.unwrap();
+    let saved = store.record_rating(&rating(3, 7, 2, Level::Intermediate, 300), &worth(), None).await.unwrap();
     assert_eq!(saved.studied, 2);
 }
 
 async fn a_redelivered_click_is_recorded_once(db: TestDb) {
     let store = db.store().await;
-    store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
-    store.record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth()).await.unwrap();
+    store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
+    store.record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth(), None).await.unwrap();
     // The first click arrives again: it must not undo the newer level.
-    let saved = store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
+    let saved = store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
     assert_eq!(saved.studied, 1);
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Advanced));
     let history = store.rating_history(Scope::Guild(GUILD), 7).await.unwrap();
@@ -84,9 +84,9 @@ async fn a_redelivered_click_is_recorded_once(db: TestDb) {
 
 async fn servers_and_direct_messages_are_kept_apart(db: TestDb) {
     let store = db.store().await;
-    store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth()).await.unwrap();
+    store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
     let dm = Rating { scope: Scope::DirectMessages, ..rating(2, 7, 2, Level::Beginner, 100) };
-    let saved = store.record_rating(&dm, &worth()).await.unwrap();
+    let saved = store.record_rating(&dm, &worth(), None).await.unwrap();
     assert_eq!(saved.studied, 1);
     assert_eq!(store.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 1);
     assert_eq!(store.studied_count(Scope::Guild(GUILD + 1), 7).await.unwrap(), 0);
@@ -99,11 +99,11 @@ async fn leaderboard_ranks_by_questions_studied_then_who_got_there_first(db: Tes
     for (id, user, question, at) in
         [(1, 1, 1, 100), (2, 1, 2, 300), (3, 2, 1, 150), (4, 2, 2, 250), (5, 3, 1, 50), (6, 2, 2, 900)]
     {
-        store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth()).await.unwrap();
+        store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth(), None).await.unwrap();
     }
     // Another server does not count.
     let elsewhere = Rating { scope: Scope::Guild(GUILD + 1), ..rating(7, 3, 5, Level::Beginner, 10) };
-    store.record_rating(&elsewhere, &worth()).await.unwrap();
+    store.record_rating(&elsewhere, &worth(), None).await.unwrap();
     let board = board(&store, GUILD, Period::All, None, 1_000).await;
     let line = |user_id, n, reached| BoardRow { user_id, score: n, studied: n, reached };
     assert_eq!(board, [line(2, 2, 250), line(1, 2, 300), line(3, 1, 50)]);
@@ -157,7 +157,7 @@ async fn unsupported_urls_are_refused_with_a_message() {
 #[allow(clippy::too_many_arguments)]
 async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, weight: u32, on_time: bool, category: &str) {
     let worth = Worth { weight, on_time, category: category.into(), day: day(0) };
-    store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth).await.unwrap();
+    store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth, None).await.unwrap();
 }
 
 async fn board_scores_distinct_questions_with_their_bonus_in_the_period(db: TestDb) {
@@ -194,7 +194,10 @@ async fn a_click_delivered_late_does_not_undo_newer_state(db: TestDb) {
     rate(&store, 2, 1, 1, 200, 1, false, "A").await;
     // An older, on-time click arrives after the newer one.
     let late = Rating { level: Level::Advanced, ..rating(1, 1, 1, Level::Advanced, 100) };
-    store.record_rating(&late, &Worth { weight: 1, on_time: true, category: "A".into(), day: day(0) }).await.unwrap();
+    store
+        .record_rating(&late, &Worth { weight: 1, on_time: true, category: "A".into(), day: day(0) }, None)
+        .await
+        .unwrap();
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 1, &q(1)).await.unwrap(), Some(Level::Beginner));
     let board = board(&store, GUILD, Period::All, None, 1_000).await;
     assert_eq!(board, [BoardRow { user_id: 1, score: 2, studied: 1, reached: 100 }], "its bonus and first time count");
@@ -206,7 +209,7 @@ async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere(db: T
     rate(&store, 2, 7, 1, 200, 1, false, "A").await;
     rate(&store, 3, 8, 1, 100, 1, false, "A").await;
     let dm = Rating { scope: Scope::DirectMessages, ..rating(4, 7, 2, Level::Beginner, 100) };
-    store.record_rating(&dm, &worth()).await.unwrap();
+    store.record_rating(&dm, &worth(), None).await.unwrap();
 
     // Two events and one latest level in the server.
     assert_eq!(store.forget_member(Some(Scope::Guild(GUILD)), 7).await.unwrap(), 3);
@@ -217,6 +220,22 @@ async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere(db: T
     assert!(store.rating_history(Scope::DirectMessages, 7).await.unwrap().is_empty());
     assert_eq!(board(&store, GUILD, Period::All, None, 1_000).await.len(), 1, "only member 8 is left on the board");
     assert!(store.study_days(Scope::Guild(GUILD), 7).await.unwrap().is_empty());
+}
+
+async fn names_are_kept_per_server_and_the_newest_wins(db: TestDb) {
+    let store = db.store().await;
+    store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth(), Some("Ada")).await.unwrap();
+    store.record_rating(&rating(2, 7, 2, Level::Beginner, 300), &worth(), Some("Ada L.")).await.unwrap();
+    // A click from before the rename, delivered late, does not undo it.
+    store.record_rating(&rating(3, 7, 3, Level::Beginner, 200), &worth(), Some("Ada")).await.unwrap();
+    store.record_rating(&rating(4, 8, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
+    let elsewhere = Rating { scope: Scope::Guild(GUILD + 1), ..rating(5, 8, 1, Level::Beginner, 100) };
+    store.record_rating(&elsewhere, &worth(), Some("Bo")).await.unwrap();
+    let names = store.member_names(GUILD, &[7, 8, 9]).await.unwrap();
+    assert_eq!(names.get(&7).map(String::as_str), Some("Ada L."));
+    assert_eq!(names.get(&8), None, "a name from another server is not this server's");
+    store.forget_member(Some(Scope::Guild(GUILD)), 7).await.unwrap();
+    assert!(store.member_names(GUILD, &[7]).await.unwrap().is_empty());
 }
 
 async fn rolling_periods_drop_what_leaves_the_window(db: TestDb) {
@@ -255,7 +274,7 @@ async fn review_due_times_and_study_days_follow_every_click(db: TestDb) {
         let store = store.clone();
         async move {
             let worth = Worth { day: day(day_n), ..worth() };
-            store.record_rating(&rating(id, 7, question, level, at), &worth).await.unwrap();
+            store.record_rating(&rating(id, 7, question, level, at), &worth, None).await.unwrap();
         }
     };
     click(1, 1, Level::Advanced, t, 0).await; // q1: due in 7 days
@@ -288,5 +307,6 @@ on_both_backends!(
     a_click_delivered_late_does_not_undo_newer_state,
     forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere,
     rolling_periods_drop_what_leaves_the_window,
+    names_are_kept_per_server_and_the_newest_wins,
     review_due_times_and_study_days_follow_every_click,
 );

@@ -184,7 +184,14 @@ async fn rate(
         source,
         at: data.daily.clock().now_unix(),
     };
-    let saved = data.quiz.rate(&rating, click.channel_id.get()).await?;
+    // What the server shows: the nickname, else the global display name.
+    let name = click
+        .member
+        .as_ref()
+        .and_then(|m| m.nick.as_deref())
+        .or(click.user.global_name.as_deref())
+        .unwrap_or(&click.user.name);
+    let saved = data.quiz.rate(&rating, click.channel_id.get(), Some(name)).await?;
     let question = data.quiz.question(&rating.question)?;
     let msg = CreateInteractionResponseMessage::new()
         .content(render::saved_text(level, saved.studied, matches!(scope, Scope::Guild(_))))

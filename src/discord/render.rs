@@ -176,6 +176,19 @@ pub fn saved_text(level: Level, studied: u64, in_server: bool) -> String {
     format!("✅ Saved: {} **{}** — you have studied {studied} question{plural} {place}.", level.marker(), level.name())
 }
 
+/// A display name as plain text in markdown: at most 32 characters (Discord's
+/// limit), markdown and mention characters escaped, no line breaks.
+fn plain_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().filter(|c| !c.is_control()).take(32) {
+        if matches!(c, '*' | '_' | '~' | '`' | '|' | '>' | '<' | '@' | '#' | '[' | ']' | '(' | ')' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A leaderboard page: members as mentions (shown as names, never pinging
 /// inside an embed), the caller's own line, the formula, and ◀ ▶ buttons
 /// whose ids hold the whole query.
@@ -187,8 +200,11 @@ pub fn board_message(board: &BoardPage, category_tag: Option<u32>) -> (CreateEmb
             3 => "🥉".to_string(),
             n => format!("`#{n}`"),
         };
+        // The stored name too: Discord shows a mention of someone who left
+        // (or whom the client has not loaded) as a bare id.
+        let name = l.name.as_deref().map(|n| format!(" ({})", plain_name(n))).unwrap_or_default();
         format!(
-            "{medal} <@{}> · **{}** pts · {} studied · {} · 🔥 {}",
+            "{medal} <@{}>{name} · **{}** pts · {} studied · {} · 🔥 {}",
             l.row.user_id,
             l.row.score,
             l.row.studied,
@@ -272,6 +288,14 @@ mod tests {
         for i in 0..600 {
             assert!(text.contains(&format!("- point {i}:")), "point {i} lost");
         }
+    }
+
+    #[test]
+    fn stored_names_are_plain_text() {
+        assert_eq!(plain_name("Ada"), "Ada");
+        assert_eq!(plain_name("**@everyone**"), "\\*\\*\\@everyone\\*\\*");
+        assert_eq!(plain_name("a\nb"), "ab");
+        assert_eq!(plain_name(&"x".repeat(40)).len(), 32);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::study::{BoardRequest, BoardRow, BoardSlice};
 const NEVER: i64 = i64::MAX / 4;
 
 /// Users recomputed per statement when refreshing stale rows.
-const CHUNK: usize = 500;
+const CHUNK: usize = 200;
 
 /// Which members a recomputation covers.
 enum Members<'a> {
@@ -91,6 +91,26 @@ impl Store {
             }
         };
         Ok(BoardSlice { rows, has_next, me })
+    }
+
+    /// Per member: the display name they last rated under in this server.
+    pub async fn member_names(&self, guild_id: u64, users: &[u64]) -> Result<HashMap<u64, String>, StoreError> {
+        let mut names = HashMap::new();
+        if users.is_empty() {
+            return Ok(names);
+        }
+        let sql = format!(
+            "SELECT user_id, name FROM member_names WHERE guild_id = $1 AND user_id IN ({})",
+            placeholders(2, users.len())
+        );
+        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
+        for &u in users {
+            query = query.bind(id_key(u));
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            names.insert(id_from_key(row.try_get("user_id")?)?, row.try_get("name")?);
+        }
+        Ok(names)
     }
 
     /// Per member: how many questions they last rated 🟢, 🟡 and 🔴.
@@ -188,6 +208,29 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Remembers the name a member rated under (the newest wins). Runs in the
+/// rating's transaction.
+pub(super) async fn remember_name(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild: i64,
+    user: i64,
+    name: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO member_names (guild_id, user_id, name, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (guild_id, user_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+         WHERE excluded.updated_at >= member_names.updated_at",
+    )
+    .bind(guild)
+    .bind(user)
+    .bind(name)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Recomputes one member's board rows for every period, as of `now`

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::board::recompute_member;
+use super::board::{recompute_member, remember_name};
 use super::progress::{add_study_day, update_due_at};
 use super::{id_from_key, id_key, scope_key, Store, StoreError};
 use crate::bank::QuestionId;
@@ -53,12 +53,21 @@ impl Store {
     }
 
     /// Stores a level click: appended to the history, and the member's
-    /// latest level for the question replaced (the newest click wins). A
-    /// click already recorded (same interaction id) changes nothing.
-    pub async fn record_rating(&self, rating: &Rating, worth: &Worth) -> Result<RatingSaved, StoreError> {
+    /// latest level for the question replaced (the newest click wins); with
+    /// the member's display name, remembered for boards. A click already
+    /// recorded (same interaction id) changes nothing.
+    pub async fn record_rating(
+        &self,
+        rating: &Rating,
+        worth: &Worth,
+        name: Option<&str>,
+    ) -> Result<RatingSaved, StoreError> {
         let mut tx = self.pool.begin().await?;
         if insert_rating(&mut tx, rating, worth).await? {
             let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
+            if let Some(name) = name {
+                remember_name(&mut tx, guild, user, name, rating.at).await?;
+            }
             add_study_day(&mut tx, guild, user, worth.day, 1).await?;
             update_due_at(&mut tx, guild, user, rating.question.as_str()).await?;
             recompute_member(&mut tx, guild, user, rating.at).await?;
@@ -162,9 +171,13 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut removed = 0;
         // The member's ratings, counted; then what was derived from them.
-        for (table, counted) in
-            [("rating_events", true), ("ratings", true), ("board_totals", false), ("study_days", false)]
-        {
+        for (table, counted) in [
+            ("rating_events", true),
+            ("ratings", true),
+            ("board_totals", false),
+            ("study_days", false),
+            ("member_names", false),
+        ] {
             let done = match scope {
                 Some(scope) => {
                     sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1 AND user_id = $2"))
