@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::discord;
 use crate::quiz::Quiz;
 use crate::schedule::clock::Clock;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Runs the bot until Ctrl-C / SIGTERM. Exit code 2 for a configuration or
 /// database problem, 1 for anything else; each explained in one line.
@@ -57,6 +57,10 @@ async fn serve(config: Config) -> ExitCode {
 
     let store = match Store::connect(&config.database_url, config.database_max_connections).await {
         Ok(store) => store,
+        Err(e @ StoreError::Unreachable { .. }) => {
+            eprintln!("error: {e} (check DATABASE_URL and that the server is up)");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("error: cannot open the database ({}): {e}", redact_url(&config.database_url));
             return ExitCode::from(2);

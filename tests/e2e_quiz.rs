@@ -105,7 +105,7 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     assert!(!cb.ephemeral());
     let board = embed(&cb.message())["description"].as_str().unwrap().to_string();
     let points = quizbot::study::score::weight(question.difficulty);
-    assert!(board.contains(&format!("<@{}> · **{points}** pts · 1 studied", bob().id)), "{board}");
+    assert!(board.contains(&format!("<@{}> (bob) · **{points}** pts · 1 studied", bob().id)), "{board}");
     assert!(board.contains("**You** are not on this board yet."), "alice has not rated: {board}");
     assert_eq!(cb.data["allowed_mentions"]["parse"], json!([]), "mentions must not ping");
 

@@ -50,6 +50,9 @@ pub type Context<'a> = poise::Context<'a, Data, BotError>;
 /// What a member sees when something failed that is not theirs to fix.
 pub const GENERIC_FAILURE: &str = "Something went wrong on our side; please try again in a moment.";
 
+/// What a member sees while the database is out of reach.
+pub const STORE_UNAVAILABLE: &str = "⏳ The bot cannot reach its database right now; please try again in a moment.";
+
 impl BotError {
     /// The ephemeral text for the member; logs the error at the level it
     /// deserves (info for their mistakes, error for ours).
@@ -62,6 +65,13 @@ impl BotError {
             BotError::Daily(e) if e.is_user_facing() => {
                 info!(what, reason = %e, "refused");
                 e.to_string()
+            }
+            BotError::Quiz(QuizError::Store(e))
+            | BotError::Daily(DailyError::Store(e) | DailyError::Quiz(QuizError::Store(e)))
+                if e.is_unavailable() =>
+            {
+                warn!(what, error = %e, "database unavailable");
+                STORE_UNAVAILABLE.to_string()
             }
             other => {
                 error!(what, error = %other, "failed");

@@ -20,7 +20,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::study::Scope;
 
@@ -37,7 +37,42 @@ pub enum StoreError {
     /// A stored value this version does not understand.
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
+    /// At start: the first connection failed. Names only the host.
+    #[error("cannot reach the database at {host}: {reason}")]
+    Unreachable { host: String, reason: String },
 }
+
+impl StoreError {
+    /// Whether the database is out of reach (down, restarting, network),
+    /// as opposed to refusing a statement: worth trying again shortly.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } => true,
+            StoreError::Database(e) => match e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL: connection exceptions (08…) and operator
+                // intervention such as a shutdown (57P…).
+                sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// How long a statement waits for a pooled connection. Below Discord's 3 s
+/// deadline, so that with the database gone an interaction still gets its
+/// "try again" reply in time.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long the first connection at start may take.
+const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A handle on the database; cheap to clone (a pool inside).
 #[derive(Clone, Debug)]
@@ -47,13 +82,26 @@ pub struct Store {
 
 impl Store {
     /// Connects, creating a SQLite file if missing, and applies migrations.
+    /// A database out of reach is [`StoreError::Unreachable`], naming the
+    /// host; the pool reconnects by itself if it goes away later.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let url = normalize_url(url)?;
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        // One plain connection first: the pool would retry a refused
+        // connection until its timeout and report only that it timed out.
+        let unreachable = |reason: String| StoreError::Unreachable { host: host_of(&url), reason };
+        match tokio::time::timeout(FIRST_CONNECT_TIMEOUT, options.connect()).await {
+            Err(_) => return Err(unreachable(format!("no answer within {FIRST_CONNECT_TIMEOUT:?}"))),
+            Ok(Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_)))) => return Err(unreachable(e.to_string())),
+            Ok(Err(e)) => return Err(e.into()),
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     if conn.backend_name().eq_ignore_ascii_case("sqlite") {
@@ -98,6 +146,15 @@ fn normalize_url(url: &str) -> Result<String, StoreError> {
     Err(StoreError::UnsupportedUrl(scheme.to_string()))
 }
 
+/// Where a database URL points, without credentials or parameters:
+/// `host:port` for a server, the file for SQLite.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let end = if url.starts_with("sqlite:") { rest.find('?') } else { rest.find(['/', '?']) };
+    rest[..end.unwrap_or(rest.len())].to_string()
+}
+
 /// Guild id as stored: `0` for direct messages.
 fn scope_key(scope: Scope) -> i64 {
     match scope {
@@ -118,6 +175,13 @@ fn id_from_key(key: i64) -> Result<u64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_are_named_without_credentials() {
+        assert_eq!(host_of("postgres://bot:hunter2@db.internal:5432/quiz?sslmode=require"), "db.internal:5432");
+        assert_eq!(host_of("postgres://localhost/quiz"), "localhost");
+        assert_eq!(host_of("sqlite://data/quizbot.db?mode=rwc"), "data/quizbot.db");
+    }
 
     #[test]
     fn sqlite_urls_create_the_file() {

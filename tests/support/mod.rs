@@ -43,6 +43,7 @@ mod interactions;
 mod options;
 pub mod payloads;
 pub mod permissions;
+pub mod proxy;
 mod registry;
 mod rest;
 mod state;

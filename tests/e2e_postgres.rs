@@ -1,0 +1,72 @@
+//! End to end on PostgreSQL: the real bot with `DATABASE_URL=postgres://…`
+//! (a fresh schema on the test server, reached through a proxy the test can
+//! cut) against the stand-in Discord. The `/quiz` → Reveal → level flow
+//! behaves as on SQLite; while the database is out of reach interactions get
+//! a short "try again" reply, and once it is back they work again without a
+//! restart.
+
+mod backends;
+mod support;
+
+use serde_json::json;
+use support::e2e::{button, interact, WAIT};
+use support::proxy::TcpProxy;
+use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
+
+use quizbot::level::Level;
+use quizbot::study::Scope;
+
+fn member() -> TestUser {
+    TestUser::new(1_500_000_000_000_000_001, "pat")
+}
+
+/// `host:port` of a PostgreSQL URL, and the URL with that replaced.
+fn through(url: &str, port: u16) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let target = rest[..end].to_string();
+    let target = if target.contains(':') { target } else { format!("{target}:5432") };
+    (target, format!("{scheme}://{user}@127.0.0.1:{port}{}", &rest[end..]))
+}
+
+#[tokio::test]
+async fn quiz_flow_on_postgres_survives_an_outage() {
+    let Some(db) = backends::TestDb::postgres().await else { return };
+    let standin = StandIn::start().await;
+    let proxy = TcpProxy::start(&through(db.url(), 0).0).await;
+    let (_, url) = through(db.url(), proxy.port());
+    let dir = tempfile::tempdir().unwrap();
+    let _bot = BotProcess::spawn(&standin, &dir.path().join("unused.db"), &[("DATABASE_URL", url.as_str())]);
+    standin.wait_commands(WAIT).await;
+
+    // The whole flow, stored in PostgreSQL.
+    let post = interact(&standin, standin.slash("quiz", json!([]), &member(), Place::guild())).await.message();
+    let answer = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &member(), Place::guild()))
+        .await
+        .message();
+    let saved =
+        interact(&standin, standin.click(&button(&answer, "Advanced"), &answer, &member(), Place::guild())).await;
+    assert!(saved.content().contains("Saved: 🔴 **Advanced** — you have studied 1 question"), "{}", saved.content());
+    let store = db.store().await;
+    assert_eq!(store.studied_count(Scope::Guild(GUILD_ID), member().id).await.unwrap(), 1);
+    let history = store.rating_history(Scope::Guild(GUILD_ID), member().id).await.unwrap();
+    assert_eq!(history.iter().map(|r| r.level).collect::<Vec<_>>(), [Level::Advanced]);
+
+    // The database goes away: a short ephemeral reply, within Discord's
+    // deadline (the stand-in enforces it), for commands and buttons alike.
+    proxy.cut();
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &member(), Place::guild())).await;
+    assert!(cb.ephemeral(), "{:?}", cb.data);
+    assert!(cb.content().contains("cannot reach its database right now"), "{}", cb.content());
+    let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild())).await;
+    assert!(cb.content().contains("cannot reach its database right now"), "{}", cb.content());
+
+    // It comes back: the same bot process works again.
+    proxy.restore().await;
+    let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild())).await;
+    assert!(cb.content().contains("Saved: 🟢 **Beginner**"), "{}", cb.content());
+    let cb = interact(&standin, standin.slash("leaderboard", json!([]), &member(), Place::guild())).await;
+    let board = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    assert!(board.contains(&format!("<@{}> (pat)", member().id)), "{board}");
+}
