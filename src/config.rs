@@ -25,6 +25,30 @@ impl fmt::Debug for Token {
     }
 }
 
+/// The gateway shards this process runs: `SHARDS=FIRST-LAST/TOTAL`, e.g.
+/// `0-3/8` runs shards 0, 1, 2 and 3 of 8. Every process of one bot must use
+/// the same TOTAL; together they must cover 0 to TOTAL-1 once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    /// Inclusive.
+    pub last: u32,
+    pub total: u32,
+}
+
+impl ShardRange {
+    pub fn parse(s: &str) -> Option<ShardRange> {
+        let (range, total) = s.split_once('/')?;
+        let (first, last) = range.split_once('-').unwrap_or((range, range));
+        let r = ShardRange {
+            first: first.trim().parse().ok()?,
+            last: last.trim().parse().ok()?,
+            total: total.trim().parse().ok()?,
+        };
+        (r.first <= r.last && r.last < r.total).then_some(r)
+    }
+}
+
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,6 +64,8 @@ pub struct Config {
     /// For tests only: the bot's clock (scheduler, rating times) starts at this instant
     /// (`QUIZBOT_CLOCK_START`, RFC 3339) instead of the real time.
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Run only these shards (`SHARDS`); `None`: all, as Discord recommends.
+    pub shards: Option<ShardRange>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quizbot.db";
@@ -108,8 +134,16 @@ impl Config {
                 }
             })?),
         };
+        let shards = match get("SHARDS") {
+            None => None,
+            Some(v) => Some(ShardRange::parse(&v).ok_or_else(|| ConfigError::Invalid {
+                name: "SHARDS",
+                reason: format!("{v:?} is not FIRST-LAST/TOTAL with FIRST <= LAST < TOTAL, like 0-3/8"),
+            })?),
+        };
         Ok(Config {
             token: Token::new(token),
+            shards,
             clock_start,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             database_max_connections,
@@ -144,6 +178,18 @@ mod tests {
         assert_eq!(c.data, PathBuf::from("data"));
         assert_eq!(c.guild_id, None);
         assert_eq!(c.api_base, None);
+    }
+
+    #[test]
+    fn shard_ranges() {
+        let c = config(&[("DISCORD_TOKEN", "t"), ("SHARDS", "4-7/8")]).unwrap();
+        assert_eq!(c.shards, Some(ShardRange { first: 4, last: 7, total: 8 }));
+        assert_eq!(ShardRange::parse("1/2"), Some(ShardRange { first: 1, last: 1, total: 2 }));
+        assert_eq!(config(&[("DISCORD_TOKEN", "t")]).unwrap().shards, None);
+        for bad in ["0-8/8", "3-2/8", "0-1", "a-b/c", "0-0/0"] {
+            let err = config(&[("DISCORD_TOKEN", "t"), ("SHARDS", bad)]).unwrap_err();
+            assert!(err.to_string().starts_with("SHARDS is invalid"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -137,7 +137,11 @@ pub async fn run(config: &Config, quiz: Quiz, clock: Clock) -> Result<(), StartE
         info!("shutting down");
         shards.shutdown_all().await;
     });
-    client.start_autosharded().await?;
+    match config.shards {
+        // serenity's range end is the last shard, inclusive.
+        Some(shards) => client.start_shard_range(shards.first..shards.last, shards.total).await?,
+        None => client.start_autosharded().await?,
+    }
     match startup_failure.get() {
         Some(reason) => Err(StartError::Startup(reason.clone())),
         None => Ok(()),

@@ -1,0 +1,110 @@
+//! End to end: one bot as two processes on one PostgreSQL, each running one
+//! of two gateway shards (`SHARDS=0-0/2`, `SHARDS=1-1/2`), against a
+//! stand-in Discord with a server on each shard. Each process answers the
+//! interactions of its own shard; both run the scheduler, and each server's
+//! daily question is posted exactly once.
+
+mod backends;
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::e2e::{assert_clean, interact, WAIT};
+use support::{
+    BotProcess, ChannelSpec, GuildSpec, Place, StandIn, StandInConfig, TestUser, CHANNEL_ID, GUILD_ID, OWNER_ID,
+};
+
+/// A server on shard 0 of 2 (`GUILD_ID` is on shard 1).
+const SECOND_GUILD: u64 = 1_100_000_000_104_194_304;
+const SECOND_CHANNEL: u64 = SECOND_GUILD + 100;
+/// 08:59:50 in Berlin.
+const BEFORE_NINE: &str = "2026-11-24T07:59:50Z";
+
+fn admin() -> TestUser {
+    TestUser::new(1_600_000_000_000_000_001, "admin").admin()
+}
+
+async fn daily_set(standin: &StandIn, guild: u64, channel: u64) -> Value {
+    let options = json!([
+        {"name": "channel", "value": channel.to_string()},
+        {"name": "time", "value": "09:00"},
+        {"name": "timezone", "value": "Europe/Berlin"},
+    ]);
+    let (id, payload) = standin.slash("daily set", options, &admin(), Place::in_guild(guild, channel));
+    let cb = interact(standin, (id, payload)).await;
+    assert_eq!(cb.kind, 5, "checking the channel's permissions defers: {:?}", cb.data);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(m) = standin.original_message(id).filter(|m| m["content"].as_str().is_some_and(|c| !c.is_empty())) {
+            return m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the deferred answer never came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn posts(standin: &StandIn, channel: u64) -> usize {
+    let suffix = format!("/channels/{channel}/messages");
+    standin.requests().iter().filter(|r| r.is("POST", &suffix) && r.status == 200).count()
+}
+
+#[tokio::test]
+async fn two_processes_split_the_shards_and_post_each_daily_once() {
+    assert_eq!((GUILD_ID >> 22) % 2, 1);
+    assert_eq!((SECOND_GUILD >> 22) % 2, 0);
+    let Some(db) = backends::TestDb::postgres().await else { return };
+    let mut config = StandInConfig::default();
+    config.guilds.push(
+        GuildSpec::new(SECOND_GUILD, "Second Group", OWNER_ID).with_channel(ChannelSpec::text(SECOND_CHANNEL, "quiz")),
+    );
+    let standin = StandIn::start_with(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = |shards: &str| {
+        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
+        BotProcess::spawn(&standin, &dir.path().join(format!("unused-{shards}.db")), &env)
+    };
+    let first = spawn("0-0/2");
+    standin.wait_commands(WAIT).await;
+    let second = spawn("1-1/2");
+    standin.wait_commands(WAIT).await;
+    let mut shards: Vec<(u32, u32)> = standin.identifies().iter().map(|i| i.shard).collect();
+    shards.sort();
+    assert_eq!(shards, [(0, 2), (1, 2)], "each process identifies with its own shard");
+
+    // Each server's commands reach the process holding its shard, once.
+    for (guild, channel) in [(GUILD_ID, CHANNEL_ID), (SECOND_GUILD, SECOND_CHANNEL)] {
+        let reply = daily_set(&standin, guild, channel).await;
+        assert!(reply["content"].as_str().unwrap_or("").starts_with("✅ Daily question set."), "{reply}");
+    }
+
+    // 09:00 Berlin: both processes' schedulers see both schedules due; each
+    // channel gets exactly one post.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while posts(&standin, CHANNEL_ID) == 0 || posts(&standin, SECOND_CHANNEL) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "a daily question was not posted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give the slower scheduler time to run its own round past 09:00.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(posts(&standin, CHANNEL_ID), 1);
+    assert_eq!(posts(&standin, SECOND_CHANNEL), 1);
+    for channel in [CHANNEL_ID, SECOND_CHANNEL] {
+        let dailies = standin
+            .channel_messages(channel)
+            .iter()
+            .filter(|m| m["embeds"][0]["title"].as_str().is_some_and(|t| t.starts_with("Question of the day")))
+            .count();
+        assert_eq!(dailies, 1, "channel {channel}");
+    }
+
+    // /quiz in both servers, each answered once (a second answer would be a
+    // refused double acknowledgement, which assert_clean reports).
+    for (guild, channel) in [(GUILD_ID, CHANNEL_ID), (SECOND_GUILD, SECOND_CHANNEL)] {
+        let cb = interact(&standin, standin.slash("quiz", json!([]), &admin(), Place::in_guild(guild, channel))).await;
+        assert_eq!(cb.kind, 4);
+        assert!(cb.message()["embeds"][0]["title"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+    assert_clean(&standin, &first);
+    assert_clean(&standin, &second);
+}
