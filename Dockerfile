@@ -1,0 +1,26 @@
+# quizbot: multi-stage build, slim runtime image, non-root user.
+#   docker build -t quizbot .
+#   docker run --env-file .env -v quizbot-data:/var/lib/quizbot quizbot
+FROM rust:1.82-slim-bookworm AS build
+WORKDIR /src
+# The manifest names its bench targets, so cargo wants them present.
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY src src
+COPY migrations migrations
+COPY benches benches
+RUN cargo build --release --locked --bin quizbot
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /var/lib/quizbot --create-home quizbot
+COPY --from=build /src/target/release/quizbot /usr/local/bin/quizbot
+COPY data /usr/share/quizbot/data
+ENV QUIZBOT_DATA=/usr/share/quizbot/data \
+    DATABASE_URL=sqlite:///var/lib/quizbot/quizbot.db
+USER quizbot
+WORKDIR /var/lib/quizbot
+VOLUME ["/var/lib/quizbot"]
+ENTRYPOINT ["/usr/local/bin/quizbot"]
+CMD ["run"]
