@@ -2,7 +2,8 @@
 //! ratings over 60 days, on SQLite (release build). Measures what
 //! `/leaderboard` (three periods), `/stats` and `/review` cost.
 //!
-//! `cargo bench --bench study`
+//! `cargo bench --bench study`; on PostgreSQL:
+//! `STUDY_BENCH_DATABASE_URL='postgres://…/db?options[search_path]=empty_schema' cargo bench --bench study`
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,8 +32,13 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run() -> anyhow::Result<()> {
+    // SQLite in a temporary file, or the (empty) database in
+    // STUDY_BENCH_DATABASE_URL, e.g. a fresh PostgreSQL schema.
     let dir = tempfile::tempdir()?;
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display()), 4).await?;
+    let url = std::env::var("STUDY_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let store = Store::connect(&url, 4).await?;
+    println!("database: {}", url.split(':').next().unwrap_or_default());
     let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])?);
     let quiz = Quiz::new(bank.clone(), store.clone());
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")?.to_utc();
