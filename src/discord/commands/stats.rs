@@ -55,7 +55,7 @@ pub async fn stats(
             let categories = s
                 .by_category
                 .iter()
-                .map(|(c, n, total)| format!("{c}: **{n}**/{total}"))
+                .map(|c| format!("{}: **{}**/{}", c.name, c.studied(), c.total))
                 .collect::<Vec<_>>()
                 .join("\n");
             let due = match s.due_now {
