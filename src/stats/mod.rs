@@ -1,5 +1,11 @@
 //! `/stats`: a member's progress, computed from their rating history and
 //! the loaded banks.
+//!
+//! - this module: [`Quiz::stats`] gathers the figures into [`Stats`];
+//! - [`chart`]: draws the per-category levels as a PNG, for the cases
+//!   [`Stats::worth_charting`] allows.
+
+pub mod chart;
 
 use std::collections::HashMap;
 
