@@ -1,4 +1,5 @@
-//! End to end: `/review` brings a question back on the day it is due.
+//! End to end: `/review` brings a question back on the day it is due, and
+//! `/stats` shows the progress, with a levels chart once there is any.
 
 mod support;
 
@@ -25,6 +26,12 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     // Day 1: study one question and rate it Beginner (due again in 1 day).
     let mut bot = BotProcess::spawn(&standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
     standin.wait_commands(WAIT).await;
+    // Nothing studied yet: the text says so, and no (all-grey) chart.
+    let cb = interact(&standin, standin.slash("stats", json!([]), &me, Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert!(cb.files.is_empty(), "{:?}", cb.files.iter().map(|f| &f.filename).collect::<Vec<_>>());
+    assert!(cb.data["embeds"][0].get("image").is_none(), "{}", cb.data);
+    assert_eq!(cb.message()["embeds"][0]["description"], "**0** of 20 questions studied");
     let post = interact(&standin, standin.slash("quiz", json!([]), &me, Place::guild())).await.message();
     let title = post["embeds"][0]["title"].as_str().unwrap().to_string();
     let answer = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &me, Place::guild())).await;
@@ -74,14 +81,31 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     assert!(field("Last 14 days").ends_with("⬛🟩🟩"), "{}", field("Last 14 days"));
     assert_eq!(field("Your levels"), "🟢 0 🟡 0 🔴 1");
     assert_eq!(field("Review"), "Nothing due.");
+    // The levels chart: a PNG uploaded with the ephemeral reply, shown as
+    // the embed's image.
+    assert_eq!(cb.data["flags"].as_u64().unwrap_or(0) & 64, 64);
+    assert_eq!(cb.data["embeds"][0]["image"]["url"], "attachment://stats.png");
+    assert_eq!(cb.files.len(), 1);
+    let chart = cb.file("stats.png").expect("stats.png uploaded");
+    assert_eq!(chart.content_type, "image/png");
+    assert!(chart.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert_eq!(&chart.bytes[12..16], b"IHDR");
+    assert_eq!(u32::from_be_bytes([chart.bytes[16], chart.bytes[17], chart.bytes[18], chart.bytes[19]]), 600);
+    let shown = cb.message();
+    assert_eq!(shown["attachments"][0]["filename"], "stats.png");
+    assert_eq!(shown["embeds"][0]["image"]["url"], shown["attachments"][0]["url"]);
 
     // Another member sees only the public board line.
     let other = TestUser::new(1_500_000_000_000_000_002, "peer");
     let options = json!([{"name": "member", "value": me.id.to_string()}]);
     let cb = interact(&standin, standin.slash("stats", options, &other, Place::guild())).await;
+    assert!(cb.ephemeral());
     let public = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
     assert!(public.contains("Rank **#1**") && public.contains("1 studied"), "{public}");
     assert!(!public.contains("Last 14 days"));
+    assert!(cb.files.is_empty(), "another member's stats carry no chart");
+    assert!(cb.data["embeds"][0].get("image").is_none(), "{}", cb.data);
+    assert_eq!(cb.message()["attachments"], json!([]));
 
     // Now nothing is due any more.
     let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;

@@ -1062,6 +1062,52 @@ async fn enforce_nonce_returns_the_first_message() {
     standin.assert_no_violations();
 }
 
+#[tokio::test]
+async fn uploads_keep_their_bytes_and_discords_attachment_limits() {
+    let standin = StandIn::start().await;
+    let http = standin.serenity_http("test-token");
+    let png = b"\x89PNG\r\n\x1a\n not really a picture \r\n\r\n--boundary-like\r\n".to_vec();
+    let chart = || CreateAttachment::bytes(png.clone(), "chart.png");
+    let with_image = |url: &str| CreateMessage::new().embed(CreateEmbed::new().title("Progress").image(url));
+
+    // The file arrives byte for byte, with its type; the stored message
+    // lists it and its embed image points at it, as serenity reads it back.
+    let sent = post(&http, CHANNEL_ID, with_image("attachment://chart.png").add_file(chart())).await.expect("post");
+    let upload = standin.requests().into_iter().rev().find(|r| r.is("POST", "/messages")).expect("recorded");
+    assert_eq!(upload.files.len(), 1);
+    let file = &upload.files[0];
+    assert_eq!(
+        (file.field.as_str(), file.filename.as_str(), file.content_type.as_str()),
+        ("files[0]", "chart.png", "image/png")
+    );
+    assert_eq!(file.bytes, png);
+    assert_eq!(upload.body["attachments"][0]["filename"], "chart.png");
+    assert_eq!(sent.attachments.len(), 1);
+    let attached = &sent.attachments[0];
+    assert_eq!((attached.filename.as_str(), attached.size as usize), ("chart.png", png.len()));
+    assert_eq!(attached.content_type.as_deref(), Some("image/png"));
+    assert_eq!(sent.embeds[0].image.as_ref().map(|i| i.url.as_str()), Some(attached.url.as_str()));
+    standin.assert_no_violations();
+
+    // An image naming no file: Discord takes the message but shows no
+    // image; the stand-in reports it.
+    assert!(post(&http, CHANNEL_ID, with_image("attachment://missing.png")).await.is_ok());
+    let v = standin.take_violations();
+    assert!(v.iter().any(|v| v.contains("attachment://missing.png")), "{v:?}");
+
+    // More than ten files: Invalid Form Body. Over the size limit: 413.
+    let eleven = (0..11).map(|i| CreateAttachment::bytes(vec![1], format!("f{i}.txt")));
+    assert_eq!(post(&http, CHANNEL_ID, text("many").add_files(eleven)).await.err(), Some((400, 50035)));
+    let v = standin.take_violations();
+    assert!(v.iter().any(|v| v.contains("attachments")), "{v:?}");
+    let huge = CreateAttachment::bytes(vec![0; 10 * 1024 * 1024 + 1], "huge.bin");
+    assert_eq!(post(&http, CHANNEL_ID, text("huge").add_file(huge)).await.err(), Some((413, 40005)));
+    let v = standin.take_violations();
+    assert!(v.iter().any(|v| v.contains("over the")), "{v:?}");
+    assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 2);
+    standin.assert_no_violations();
+}
+
 #[test]
 fn specs_overwrites_and_implicit_permissions() {
     use support::{effective, ATTACH_FILES, EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL};

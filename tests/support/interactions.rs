@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::payloads::{EPHEMERAL, LOADING, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
-use super::rest::{check_message, snowflake_str, unknown, Reply, Req};
+use super::rest::{check_message, snowflake_str, store_attachments, too_large, unknown, Reply, Req};
 use super::state::State;
 use super::validate::{self, FormErrors};
 use super::{snowflake, Callback, APP_ID, TOKEN_LIFETIME};
@@ -20,7 +20,8 @@ pub(super) fn callback(st: &mut State, req: &Req<'_>, id: &str, token: &str) -> 
     let data = req.body.get("data").cloned().unwrap_or(Value::Null);
     let (reply, latency, message) = callback_inner(st, req, interaction_id, token, kind, &data);
     let error = if reply.status == 204 { None } else { reply.body.clone() };
-    st.callbacks.push(Callback { interaction_id, kind, data, latency, status: reply.status, error, message });
+    let files = req.files.to_vec();
+    st.callbacks.push(Callback { interaction_id, kind, data, latency, status: reply.status, error, files, message });
     reply
 }
 
@@ -52,6 +53,14 @@ fn callback_inner(
         ));
         return (Reply::error(404, 10062, "Unknown interaction"), latency, None);
     }
+    if matches!(kind, 4 | 7) {
+        if let Some(reply) = too_large(st, req) {
+            return (reply, latency, None);
+        }
+    }
+    let Some(rec) = st.interactions.get(&id) else {
+        return (Reply::error(404, 10062, "Unknown interaction"), latency, None);
+    };
     let allowed: &[u64] = match rec.kind {
         2 => &[4, 5, 9],
         3 => &[4, 5, 6, 7, 9],
@@ -70,13 +79,17 @@ fn callback_inner(
         match kind {
             4 => {
                 validate::message_body(data, &mut errs);
+                validate::attachments(data, req.files, &mut errs);
                 if validate::is_empty_message(data) {
                     let msg = "Cannot send an empty message";
                     st.violation(format!("interaction {id}: type-4 response: {msg}"));
                     return (Reply::error(400, 50006, msg), latency, None);
                 }
             }
-            7 => validate::message_body(data, &mut errs),
+            7 => {
+                validate::message_body(data, &mut errs);
+                validate::attachments(data, req.files, &mut errs);
+            }
             5 => {
                 let flags = data.get("flags").and_then(Value::as_u64).unwrap_or(0);
                 let extra: Vec<&str> = data
@@ -110,7 +123,7 @@ fn callback_inner(
     }
 
     // Accepted: acknowledge and show the member the result.
-    let message = respond(st, id, kind, data);
+    let message = respond(st, req, id, kind, data);
     (Reply::no_content(), latency, message)
 }
 
@@ -125,7 +138,7 @@ fn is_blank(v: &Value) -> bool {
 }
 
 /// Applies an accepted callback; returns the message the member now sees.
-fn respond(st: &mut State, id: u64, kind: u64, data: &Value) -> Option<Value> {
+fn respond(st: &mut State, req: &Req<'_>, id: u64, kind: u64, data: &Value) -> Option<Value> {
     let rec = st.interactions.get(&id)?;
     let channel_id = rec.channel_id;
     let meta = State::meta(rec, None);
@@ -139,7 +152,8 @@ fn respond(st: &mut State, id: u64, kind: u64, data: &Value) -> Option<Value> {
                 map.insert("flags".into(), Value::from(flags));
             }
             let msg_type = if rec_kind == 2 { 20 } else { 0 };
-            Some(st.create_message(channel_id, msg_type, &body, Some(&meta)))
+            let m = st.create_message(channel_id, msg_type, &body, Some(&meta));
+            snowflake(m.get("id")).and_then(|mid| store_attachments(st, req, mid, &body)).or(Some(m))
         }
         5 => {
             let flags = data.get("flags").and_then(Value::as_u64).unwrap_or(0) & EPHEMERAL;
@@ -150,7 +164,7 @@ fn respond(st: &mut State, id: u64, kind: u64, data: &Value) -> Option<Value> {
         6 | 7 => {
             let mid = clicked.as_ref().and_then(|m| st.adopt_message(m));
             match (mid, kind) {
-                (Some(mid), 7) => st.edit_message(mid, data),
+                (Some(mid), 7) => st.edit_message(mid, data).and_then(|_| store_attachments(st, req, mid, data)),
                 (Some(mid), _) => st.messages.get(&mid).cloned(),
                 (None, _) => None,
             }
@@ -208,7 +222,7 @@ pub(super) fn followup(st: &mut State, req: &Req<'_>, app: &str, token: &str) ->
     // After a deferred response the first follow-up completes the
     // "thinking" message rather than posting a new one.
     if let (true, Some(original)) = (loading, original) {
-        let edited = st.edit_message(original, req.body);
+        let edited = st.edit_message(original, req.body).and_then(|_| store_attachments(st, req, original, req.body));
         if let Some(m) = st.messages.get_mut(&original) {
             clear_loading(m);
         }
@@ -226,10 +240,13 @@ pub(super) fn followup(st: &mut State, req: &Req<'_>, app: &str, token: &str) ->
         map.insert("flags".into(), Value::from(flags));
     }
     let m = st.create_message(channel_id, 0, &body, Some(&meta));
-    if let (Some(mid), Some(rec)) = (snowflake(m.get("id")), st.interactions.get_mut(&id)) {
+    let Some(mid) = snowflake(m.get("id")) else {
+        return Reply::ok(m);
+    };
+    if let Some(rec) = st.interactions.get_mut(&id) {
         rec.followups.push(mid);
     }
-    Reply::ok(m)
+    Reply::ok(store_attachments(st, req, mid, &body).unwrap_or(m))
 }
 
 fn clear_loading(m: &mut Value) {
@@ -263,7 +280,7 @@ pub(super) fn webhook_message(st: &mut State, req: &Req<'_>, app: &str, token: &
             if let Err(reply) = check_message(st, req, false) {
                 return reply;
             }
-            let edited = st.edit_message(target, req.body);
+            let edited = st.edit_message(target, req.body).and_then(|_| store_attachments(st, req, target, req.body));
             if is_original {
                 if let Some(m) = st.messages.get_mut(&target) {
                     clear_loading(m);

@@ -70,7 +70,9 @@ pub use permissions::{
     SEND_TTS_MESSAGES, USE_APPLICATION_COMMANDS, VIEW_CHANNEL,
 };
 use state::State;
-pub use types::{dm_channel_id, Callback, GatewayFrame, Identify, Place, RecordedRequest, StandInConfig, TestUser};
+pub use types::{
+    dm_channel_id, Callback, GatewayFrame, Identify, Place, RecordedRequest, StandInConfig, TestUser, Upload,
+};
 
 /// The application id (and, as on Discord for bots created since 2020, the
 /// bot user's id).

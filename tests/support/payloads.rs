@@ -23,7 +23,7 @@ pub const SUPPRESS_NOTIFICATIONS: u64 = 1 << 12;
 pub const IS_COMPONENTS_V2: u64 = 1 << 15;
 
 /// Attachment size limit Discord reports in interactions (bytes).
-const ATTACHMENT_SIZE_LIMIT: u64 = 10 * 1024 * 1024;
+pub const ATTACHMENT_SIZE_LIMIT: u64 = 10 * 1024 * 1024;
 
 /// Discord's current time in the format it uses (RFC 3339, UTC).
 pub fn now_timestamp() -> String {
@@ -520,6 +520,23 @@ pub fn message(
         }
     }
     m
+}
+
+/// A message attachment as Discord returns it for an uploaded file (the
+/// fields serenity's `Attachment` requires, plus the content type).
+pub fn attachment(id: u64, channel_id: &str, file: &super::Upload) -> Value {
+    let url = format!("https://cdn.discordapp.com/attachments/{channel_id}/{id}/{}", file.filename);
+    let mut a = json!({
+        "id": id.to_string(),
+        "filename": file.filename,
+        "size": file.bytes.len(),
+        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        "url": url,
+    });
+    if !file.content_type.is_empty() {
+        a["content_type"] = Value::from(file.content_type.as_str());
+    }
+    a
 }
 
 /// Copies the fields a create/edit body may set onto a stored message.

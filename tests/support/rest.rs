@@ -21,10 +21,10 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-use super::payloads::{self, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
+use super::payloads::{self, ATTACHMENT_SIZE_LIMIT, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
 use super::state::{Found, State};
 use super::validate::{self, FormErrors};
-use super::{discord_error, snowflake, RecordedRequest, Shared, BOT_ID, BOT_NAME};
+use super::{discord_error, snowflake, RecordedRequest, Shared, Upload, BOT_ID, BOT_NAME};
 use super::{guilds, interactions, registry};
 
 /// Accepts connections until the runtime stops.
@@ -99,8 +99,8 @@ pub(super) struct Req<'a> {
     pub(super) body: &'a Value,
     /// Query pairs in order.
     pub(super) query: &'a [(String, String)],
-    /// File names of multipart uploads.
-    pub(super) files: &'a [String],
+    /// The files of a multipart upload.
+    pub(super) files: &'a [Upload],
     pub(super) now: Instant,
 }
 
@@ -156,9 +156,9 @@ fn header(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<St
     req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-/// JSON, or multipart with a `payload_json` part (files are only named).
-/// Returns (body, file names, whether the JSON was malformed).
-fn parse_body(bytes: &[u8], content_type: &str) -> (Value, Vec<String>, bool) {
+/// JSON, or multipart with a `payload_json` part and file parts.
+/// Returns (body, files, whether the JSON was malformed).
+fn parse_body(bytes: &[u8], content_type: &str) -> (Value, Vec<Upload>, bool) {
     if bytes.is_empty() {
         return (Value::Null, Vec::new(), false);
     }
@@ -179,8 +179,9 @@ fn parse_body(bytes: &[u8], content_type: &str) -> (Value, Vec<String>, bool) {
     }
 }
 
-/// A minimal multipart reader: the `payload_json` part and file names.
-fn multipart(bytes: &[u8], boundary: &str) -> (Option<Vec<u8>>, Vec<String>) {
+/// A minimal multipart reader: the `payload_json` part and the file parts
+/// (those with a `filename`), bytes and all.
+fn multipart(bytes: &[u8], boundary: &str) -> (Option<Vec<u8>>, Vec<Upload>) {
     let delimiter = format!("--{boundary}");
     let mut json = None;
     let mut files = Vec::new();
@@ -196,7 +197,18 @@ fn multipart(bytes: &[u8], boundary: &str) -> (Option<Vec<u8>>, Vec<String>) {
         if headers.contains("name=\"payload_json\"") {
             json = Some(content.to_vec());
         } else if let Some(name) = headers.split("filename=\"").nth(1) {
-            files.push(name.split('"').next().unwrap_or_default().to_string());
+            let field = headers.split(" name=\"").nth(1).and_then(|f| f.split('"').next()).unwrap_or_default();
+            let content_type = headers
+                .lines()
+                .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-type")))
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default();
+            files.push(Upload {
+                field: field.to_string(),
+                filename: name.split('"').next().unwrap_or_default().to_string(),
+                content_type,
+                bytes: content.to_vec(),
+            });
         }
     }
     (json, files)
@@ -298,8 +310,12 @@ fn create_dm(st: &mut State, body: &Value) -> Reply {
 /// Validates a message body; on failure records violations and returns
 /// Discord's 400.
 pub(super) fn check_message(st: &mut State, req: &Req<'_>, create: bool) -> Result<(), Reply> {
+    if let Some(reply) = too_large(st, req) {
+        return Err(reply);
+    }
     let mut errs = FormErrors::default();
     validate::message_body(req.body, &mut errs);
+    validate::attachments(req.body, req.files, &mut errs);
     if !errs.is_empty() {
         for e in &errs.list {
             st.violation(format!("{} {}: {e}", req.method, req.path));
@@ -311,6 +327,33 @@ pub(super) fn check_message(st: &mut State, req: &Req<'_>, create: bool) -> Resu
         return Err(Reply::error(400, 50006, "Cannot send an empty message"));
     }
     Ok(())
+}
+
+/// Discord's 413 for uploads over the attachment size limit.
+pub(super) fn too_large(st: &mut State, req: &Req<'_>) -> Option<Reply> {
+    let size: usize = req.files.iter().map(|f| f.bytes.len()).sum();
+    if u64::try_from(size).unwrap_or(u64::MAX) <= ATTACHMENT_SIZE_LIMIT {
+        return None;
+    }
+    st.violation(format!(
+        "{} {}: {size} bytes of files, over the {ATTACHMENT_SIZE_LIMIT}-byte limit",
+        req.method, req.path
+    ));
+    Some(Reply::error(413, 40005, "Request entity too large"))
+}
+
+/// After an accepted create or edit of message `mid` with `body`: stores
+/// the uploads as its attachments and reports embed images that name no
+/// file of it. Returns the message as the member now sees it.
+pub(super) fn store_attachments(st: &mut State, req: &Req<'_>, mid: u64, body: &Value) -> Option<Value> {
+    let existing = st.attachment_names(mid);
+    for missing in validate::unresolved_attachment_urls(body, req.files, &existing) {
+        st.violation(format!("{} {}: {missing}", req.method, req.path));
+    }
+    if req.files.is_empty() && body.get("attachments").is_none() {
+        return st.messages.get(&mid).cloned();
+    }
+    st.attach(mid, body, req.files)
 }
 
 // ----- channel messages ------------------------------------------------------
@@ -358,10 +401,13 @@ fn create_channel_message(st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
         map.insert("flags".into(), Value::from(flags));
     }
     let m = st.create_message(channel_id, 0, &body, None);
-    if let (Some(key), Some(mid)) = (key, snowflake(m.get("id"))) {
+    let Some(mid) = snowflake(m.get("id")) else {
+        return Reply::ok(m);
+    };
+    if let Some(key) = key {
         st.nonces.insert(key, (mid, req.now));
     }
-    Reply::ok(m)
+    Reply::ok(store_attachments(st, req, mid, &body).unwrap_or(m))
 }
 
 fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply {
@@ -385,7 +431,7 @@ fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply
             if let Err(reply) = check_message(st, req, false) {
                 return reply;
             }
-            match st.edit_message(mid, req.body) {
+            match st.edit_message(mid, req.body).and_then(|_| store_attachments(st, req, mid, req.body)) {
                 Some(m) => Reply::ok(m),
                 None => Reply::error(404, 10008, "Unknown Message"),
             }

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::payloads::{self, InteractionMeta};
 use super::{
     snowflake, Callback, ChannelSpec, GatewayFrame, GuildSpec, Identify, RecordedRequest, StandInConfig, TestUser,
-    BOT_NAME, NONCE_WINDOW,
+    Upload, BOT_NAME, NONCE_WINDOW,
 };
 
 /// Discord's epoch (2015-01-01) in Unix milliseconds.
@@ -289,6 +289,73 @@ impl State {
         let m = payloads::message(id, channel_id, &author, kind, body, meta);
         self.messages.insert(id, m.clone());
         m
+    }
+
+    /// Applies a create or edit `body`'s attachments to a stored message, as
+    /// Discord does: existing attachments stay unless the body lists which
+    /// to keep (`attachments: [{"id": ...}]`), uploads are added with CDN
+    /// URLs, and embed images that say `attachment://NAME` now point there.
+    /// Returns the message.
+    pub fn attach(&mut self, id: u64, body: &Value, files: &[Upload]) -> Option<Value> {
+        let ids: Vec<u64> = files.iter().map(|_| self.next_id()).collect();
+        let m = self.messages.get_mut(&id)?;
+        let channel_id = m.get("channel_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let listed: Option<Vec<String>> = body.get("attachments").and_then(Value::as_array).map(|list| {
+            list.iter()
+                .filter_map(|a| match a.get("id") {
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect()
+        });
+        let mut attachments: Vec<Value> = m
+            .get("attachments")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| {
+                let aid = a.get("id").and_then(Value::as_str).unwrap_or_default();
+                listed.as_ref().is_none_or(|keep| keep.iter().any(|k| k == aid))
+            })
+            .collect();
+        for (file, aid) in files.iter().zip(ids) {
+            attachments.push(payloads::attachment(aid, &channel_id, file));
+        }
+        let urls: Vec<(String, String)> = attachments
+            .iter()
+            .filter_map(|a| Some((a.get("filename")?.as_str()?.to_string(), a.get("url")?.as_str()?.to_string())))
+            .collect();
+        if let Some(embeds) = m.get_mut("embeds").and_then(Value::as_array_mut) {
+            for embed in embeds {
+                for key in ["image", "thumbnail"] {
+                    let Some(media) = embed.get_mut(key).and_then(Value::as_object_mut) else {
+                        continue;
+                    };
+                    let name = media.get("url").and_then(Value::as_str).and_then(|u| u.strip_prefix("attachment://"));
+                    if let Some((_, url)) = name.and_then(|n| urls.iter().find(|(f, _)| f == n)) {
+                        media.insert("url".into(), Value::from(url.as_str()));
+                        media.insert(
+                            "proxy_url".into(),
+                            Value::from(url.replace("cdn.discordapp.com", "media.discordapp.net")),
+                        );
+                    }
+                }
+            }
+        }
+        m["attachments"] = Value::Array(attachments);
+        Some(m.clone())
+    }
+
+    /// Filenames of a stored message's attachments.
+    pub fn attachment_names(&self, id: u64) -> Vec<String> {
+        self.messages
+            .get(&id)
+            .and_then(|m| m.get("attachments"))
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(|a| a.get("filename")?.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     }
 
     /// Applies an edit `body` to a stored message; `None` if unknown.

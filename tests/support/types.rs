@@ -1,7 +1,7 @@
 //! The plain data types of the stand-in's API: who acts ([`TestUser`]),
 //! where ([`Place`]), what the stand-in simulates ([`StandInConfig`]) and
-//! what it recorded ([`RecordedRequest`], [`Callback`], [`Identify`],
-//! [`GatewayFrame`]).
+//! what it recorded ([`RecordedRequest`], [`Callback`], [`Upload`],
+//! [`Identify`], [`GatewayFrame`]).
 
 use std::time::{Duration, Instant};
 
@@ -134,8 +134,8 @@ pub struct RecordedRequest {
     pub query: Vec<(String, String)>,
     /// The JSON body (for multipart: `payload_json`); `Null` if none.
     pub body: Value,
-    /// File names of multipart uploads.
-    pub files: Vec<String>,
+    /// The files of a multipart upload, in the order sent.
+    pub files: Vec<Upload>,
     pub received_at: Instant,
     pub status: u16,
     /// The response body; `Null` for 204.
@@ -147,6 +147,18 @@ impl RecordedRequest {
     pub fn is(&self, method: &str, suffix: &str) -> bool {
         self.method == method && self.path.ends_with(suffix)
     }
+}
+
+/// One file part of a multipart request, as the bot sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    /// The form field, e.g. `files[0]` (serenity numbers them from 0 and
+    /// refers to them by that number in the JSON's `attachments`).
+    pub field: String,
+    pub filename: String,
+    /// The part's `Content-Type` ("" if it had none).
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// One attempt by the bot to answer an interaction
@@ -165,6 +177,8 @@ pub struct Callback {
     pub status: u16,
     /// Discord's error body if rejected (`{"code": 40060, ...}`).
     pub error: Option<Value>,
+    /// Files uploaded with the response (multipart), in the order sent.
+    pub files: Vec<Upload>,
     pub(super) message: Option<Value>,
 }
 
@@ -183,6 +197,11 @@ impl Callback {
     pub fn ephemeral(&self) -> bool {
         let flags = self.data.get("flags").and_then(Value::as_u64).unwrap_or(0);
         flags & payloads::EPHEMERAL != 0
+    }
+
+    /// The uploaded file called `filename`, if any.
+    pub fn file(&self, filename: &str) -> Option<&Upload> {
+        self.files.iter().find(|f| f.filename == filename)
     }
 
     /// The response's text content ("" if none).

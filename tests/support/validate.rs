@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use super::payloads::IS_COMPONENTS_V2;
+use super::Upload;
 
 /// Collects `Invalid Form Body` errors as Discord nests them:
 /// `{"embeds": {"0": {"title": {"_errors": [{"code", "message"}]}}}}`.
@@ -365,4 +366,51 @@ pub fn modal_data(data: &Value, errs: &mut FormErrors) {
     if rows.is_empty() || rows.len() > 5 {
         errs.add("data.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.");
     }
+}
+
+/// Attachments a message may carry (Discord's `MessageAttachmentRequest`):
+/// at most 10, each with an `id` (for a new file: the `n` of its `files[n]`
+/// part), a filename of 1–1024 and a description of at most 1024 chars.
+/// Counts the uploads too: ten files without metadata are still ten.
+pub fn attachments(body: &Value, files: &[Upload], errs: &mut FormErrors) {
+    let listed = body.get("attachments").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    if listed.len().max(files.len()) > 10 {
+        errs.add("attachments", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
+    }
+    for (i, a) in listed.iter().enumerate() {
+        let path = join("attachments", i);
+        let Some(obj) = a.as_object() else {
+            errs.add(&path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
+            continue;
+        };
+        if obj.get("id").is_none_or(Value::is_null) {
+            errs.add(&join(&path, "id"), "BASE_TYPE_REQUIRED", "This field is required");
+        }
+        if obj.get("filename").is_some_and(|f| !f.is_null()) {
+            required_len(errs, obj, "filename", &path, 1, 1024);
+        }
+        max_len(errs, obj, "description", &path, 1024);
+    }
+}
+
+/// `attachment://NAME` image URLs in the embeds that name no file of the
+/// message (uploaded now, or already attached: `existing` filenames).
+/// Discord accepts these but the member sees no image, so the stand-in
+/// reports them instead of failing the request.
+pub fn unresolved_attachment_urls(body: &Value, files: &[Upload], existing: &[String]) -> Vec<String> {
+    let mut missing = Vec::new();
+    let embeds = body.get("embeds").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for (i, embed) in embeds.iter().enumerate() {
+        for key in ["image", "thumbnail"] {
+            let url = embed.get(key).and_then(|v| v.get("url")).and_then(Value::as_str).unwrap_or_default();
+            let Some(name) = url.strip_prefix("attachment://") else {
+                continue;
+            };
+            if !files.iter().any(|f| f.filename == name) && !existing.iter().any(|f| f == name) {
+                missing
+                    .push(format!("embeds.{i}.{key}.url: {url} names no file of the message; Discord shows no image"));
+            }
+        }
+    }
+    missing
 }

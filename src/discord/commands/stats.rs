@@ -1,14 +1,18 @@
 //! `/stats [member]`: progress, privately.
 
 use poise::serenity_prelude as serenity;
-use serenity::{CreateEmbed, User};
+use serenity::{CreateAttachment, CreateEmbed, User};
 
 use crate::board::{mix_text, BoardQuery};
 use crate::discord::{BotError, Context};
 use crate::quiz::QuizError;
+use crate::stats::chart::chart_png;
 use crate::stats::strip_text;
 use crate::study::score::Period;
 use crate::study::Scope;
+
+/// The chart's file name; the embed refers to it as `attachment://stats.png`.
+const CHART_FILE: &str = "stats.png";
 
 /// Your study progress here (only you see it); or another member's public board line
 #[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
@@ -19,6 +23,7 @@ pub async fn stats(
     let data = ctx.data();
     let now = data.daily.clock().now();
     let me = ctx.author().id;
+    let mut reply = poise::CreateReply::default();
     let embed = match (member.filter(|m| m.id != me), ctx.guild_id()) {
         (Some(other), Some(guild)) => {
             let query = BoardQuery {
@@ -55,14 +60,17 @@ pub async fn stats(
             let categories = s
                 .by_category
                 .iter()
-                .map(|(c, n, total)| format!("{c}: **{n}**/{total}"))
+                .map(|c| format!("{}: **{}**/{}", c.name, c.studied(), c.total))
                 .collect::<Vec<_>>()
                 .join("\n");
             let due = match s.due_now {
                 0 => "Nothing due.".to_string(),
                 n => format!("**{n}** due now: run `/review`."),
             };
-            CreateEmbed::new()
+            // Only the member's own stats get a chart: another member's view
+            // stays what the leaderboard already shows.
+            let chart = chart_png(&s);
+            let embed = CreateEmbed::new()
                 .title("📊 Your progress")
                 .description(format!("**{}** of {} questions studied", s.studied, s.total))
                 .field("By difficulty", format!("🟢 {}/{} · 🟡 {}/{} · 🔴 {}/{}", b.0, b.1, i.0, i.1, a.0, a.1), false)
@@ -70,10 +78,17 @@ pub async fn stats(
                 .field("Your levels", mix_text(s.mix), true)
                 .field("Streak", format!("🔥 {} (longest {})", s.streak.current, s.streak.longest), true)
                 .field("Review", due, true)
-                .field("Last 14 days", strip_text(&s.strip), false)
+                .field("Last 14 days", strip_text(&s.strip), false);
+            match chart {
+                Some(png) => {
+                    reply = reply.attachment(CreateAttachment::bytes(png, CHART_FILE));
+                    embed.image(format!("attachment://{CHART_FILE}"))
+                }
+                None => embed,
+            }
         }
     };
-    ctx.send(poise::CreateReply::default().embed(embed.colour(0x58_65_F2)).ephemeral(true)).await?;
+    ctx.send(reply.embed(embed.colour(0x58_65_F2)).ephemeral(true)).await?;
     Ok(())
 }
 

@@ -1,5 +1,11 @@
 //! `/stats`: a member's progress, computed from their rating history and
 //! the loaded banks.
+//!
+//! - this module: [`Quiz::stats`] gathers the figures into [`Stats`];
+//! - [`chart`]: draws the per-category levels as a PNG, for the cases
+//!   [`Stats::worth_charting`] allows.
+
+pub mod chart;
 
 use std::collections::HashMap;
 
@@ -20,8 +26,8 @@ pub struct Stats {
     /// Distinct loaded questions rated here, and how many the banks hold.
     pub studied: usize,
     pub total: usize,
-    /// `(category, studied, total)` in bank order.
-    pub by_category: Vec<(String, usize, usize)>,
+    /// One entry per category, in bank order.
+    pub by_category: Vec<CategoryProgress>,
     /// `(studied, total)` per difficulty, Beginner first.
     pub by_difficulty: [(usize, usize); 3],
     /// Questions whose latest level is 🟢, 🟡, 🔴.
@@ -33,6 +39,33 @@ pub struct Stats {
     pub due_now: usize,
 }
 
+/// How far a member got in one category: the latest level of each question
+/// they studied, and the rest not studied yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryProgress {
+    pub name: String,
+    /// Questions whose latest rating is 🟢, 🟡, 🔴, in that order.
+    pub levels: [usize; 3],
+    /// Questions the banks hold in this category.
+    pub total: usize,
+}
+
+impl CategoryProgress {
+    /// Questions studied at least once.
+    pub fn studied(&self) -> usize {
+        self.levels.iter().sum()
+    }
+}
+
+impl Stats {
+    /// Whether the levels chart says more than the text: only once the member
+    /// has studied something — an all-grey chart tells them nothing the
+    /// "0 of N studied" line does not.
+    pub fn worth_charting(&self) -> bool {
+        self.by_category.iter().any(|c| c.studied() > 0)
+    }
+}
+
 impl Quiz {
     /// A member's stats in a scope as of `now`.
     pub async fn stats(&self, scope: Scope, user_id: u64, now: DateTime<Utc>) -> Result<Stats, QuizError> {
@@ -42,16 +75,21 @@ impl Quiz {
         let zone = self.study_zone(scope).await?;
         let today = local_date(now, zone);
 
-        let mut by_category: Vec<(String, usize, usize)> = Vec::new();
+        let mut by_category: Vec<CategoryProgress> = Vec::new();
         let mut by_difficulty = [(0, 0); 3];
         for q in self.bank().questions() {
-            let seen = usize::from(latest.contains_key(&q.id));
-            match by_category.iter_mut().find(|(c, _, _)| *c == q.category) {
+            let level = latest.get(&q.id).copied();
+            let seen = usize::from(level.is_some());
+            let mut levels = [0; 3];
+            if let Some(level) = level {
+                levels[level_index(level)] = 1;
+            }
+            match by_category.iter_mut().find(|c| c.name == q.category) {
                 Some(entry) => {
-                    entry.1 += seen;
-                    entry.2 += 1;
+                    entry.total += 1;
+                    entry.levels.iter_mut().zip(levels).for_each(|(n, add)| *n += add);
                 }
-                None => by_category.push((q.category.clone(), seen, 1)),
+                None => by_category.push(CategoryProgress { name: q.category.clone(), levels, total: 1 }),
             }
             let slot = &mut by_difficulty[level_index(q.difficulty)];
             slot.0 += seen;
