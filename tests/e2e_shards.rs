@@ -108,3 +108,57 @@ async fn two_processes_split_the_shards_and_post_each_daily_once() {
     assert_clean(&standin, &first);
     assert_clean(&standin, &second);
 }
+
+/// The process holding a claim on a post, as the scheduler names itself
+/// (`PID-RANDOM`), read from the database.
+async fn claim_holder(db: &backends::TestDb, channel: u64) -> Option<(String, Option<i64>)> {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::AnyConnection::connect(db.url()).await.unwrap();
+    let row = sqlx::query("SELECT claimed_by, message_id FROM daily_posts WHERE channel_id = $1")
+        .bind(i64::try_from(channel).unwrap())
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap()?;
+    Some((row.get("claimed_by"), row.get("message_id")))
+}
+
+#[tokio::test]
+async fn a_process_killed_mid_post_leaves_it_to_the_other() {
+    let Some(db) = backends::TestDb::postgres().await else { return };
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = |shards: &str| {
+        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
+        BotProcess::spawn(&standin, &dir.path().join(format!("unused-{shards}.db")), &env)
+    };
+    let first = spawn("0-0/2");
+    standin.wait_commands(WAIT).await;
+    let second = spawn("1-1/2");
+    standin.wait_commands(WAIT).await;
+    standin.wait_ready(WAIT).await;
+    let mut processes = [first, second];
+    standin.hold_posts(CHANNEL_ID);
+    daily_set(&standin, GUILD_ID, CHANNEL_ID).await;
+
+    // 09:00: one process claims the post and sends it; it dies before the
+    // request reaches Discord.
+    standin.wait_held(CHANNEL_ID, WAIT).await;
+    let (holder, message) = claim_holder(&db, CHANNEL_ID).await.expect("a claim");
+    assert_eq!(message, None);
+    let pid: u32 = holder.split('-').next().unwrap().parse().unwrap();
+    let dead = processes.iter().position(|p| p.pid() == Some(pid)).expect("the claim names one of the processes");
+    processes[dead].kill().await;
+    standin.drop_held_posts(CHANNEL_ID);
+
+    // The other process takes the claim over once its lease (60 s) ends,
+    // and posts the day's question exactly once.
+    let suffix = format!("/channels/{CHANNEL_ID}/messages");
+    let post = standin.wait_request(|r| r.is("POST", &suffix) && r.status == 200, Duration::from_secs(90)).await;
+    assert_eq!(post.body["embeds"][0]["title"], "Question of the day · Tuesday 24 November");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(posts(&standin, CHANNEL_ID), 1);
+    let (taker, message) = claim_holder(&db, CHANNEL_ID).await.unwrap();
+    assert_ne!(taker, holder, "the survivor finished the post");
+    assert!(message.is_some(), "the post is recorded");
+    assert_clean(&standin, &processes[1 - dead]);
+}

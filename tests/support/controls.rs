@@ -222,6 +222,35 @@ impl StandIn {
         });
     }
 
+    /// From now on, message creations in `channel_id` wait unanswered (and
+    /// not carried out) until [`StandIn::release_posts`] carries them out or
+    /// [`StandIn::drop_held_posts`] drops them.
+    pub fn hold_posts(&self, channel_id: u64) {
+        self.change(|st| st.held_channels.insert(channel_id));
+    }
+
+    /// Lets held message creations in `channel_id` (and later ones) through.
+    pub fn release_posts(&self, channel_id: u64) {
+        self.change(|st| st.held_channels.remove(&channel_id));
+    }
+
+    /// Ends the hold on `channel_id` without carrying out the held message
+    /// creations (they fail with 503, as if they never reached Discord);
+    /// later ones go through.
+    pub fn drop_held_posts(&self, channel_id: u64) {
+        self.change(|st| {
+            st.held_channels.remove(&channel_id);
+            *st.dropped_holds.entry(channel_id).or_default() += 1;
+        });
+    }
+
+    /// Waits until at least one message creation in `channel_id` is held.
+    pub async fn wait_held(&self, channel_id: u64, timeout: Duration) {
+        let held =
+            self.wait_for(timeout, |st| (st.holding.get(&channel_id).copied().unwrap_or(0) > 0).then_some(())).await;
+        assert!(held.is_some(), "no message creation in channel {channel_id} was held within {timeout:?}");
+    }
+
     /// How long `enforce_nonce` remembers a nonce from now on (default
     /// [`NONCE_WINDOW`](super::NONCE_WINDOW)); a test of "a day later the
     /// same nonce posts again" sets it short.

@@ -126,6 +126,12 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
         Err(_) => return Reply::error(400, 0, "400: Bad Request").into_response(),
     };
     let (body, files, parse_error) = parse_body(&bytes, &content_type);
+    if let Some(channel) = held_channel(shared, &method, &path) {
+        if !hold(shared, channel).await {
+            // Dropped: as if the request never reached Discord.
+            return Reply::error(503, 0, "503: Service Unavailable").into_response();
+        }
+    }
 
     let reply = {
         let mut st = shared.lock();
@@ -150,6 +156,49 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
     };
     shared.notify();
     reply.into_response()
+}
+
+/// The channel of a message creation the test holds back, if this is one.
+fn held_channel(shared: &Shared, method: &str, path: &str) -> Option<u64> {
+    let channel = path.strip_prefix("/api/v10/channels/")?.strip_suffix("/messages")?.parse().ok()?;
+    (method == "POST" && shared.lock().held_channels.contains(&channel)).then_some(channel)
+}
+
+/// Waits until the test releases `channel` (true: carry the request out) or
+/// drops its held requests (false). Counted in `holding` while it waits.
+async fn hold(shared: &Shared, channel: u64) -> bool {
+    struct Holding<'a>(&'a Shared, u64);
+    impl Drop for Holding<'_> {
+        fn drop(&mut self) {
+            if let Some(n) = self.0.lock().holding.get_mut(&self.1) {
+                *n = n.saturating_sub(1);
+            }
+            self.0.notify();
+        }
+    }
+    let mut rx = shared.changed.subscribe();
+    let dropped_before = {
+        let mut st = shared.lock();
+        *st.holding.entry(channel).or_default() += 1;
+        st.dropped_holds.get(&channel).copied().unwrap_or(0)
+    };
+    shared.notify();
+    let _holding = Holding(shared, channel);
+    loop {
+        rx.borrow_and_update();
+        {
+            let st = shared.lock();
+            if st.dropped_holds.get(&channel).copied().unwrap_or(0) != dropped_before {
+                return false;
+            }
+            if !st.held_channels.contains(&channel) {
+                return true;
+            }
+        }
+        if rx.changed().await.is_err() {
+            return true;
+        }
+    }
 }
 
 fn header(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {

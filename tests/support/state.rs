@@ -111,6 +111,13 @@ pub(crate) struct State {
     /// How long a nonce is remembered ([`NONCE_WINDOW`] unless a test
     /// changes it).
     pub nonce_window: Duration,
+    /// Channels whose message creations are held unanswered (and not yet
+    /// carried out) until released: a bot killed meanwhile never made them.
+    pub held_channels: std::collections::HashSet<u64>,
+    /// How many creations each held channel is holding right now.
+    pub holding: std::collections::HashMap<u64, usize>,
+    /// Per channel, how many times held creations were dropped.
+    pub dropped_holds: std::collections::HashMap<u64, u64>,
     /// The guilds the bot is in, as they are now (tests change roles,
     /// overwrites and channels).
     pub guilds: Vec<GuildSpec>,
@@ -157,6 +164,9 @@ impl State {
             messages: BTreeMap::new(),
             nonces: HashMap::new(),
             nonce_window: NONCE_WINDOW,
+            held_channels: Default::default(),
+            holding: Default::default(),
+            dropped_holds: Default::default(),
             guilds: config.guilds.clone(),
             left_guilds: Vec::new(),
             deleted_channels: HashSet::new(),
