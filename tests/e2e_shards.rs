@@ -105,6 +105,13 @@ async fn two_processes_split_the_shards_and_post_each_daily_once() {
         assert_eq!(cb.kind, 4);
         assert!(cb.message()["embeds"][0]["title"].as_str().is_some_and(|t| !t.is_empty()));
     }
+    // …and by the process holding the server's shard: each logs the
+    // commands it served.
+    let served = |bot: &BotProcess, guild: u64| {
+        bot.log().lines().any(|l| l.contains("command=quiz") && l.contains(&format!("guild={guild}")))
+    };
+    assert!(served(&first, SECOND_GUILD) && !served(&first, GUILD_ID), "shard 0 holds the second server");
+    assert!(served(&second, GUILD_ID) && !served(&second, SECOND_GUILD), "shard 1 holds the default server");
     assert_clean(&standin, &first);
     assert_clean(&standin, &second);
 }

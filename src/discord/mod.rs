@@ -12,7 +12,7 @@ mod render;
 use std::sync::{Arc, OnceLock};
 
 use poise::serenity_prelude as serenity;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::daily::{Daily, DailyError};
@@ -92,6 +92,13 @@ pub async fn run(config: &Config, quiz: Quiz, clock: Clock) -> Result<(), StartE
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             on_error: |err| Box::pin(on_error(err)),
+            // Which process served what, when several split the shards.
+            pre_command: |ctx| {
+                Box::pin(async move {
+                    let guild = ctx.guild_id().map(|g| g.get());
+                    debug!(command = %ctx.command().qualified_name, guild, shard = ctx.serenity_context().shard_id.0, "command");
+                })
+            },
             event_handler: |framework, event| Box::pin(buttons::on_event(framework.serenity_context, event, framework.user_data)),
             ..Default::default()
         })
