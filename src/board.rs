@@ -103,15 +103,19 @@ impl Quiz {
 }
 
 impl Quiz {
-    /// Keeps the rolling boards (last 7 and 30 days) of every server fresh:
-    /// once a minute, recomputes the members whose window moved on, so a
-    /// `/leaderboard` view finds almost nothing left to do. Runs until the
+    /// Keeps the boards of every server fresh: once a minute, recomputes the
+    /// members whose rolling window (last 7 and 30 days) moved on, and rows a
+    /// migration left to compute, so a `/leaderboard` view finds almost
+    /// nothing left to do. Runs until the
     /// process ends; a failed round is logged and retried a minute later.
     pub async fn keep_boards_fresh(self, clock: Clock) {
         loop {
             match self.store().refresh_stale_boards(clock.now_unix(), UPKEEP_BATCH).await {
                 Ok(n) if n >= UPKEEP_BATCH => {
                     debug!(members = n, "board rows recomputed; more are stale");
+                    // A breath between rounds, so level clicks waiting for
+                    // SQLite's write lock get it.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 }
                 Ok(n) => debug!(members = n, "board rows recomputed"),

@@ -266,6 +266,49 @@ async fn rolling_periods_drop_what_leaves_the_window(db: TestDb) {
     assert_eq!(all, [line(1, 4, 2, t + 3 * DAY), line(2, 3, 1, t + DAY)]);
 }
 
+async fn a_bonus_leaves_the_window_before_its_question(db: TestDb) {
+    let store = db.store().await;
+    let t = 1_700_000_000;
+    let line = |score, reached| vec![BoardRow { user_id: 1, score, studied: 1, reached }];
+    rate(&store, 1, 1, 1, t, 2, true, "A").await; // the daily question, on time: 2 + 1
+    rate(&store, 2, 1, 1, t + 3 * DAY, 2, false, "A").await; // re-rated later, no bonus
+    assert_eq!(board(&store, GUILD, Period::Week, None, t + WEEK).await, line(3, t));
+    assert_eq!(board(&store, GUILD, Period::Week, None, t + WEEK + 1).await, line(2, t), "the bonus left, not q1");
+    assert_eq!(board(&store, GUILD, Period::Week, Some("A"), t + WEEK + 1).await, line(2, t));
+    assert_eq!(board(&store, GUILD, Period::All, None, t + WEEK + 1).await, line(3, t));
+    // A rating without a category (stored before categories were) counts
+    // on the all-categories board only.
+    rate(&store, 3, 2, 2, t + 4 * DAY, 1, false, "").await;
+    let all = board(&store, GUILD, Period::Week, None, t + WEEK + 1).await;
+    assert_eq!(all.iter().map(|r| (r.user_id, r.score)).collect::<Vec<_>>(), [(1, 2), (2, 1)]);
+    assert_eq!(board(&store, GUILD, Period::Week, Some("A"), t + WEEK + 1).await.len(), 1);
+}
+
+async fn figures_missing_after_an_upgrade_are_computed(db: TestDb) {
+    use sqlx::Connection;
+    let store = db.store().await;
+    let t = 1_700_000_000;
+    rate(&store, 1, 1, 1, t, 3, false, "A").await;
+    rate(&store, 2, 2, 2, t + 10, 1, false, "B").await;
+    let studied = store.studied(Scope::Guild(GUILD), 1).await.unwrap();
+    let expected = board(&store, GUILD, Period::All, None, t + DAY).await;
+    store.close().await;
+    // What migration 0005 leaves for ratings made before it: no due times,
+    // and all-time rows waiting to be computed.
+    let mut conn = sqlx::AnyConnection::connect(db.url()).await.unwrap();
+    for sql in [
+        "UPDATE ratings SET due_at = 0",
+        "UPDATE board_totals SET score = 0, studied = 0, reached = 0, valid_until = 0",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+    let store = db.store().await;
+    assert_eq!(store.studied(Scope::Guild(GUILD), 1).await.unwrap(), studied, "due times are back at start");
+    assert_eq!(store.refresh_stale_boards(t + DAY, 100).await.unwrap(), 2 * 3, "two members, three periods");
+    assert_eq!(board(&store, GUILD, Period::All, None, t + DAY).await, expected);
+}
+
 async fn review_due_times_and_study_days_follow_every_click(db: TestDb) {
     let store = db.store().await;
     let scope = Scope::Guild(GUILD);
@@ -308,5 +351,7 @@ on_both_backends!(
     forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere,
     rolling_periods_drop_what_leaves_the_window,
     names_are_kept_per_server_and_the_newest_wins,
+    a_bonus_leaves_the_window_before_its_question,
+    figures_missing_after_an_upgrade_are_computed,
     review_due_times_and_study_days_follow_every_click,
 );

@@ -145,7 +145,9 @@ impl Store {
     /// own refresh down to the last few seconds' worth.
     pub async fn refresh_stale_boards(&self, now: i64, limit: u64) -> Result<u64, StoreError> {
         let mut done = 0;
-        for period in Period::ALL.into_iter().filter(|p| p.window().is_some()) {
+        let mut failure = None;
+        // All time too: rows a migration left stale until recomputed.
+        for period in Period::ALL {
             let rows = sqlx::query(
                 "SELECT DISTINCT guild_id, user_id FROM board_totals WHERE period = $1 AND valid_until < $2
                  ORDER BY guild_id, user_id LIMIT $3",
@@ -163,12 +165,18 @@ impl Store {
                     _ => by_guild.push((guild, vec![user])),
                 }
             }
+            // One server's failure must not hold up the others.
             for (guild, users) in by_guild {
-                self.refresh_members(guild, period, &users, now).await?;
-                done += users.len() as u64;
+                match self.refresh_members(guild, period, &users, now).await {
+                    Ok(()) => done += users.len() as u64,
+                    Err(e) => failure = Some(e),
+                }
             }
         }
-        Ok(done)
+        match failure {
+            Some(e) if done == 0 => Err(e),
+            _ => Ok(done),
+        }
     }
 
     /// Recomputes the rows of every member whose row for `period` went
@@ -194,6 +202,20 @@ impl Store {
     async fn refresh_members(&self, guild: i64, period: Period, users: &[i64], now: i64) -> Result<(), StoreError> {
         for users in users.chunks(CHUNK) {
             let mut tx = self.pool.begin().await?;
+            // First lock the members' all-time rows, as a rating and
+            // /forget-me do before touching a member's figures: on
+            // PostgreSQL each of those then computes from what the other
+            // committed, never from a snapshot taken before it.
+            let sql = format!(
+                "UPDATE board_totals SET valid_until = valid_until
+                 WHERE guild_id = $1 AND period = 'a' AND category = '' AND user_id IN ({})",
+                placeholders(2, users.len())
+            );
+            let mut lock = sqlx::query(&sql).bind(guild);
+            for &u in users {
+                lock = lock.bind(u);
+            }
+            lock.execute(&mut *tx).await?;
             let sql = format!(
                 "DELETE FROM board_totals WHERE guild_id = $1 AND period = $2 AND user_id IN ({})",
                 placeholders(3, users.len())
@@ -266,7 +288,7 @@ async fn recompute(
         Members::Some(users) => format!("user_id IN ({})", placeholders(5, users.len())),
     };
     // $1 guild, $2 period key, $3 window start, $4 window length.
-    let select = |category: &str, group: &str| {
+    let select = |category: &str, group: &str, only: &str| {
         format!(
             "SELECT guild_id, user_id, $2 AS period, {category} AS category,
                 CAST(SUM(weight + CASE WHEN bonus_at > 0 AND bonus_at >= $3 THEN 1 ELSE 0 END) AS BIGINT) AS score,
@@ -274,20 +296,22 @@ async fn recompute(
                 CAST(MAX(first_rated_at) AS BIGINT) AS reached,
                 CAST(MIN(CASE WHEN bonus_at > 0 AND bonus_at >= $3 THEN bonus_at ELSE rated_at END) + $4 AS BIGINT)
                     AS valid_until
-             FROM ratings WHERE guild_id = $1 AND {who} AND rated_at >= $3
+             FROM ratings WHERE guild_id = $1 AND {who} AND rated_at >= $3{only}
              GROUP BY guild_id, user_id{group}"
         )
     };
-    // Another process may have recomputed the same member meanwhile
-    // (PostgreSQL): the newer computation wins.
+    // A concurrent recomputation of the same member (PostgreSQL) may have
+    // inserted rows since this transaction deleted them: replace them.
     let sql = format!(
         "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
          SELECT * FROM ({} UNION ALL {}) AS t WHERE true
          ON CONFLICT (guild_id, user_id, period, category) DO UPDATE SET
             score = excluded.score, studied = excluded.studied,
             reached = excluded.reached, valid_until = excluded.valid_until",
-        select("category", ", category"),
-        select("''", "")
+        // '' is the all-categories row: a rating without a category (from
+        // before categories were stored) counts only there.
+        select("category", ", category", " AND category <> ''"),
+        select("''", "", "")
     );
     let mut query = sqlx::query(&sql)
         .bind(guild)

@@ -150,9 +150,9 @@ fn normalize_url(url: &str) -> Result<String, StoreError> {
 /// `host:port` for a server, the file for SQLite.
 fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     let end = if url.starts_with("sqlite:") { rest.find('?') } else { rest.find(['/', '?']) };
-    rest[..end.unwrap_or(rest.len())].to_string()
+    let authority = &rest[..end.unwrap_or(rest.len())];
+    authority.rsplit_once('@').map_or(authority, |(_, host)| host).to_string()
 }
 
 /// Guild id as stored: `0` for direct messages.
@@ -180,6 +180,7 @@ mod tests {
     fn hosts_are_named_without_credentials() {
         assert_eq!(host_of("postgres://bot:hunter2@db.internal:5432/quiz?sslmode=require"), "db.internal:5432");
         assert_eq!(host_of("postgres://localhost/quiz"), "localhost");
+        assert_eq!(host_of("postgres://db/quiz?password=p@ss"), "db");
         assert_eq!(host_of("sqlite://data/quizbot.db?mode=rwc"), "data/quizbot.db");
     }
 

@@ -69,7 +69,7 @@ impl Store {
             return Ok(days);
         }
         let sql = format!(
-            "SELECT user_id, day FROM study_days WHERE guild_id = $1 AND user_id IN ({})",
+            "SELECT user_id, day FROM study_days WHERE guild_id = $1 AND user_id IN ({}) ORDER BY user_id, day",
             super::board::placeholders(2, users.len())
         );
         let mut query = sqlx::query(&sql).bind(id_key(guild_id));
@@ -84,20 +84,38 @@ impl Store {
     }
 
     /// Fills in review due times that migrations could not compute (rows
-    /// from before they were stored). Cheap when there are none.
+    /// from before they were stored), in key order, a batch at a time: each
+    /// batch is read first, then written in a transaction that starts with
+    /// its first write. Cheap when there are none.
     pub(super) async fn backfill_due_times(&self) -> Result<(), StoreError> {
+        let mut after = (i64::MIN, i64::MIN, String::new());
         loop {
-            let rows = sqlx::query("SELECT guild_id, user_id, question_id FROM ratings WHERE due_at = 0 LIMIT $1")
-                .bind(BACKFILL_BATCH)
-                .fetch_all(&self.pool)
-                .await?;
+            let rows = sqlx::query(
+                "SELECT guild_id, user_id, question_id FROM ratings
+                 WHERE due_at = 0 AND (guild_id > $1 OR (guild_id = $1 AND (user_id > $2
+                       OR (user_id = $2 AND question_id > $3))))
+                 ORDER BY guild_id, user_id, question_id LIMIT $4",
+            )
+            .bind(after.0)
+            .bind(after.1)
+            .bind(&after.2)
+            .bind(BACKFILL_BATCH)
+            .fetch_all(&self.pool)
+            .await?;
             if rows.is_empty() {
                 return Ok(());
             }
-            let mut tx = self.pool.begin().await?;
+            let mut due = Vec::with_capacity(rows.len());
             for row in &rows {
-                let question: String = row.try_get("question_id")?;
-                update_due_at(&mut tx, row.try_get("guild_id")?, row.try_get("user_id")?, &question).await?;
+                let key: (i64, i64, String) =
+                    (row.try_get("guild_id")?, row.try_get("user_id")?, row.try_get("question_id")?);
+                let at = compute_due_at(&self.pool, key.0, key.1, &key.2).await?;
+                after = key.clone();
+                due.push((key, at));
+            }
+            let mut tx = self.pool.begin().await?;
+            for ((guild, user, question), at) in &due {
+                set_due_at(&mut tx, *guild, *user, question, *at).await?;
             }
             tx.commit().await?;
         }
@@ -134,6 +152,15 @@ pub(super) async fn update_due_at(
     user: i64,
     question: &str,
 ) -> Result<(), StoreError> {
+    let due = compute_due_at(&mut **tx, guild, user, question).await?;
+    set_due_at(tx, guild, user, question, due).await
+}
+
+/// When a question is next due for the member, from their clicks on it.
+async fn compute_due_at<'c, E>(executor: E, guild: i64, user: i64, question: &str) -> Result<i64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT level, rated_at FROM rating_events
          WHERE guild_id = $1 AND user_id = $2 AND question_id = $3 ORDER BY rated_at, id",
@@ -141,7 +168,7 @@ pub(super) async fn update_due_at(
     .bind(guild)
     .bind(user)
     .bind(question)
-    .fetch_all(&mut **tx)
+    .fetch_all(executor)
     .await?;
     let mut levels = Vec::with_capacity(rows.len());
     let mut last = 0;
@@ -151,8 +178,17 @@ pub(super) async fn update_due_at(
         last = row.try_get("rated_at")?;
     }
     // A question with no events left (cannot happen while ratings mirror
-    // them) is due at once rather than stuck at 0.
-    let due = due_at(last, &levels).unwrap_or(1).max(1);
+    // them) is due at once rather than stuck at 0, which means "unknown".
+    Ok(due_at(last, &levels).unwrap_or(1).max(1))
+}
+
+async fn set_due_at(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild: i64,
+    user: i64,
+    question: &str,
+    due: i64,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE ratings SET due_at = $4 WHERE guild_id = $1 AND user_id = $2 AND question_id = $3")
         .bind(guild)
         .bind(user)
@@ -169,7 +205,21 @@ fn day_number(day: NaiveDate) -> i64 {
 }
 
 fn date_of(day: i64) -> Result<NaiveDate, StoreError> {
-    NaiveDate::default()
-        .checked_add_signed(chrono::Duration::days(day))
+    chrono::Duration::try_days(day)
+        .and_then(|d| NaiveDate::default().checked_add_signed(d))
         .ok_or_else(|| StoreError::Corrupt(format!("study day {day}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_round_trip_and_nonsense_is_an_error() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(day_number(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
+        assert_eq!(date_of(day_number(day)).unwrap(), day);
+        assert!(date_of(i64::MAX).is_err());
+        assert!(date_of(i64::MIN).is_err());
+    }
 }

@@ -169,6 +169,30 @@ impl Store {
     /// Returns the rating rows removed.
     pub async fn forget_member(&self, scope: Option<Scope>, user_id: u64) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Lock the member's all-time board rows first, as a board refresh
+        // does (see `Store::refresh_stale_boards`), so that a refresh running
+        // meanwhile cannot put their figures back from an older snapshot.
+        match scope {
+            Some(scope) => {
+                sqlx::query(
+                    "UPDATE board_totals SET valid_until = valid_until
+                     WHERE guild_id = $1 AND user_id = $2 AND period = 'a' AND category = ''",
+                )
+                .bind(scope_key(scope))
+                .bind(id_key(user_id))
+                .execute(&mut *tx)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE board_totals SET valid_until = valid_until
+                     WHERE user_id = $1 AND period = 'a' AND category = ''",
+                )
+                .bind(id_key(user_id))
+                .execute(&mut *tx)
+                .await?
+            }
+        };
         let mut removed = 0;
         // The member's ratings, counted; then what was derived from them.
         for (table, counted) in [
