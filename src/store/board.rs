@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{id_from_key, id_key, Store, StoreError};
+use super::{bind_ids, id_from_key, id_key, placeholders, Store, StoreError};
 use crate::level::Level;
 use crate::study::score::Period;
 use crate::study::{BoardRequest, BoardRow, BoardSlice};
@@ -103,10 +103,7 @@ impl Store {
             "SELECT user_id, name FROM member_names WHERE guild_id = $1 AND user_id IN ({})",
             placeholders(2, users.len())
         );
-        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
-        for &u in users {
-            query = query.bind(id_key(u));
-        }
+        let query = bind_ids(sqlx::query(&sql).bind(id_key(guild_id)), users.iter().map(|&u| id_key(u)));
         for row in query.fetch_all(&self.pool).await? {
             names.insert(id_from_key(row.try_get("user_id")?)?, row.try_get("name")?);
         }
@@ -124,10 +121,7 @@ impl Store {
              WHERE guild_id = $1 AND user_id IN ({}) GROUP BY user_id, level",
             placeholders(2, users.len())
         );
-        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
-        for &u in users {
-            query = query.bind(id_key(u));
-        }
+        let query = bind_ids(sqlx::query(&sql).bind(id_key(guild_id)), users.iter().map(|&u| id_key(u)));
         for row in query.fetch_all(&self.pool).await? {
             let user = id_from_key(row.try_get("user_id")?)?;
             let level: String = row.try_get("level")?;
@@ -211,20 +205,13 @@ impl Store {
                  WHERE guild_id = $1 AND period = 'a' AND category = '' AND user_id IN ({})",
                 placeholders(2, users.len())
             );
-            let mut lock = sqlx::query(&sql).bind(guild);
-            for &u in users {
-                lock = lock.bind(u);
-            }
-            lock.execute(&mut *tx).await?;
+            bind_ids(sqlx::query(&sql).bind(guild), users.iter().copied()).execute(&mut *tx).await?;
             let sql = format!(
                 "DELETE FROM board_totals WHERE guild_id = $1 AND period = $2 AND user_id IN ({})",
                 placeholders(3, users.len())
             );
-            let mut delete = sqlx::query(&sql).bind(guild).bind(period_key(period));
-            for &u in users {
-                delete = delete.bind(u);
-            }
-            delete.execute(&mut *tx).await?;
+            let delete = sqlx::query(&sql).bind(guild).bind(period_key(period));
+            bind_ids(delete, users.iter().copied()).execute(&mut *tx).await?;
             recompute(&mut tx, guild, Members::Some(users), period, now).await?;
             tx.commit().await?;
         }
@@ -313,19 +300,15 @@ async fn recompute(
         select("category", ", category", " AND category <> ''"),
         select("''", "", "")
     );
-    let mut query = sqlx::query(&sql)
+    let query = sqlx::query(&sql)
         .bind(guild)
         .bind(period_key(period))
         .bind(period.since(now))
         .bind(period.window().unwrap_or(NEVER));
-    match members {
-        Members::One(user) => query = query.bind(user),
-        Members::Some(users) => {
-            for &u in users {
-                query = query.bind(u);
-            }
-        }
-    }
+    let query = match members {
+        Members::One(user) => query.bind(user),
+        Members::Some(users) => bind_ids(query, users.iter().copied()),
+    };
     query.execute(&mut **tx).await?;
     Ok(())
 }
@@ -337,11 +320,6 @@ fn period_key(period: Period) -> &'static str {
         Period::Month => "m",
         Period::All => "a",
     }
-}
-
-/// `$first, $first+1, …` for `n` values.
-pub(super) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 fn board_row(row: &sqlx::any::AnyRow) -> Result<BoardRow, StoreError> {

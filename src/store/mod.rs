@@ -155,6 +155,18 @@ fn host_of(url: &str) -> String {
     authority.rsplit_once('@').map_or(authority, |(_, host)| host).to_string()
 }
 
+/// `$first, $first+1, …` for `n` values: the list of an `IN (…)`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds ids in turn, for the [`placeholders`] of an `IN (…)` list.
+fn bind_ids<'q>(query: AnyQuery<'q>, ids: impl IntoIterator<Item = i64>) -> AnyQuery<'q> {
+    ids.into_iter().fold(query, |query, id| query.bind(id))
+}
+
 /// Guild id as stored: `0` for direct messages.
 fn scope_key(scope: Scope) -> i64 {
     match scope {

@@ -70,12 +70,9 @@ impl Store {
         }
         let sql = format!(
             "SELECT user_id, day FROM study_days WHERE guild_id = $1 AND user_id IN ({}) ORDER BY user_id, day",
-            super::board::placeholders(2, users.len())
+            super::placeholders(2, users.len())
         );
-        let mut query = sqlx::query(&sql).bind(id_key(guild_id));
-        for &u in users {
-            query = query.bind(id_key(u));
-        }
+        let query = super::bind_ids(sqlx::query(&sql).bind(id_key(guild_id)), users.iter().map(|&u| id_key(u)));
         for row in query.fetch_all(&self.pool).await? {
             let user = super::id_from_key(row.try_get("user_id")?)?;
             days.entry(user).or_default().push(date_of(row.try_get("day")?)?);
