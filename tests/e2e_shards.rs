@@ -44,6 +44,21 @@ async fn daily_set(standin: &StandIn, guild: u64, channel: u64) -> Value {
     }
 }
 
+/// The bot as two processes on `db`, running shard 0 and shard 1 of 2 (in
+/// that order), both with their commands registered and sessions ready.
+async fn spawn_both(standin: &StandIn, db: &backends::TestDb, dir: &tempfile::TempDir) -> [BotProcess; 2] {
+    let spawn = |shards: &str| {
+        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
+        BotProcess::spawn(standin, &dir.path().join(format!("unused-{shards}.db")), &env)
+    };
+    let first = spawn("0-0/2");
+    standin.wait_commands(WAIT).await;
+    let second = spawn("1-1/2");
+    standin.wait_commands(WAIT).await;
+    standin.wait_ready(WAIT).await;
+    [first, second]
+}
+
 fn posts(standin: &StandIn, channel: u64) -> usize {
     let suffix = format!("/channels/{channel}/messages");
     standin.requests().iter().filter(|r| r.is("POST", &suffix) && r.status == 200).count()
@@ -60,14 +75,7 @@ async fn two_processes_split_the_shards_and_post_each_daily_once() {
     );
     let standin = StandIn::start_with(config).await;
     let dir = tempfile::tempdir().unwrap();
-    let spawn = |shards: &str| {
-        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
-        BotProcess::spawn(&standin, &dir.path().join(format!("unused-{shards}.db")), &env)
-    };
-    let first = spawn("0-0/2");
-    standin.wait_commands(WAIT).await;
-    let second = spawn("1-1/2");
-    standin.wait_commands(WAIT).await;
+    let [first, second] = spawn_both(&standin, &db, &dir).await;
     let mut shards: Vec<(u32, u32)> = standin.identifies().iter().map(|i| i.shard).collect();
     shards.sort();
     assert_eq!(shards, [(0, 2), (1, 2)], "each process identifies with its own shard");
@@ -134,16 +142,7 @@ async fn a_process_killed_mid_post_leaves_it_to_the_other() {
     let Some(db) = backends::TestDb::postgres().await else { return };
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let spawn = |shards: &str| {
-        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
-        BotProcess::spawn(&standin, &dir.path().join(format!("unused-{shards}.db")), &env)
-    };
-    let first = spawn("0-0/2");
-    standin.wait_commands(WAIT).await;
-    let second = spawn("1-1/2");
-    standin.wait_commands(WAIT).await;
-    standin.wait_ready(WAIT).await;
-    let mut processes = [first, second];
+    let mut processes = spawn_both(&standin, &db, &dir).await;
     standin.hold_posts(CHANNEL_ID);
     daily_set(&standin, GUILD_ID, CHANNEL_ID).await;
 
