@@ -340,7 +340,43 @@ async fn review_due_times_and_study_days_follow_every_click(db: TestDb) {
     assert_eq!(days.get(&8), None);
 }
 
+/// A burst of clicks at once (on SQLite they share transactions): every
+/// one is stored once, a redelivered one changes nothing, and every caller
+/// hears back.
+async fn a_burst_of_clicks_is_stored_whole(db: TestDb) {
+    let store = db.store().await;
+    let mut clicks = Vec::new();
+    for member in 0..100u64 {
+        for question in 0..3u32 {
+            let id = 10_000 + member * 10 + u64::from(question);
+            clicks.push(rating(id, 500 + member, question, Level::Intermediate, 1_000 + i64::from(question)));
+        }
+    }
+    // Every tenth click is delivered twice.
+    let again: Vec<Rating> = clicks.iter().step_by(10).cloned().collect();
+    let tasks: Vec<_> = clicks
+        .into_iter()
+        .chain(again)
+        .map(|click| {
+            let store = store.clone();
+            tokio::spawn(async move { store.record_rating(&click, &worth(), Some("member")).await })
+        })
+        .collect();
+    for task in tasks {
+        let saved = task.await.unwrap().unwrap();
+        assert!((1..=3).contains(&saved.studied), "{saved:?}");
+    }
+    for member in 0..100u64 {
+        assert_eq!(store.studied_count(Scope::Guild(GUILD), 500 + member).await.unwrap(), 3);
+        assert_eq!(store.rating_history(Scope::Guild(GUILD), 500 + member).await.unwrap().len(), 3);
+    }
+    let rows = board(&store, GUILD, Period::All, None, 2_000).await;
+    assert_eq!(rows.len(), 100);
+    assert!(rows.iter().all(|r| r.studied == 3), "{rows:?}");
+}
+
 on_both_backends!(
+    a_burst_of_clicks_is_stored_whole,
     latest_level_wins_and_counts_never_double,
     a_redelivered_click_is_recorded_once,
     servers_and_direct_messages_are_kept_apart,

@@ -15,6 +15,7 @@ mod board;
 mod progress;
 mod ratings;
 mod schedules;
+mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -40,6 +41,9 @@ pub enum StoreError {
     /// At start: the first connection failed. Names only the host.
     #[error("cannot reach the database at {host}: {reason}")]
     Unreachable { host: String, reason: String },
+    /// The store is shutting down and takes no more writes.
+    #[error("the database is closing")]
+    Closed,
 }
 
 impl StoreError {
@@ -47,7 +51,7 @@ impl StoreError {
     /// as opposed to refusing a statement: worth trying again shortly.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Unreachable { .. } => true,
+            StoreError::Unreachable { .. } | StoreError::Closed => true,
             StoreError::Database(e) => match e {
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
@@ -78,6 +82,9 @@ const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite only: the group-commit writer for ratings and posts (see
+    /// `writer.rs`). PostgreSQL takes concurrent writers as they come.
+    writer: Option<writer::Writer>,
 }
 
 impl Store {
@@ -117,7 +124,8 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let store = Store { pool };
+        let writer = url.starts_with("sqlite:").then(|| writer::Writer::start(pool.clone()));
+        let store = Store { pool, writer };
         store.backfill_due_times().await?;
         Ok(store)
     }

@@ -16,19 +16,10 @@ impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
     /// post twice is harmless.
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO posts (id, guild_id, channel_id, question_id, source, posted_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id_key(post.id))
-        .bind(scope_key(post.scope))
-        .bind(id_key(post.channel_id))
-        .bind(post.question.as_str())
-        .bind(post.source.key())
-        .bind(post.at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        match &self.writer {
+            Some(writer) => writer.post(post.clone()).await,
+            None => write_post(&mut *self.pool.acquire().await?, post).await,
+        }
     }
 
     /// How often each question has been shown in a channel.
@@ -62,19 +53,15 @@ impl Store {
         worth: &Worth,
         name: Option<&str>,
     ) -> Result<RatingSaved, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if insert_rating(&mut tx, rating, worth).await? {
-            let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-            if let Some(name) = name {
-                remember_name(&mut tx, guild, user, name, rating.at).await?;
+        match &self.writer {
+            Some(writer) => writer.rating(rating.clone(), worth.clone(), name.map(str::to_string)).await,
+            None => {
+                let mut tx = self.pool.begin().await?;
+                let saved = write_rating(&mut tx, rating, worth, name).await?;
+                tx.commit().await?;
+                Ok(saved)
             }
-            add_study_day(&mut tx, guild, user, worth.day, 1).await?;
-            update_due_at(&mut tx, guild, user, rating.question.as_str()).await?;
-            recompute_member(&mut tx, guild, user, rating.at).await?;
         }
-        let studied = studied_in(&mut *tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
-        tx.commit().await?;
-        Ok(RatingSaved { studied })
     }
 
     /// Many ratings in one transaction, stored as [`Store::record_rating`]
@@ -224,6 +211,44 @@ impl Store {
         tx.commit().await?;
         Ok(removed)
     }
+}
+
+/// The statements of [`Store::record_post`].
+pub(super) async fn write_post(conn: &mut sqlx::AnyConnection, post: &Post) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO posts (id, guild_id, channel_id, question_id, source, posted_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id_key(post.id))
+    .bind(scope_key(post.scope))
+    .bind(id_key(post.channel_id))
+    .bind(post.question.as_str())
+    .bind(post.source.key())
+    .bind(post.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The statements of [`Store::record_rating`], inside the caller's
+/// transaction.
+pub(super) async fn write_rating(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rating: &Rating,
+    worth: &Worth,
+    name: Option<&str>,
+) -> Result<RatingSaved, StoreError> {
+    if insert_rating(tx, rating, worth).await? {
+        let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
+        if let Some(name) = name {
+            remember_name(tx, guild, user, name, rating.at).await?;
+        }
+        add_study_day(tx, guild, user, worth.day, 1).await?;
+        update_due_at(tx, guild, user, rating.question.as_str()).await?;
+        recompute_member(tx, guild, user, rating.at).await?;
+    }
+    let studied = studied_in(&mut **tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
+    Ok(RatingSaved { studied })
 }
 
 /// Appends a click to the history and, unless it was already recorded

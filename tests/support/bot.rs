@@ -24,6 +24,9 @@ const LOG_TAIL_LINES: usize = 200;
 /// A running `quizbot run` process; killed on drop.
 pub struct BotProcess {
     child: Option<Child>,
+    /// What runs: `quizbot run`, or another bot (the benchmark's floor).
+    program: PathBuf,
+    args: Vec<String>,
     standin: StandIn,
     db_path: PathBuf,
     extra_env: Vec<(String, String)>,
@@ -39,10 +42,24 @@ impl BotProcess {
     /// `extra_env` (which may override any of them). Starts a new stand-in
     /// epoch first, so `wait_ready`/`wait_commands` wait for this process.
     pub fn spawn(standin: &StandIn, db_path: &Path, extra_env: &[(&str, &str)]) -> BotProcess {
+        BotProcess::spawn_program(standin, Path::new(env!("CARGO_BIN_EXE_quizbot")), &["run"], db_path, extra_env)
+    }
+
+    /// Like [`spawn`](Self::spawn), for another program with the same
+    /// environment: the load benchmark's floor bot.
+    pub fn spawn_program(
+        standin: &StandIn,
+        program: &Path,
+        args: &[&str],
+        db_path: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> BotProcess {
         let workdir = tempfile::tempdir().expect("create the bot's working directory");
         let log_path = workdir.path().join("bot.log");
         let mut bot = BotProcess {
             child: None,
+            program: program.to_path_buf(),
+            args: args.iter().map(|a| (*a).to_string()).collect(),
             standin: standin.clone(),
             db_path: db_path.to_path_buf(),
             extra_env: extra_env.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect(),
@@ -60,8 +77,8 @@ impl BotProcess {
         let mut log = OpenOptions::new().create(true).append(true).open(&self.log_path).expect("open the bot log");
         let _ = writeln!(log, "===== quizbot run #{} =====", self.runs);
         let stderr = log.try_clone().expect("clone the bot log handle");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quizbot"));
-        cmd.arg("run")
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args)
             .current_dir(self.workdir.path())
             .env_clear()
             .env("DISCORD_TOKEN", FAKE_TOKEN)

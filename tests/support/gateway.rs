@@ -34,6 +34,9 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
+                // Events are small frames: Nagle's algorithm would hold one
+                // back until the bot acknowledges the last (up to 40 ms).
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(connection(stream, Arc::clone(&shared)));
             }
             // Out of file descriptors or similar: back off briefly.

@@ -318,6 +318,8 @@ pub struct GuildSpec {
     /// The roles of the bot's member (not listing @everyone, which every
     /// member has).
     pub bot_roles: Vec<u64>,
+    /// Other members sent with GUILD_CREATE, `(id, name)`, with no roles.
+    pub members: Vec<(u64, String)>,
 }
 
 impl GuildSpec {
@@ -337,7 +339,13 @@ impl GuildSpec {
                 RoleSpec::bot(id, super::BOT_ID, super::BOT_NAME, MANAGE_MESSAGES),
             ],
             bot_roles: vec![bot_role_id(id)],
+            members: Vec::new(),
         }
+    }
+
+    pub fn with_member(mut self, id: u64, name: &str) -> GuildSpec {
+        self.members.push((id, name.to_string()));
+        self
     }
 
     pub fn with_channel(mut self, channel: ChannelSpec) -> GuildSpec {

@@ -21,7 +21,9 @@ pub(super) fn callback(st: &mut State, req: &Req<'_>, id: &str, token: &str) -> 
     let (reply, latency, message) = callback_inner(st, req, interaction_id, token, kind, &data);
     let error = if reply.status == 204 { None } else { reply.body.clone() };
     let files = req.files.to_vec();
-    st.callbacks.push(Callback { interaction_id, kind, data, latency, status: reply.status, error, files, message });
+    let cb = Callback { interaction_id, kind, data, latency, status: reply.status, error, files, message };
+    st.callback_feeds.retain(|feed| feed.send(cb.clone()).is_ok());
+    st.callbacks.push(cb);
     reply
 }
 

@@ -432,6 +432,19 @@ impl StandIn {
         self.shared.lock().callbacks.iter().filter(|c| c.interaction_id == interaction_id).cloned().collect()
     }
 
+    /// Every callback attempt so far, in arrival order.
+    pub fn callbacks(&self) -> Vec<Callback> {
+        self.shared.lock().callbacks.clone()
+    }
+
+    /// Every callback attempt from now on, as it arrives: for a load
+    /// driver, which cannot afford one waiter per interaction.
+    pub fn callback_feed(&self) -> tokio::sync::mpsc::UnboundedReceiver<Callback> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.shared.lock().callback_feeds.push(tx);
+        rx
+    }
+
     /// The interaction's original response message as it is now (after
     /// edits and a deferred response's completion); `None` if there is none.
     pub fn original_message(&self, interaction_id: u64) -> Option<Value> {

@@ -333,13 +333,15 @@ pub fn guild_create(guild: &GuildSpec, bot_name: &str, joined_at: &str) -> Value
     let threads: Vec<Value> =
         guild.channels.iter().filter(|c| c.is_thread()).map(|c| guild_channel(guild.id, c, 0)).collect();
     let mut guild_json = guild_object(guild);
+    let mut members = vec![member_with_roles(&bot_user(bot_name), &guild.bot_roles, None, joined_at)];
+    members.extend(guild.members.iter().map(|(id, name)| member(&user(*id, name, false), None, joined_at)));
     let create_fields = json!({
         "joined_at": joined_at,
         "large": false,
         "unavailable": false,
-        "member_count": 2,
+        "member_count": members.len() + 1,
         "voice_states": [],
-        "members": [member_with_roles(&bot_user(bot_name), &guild.bot_roles, None, joined_at)],
+        "members": members,
         "channels": guild_channels(guild),
         "threads": threads,
         "presences": [],

@@ -104,6 +104,8 @@ pub(crate) struct State {
     pub interactions: HashMap<u64, InteractionRec>,
     pub tokens: HashMap<String, u64>,
     pub callbacks: Vec<Callback>,
+    /// Subscribers of [`StandIn::callback_feed`](super::StandIn::callback_feed).
+    pub callback_feeds: Vec<UnboundedSender<Callback>>,
     /// Every message by id; ids grow with time, so this is creation order.
     pub messages: BTreeMap<u64, Value>,
     /// `enforce_nonce` memory: (author, nonce) → (message id, when).
@@ -161,6 +163,7 @@ impl State {
             interactions: HashMap::new(),
             tokens: HashMap::new(),
             callbacks: Vec::new(),
+            callback_feeds: Vec::new(),
             messages: BTreeMap::new(),
             nonces: HashMap::new(),
             nonce_window: NONCE_WINDOW,

@@ -1,0 +1,231 @@
+//! Drives interactions at the stand-in's side: open-loop at a steady rate,
+//! or as a burst where each member clicks a level as soon as their answer
+//! arrives. Latency is the stand-in's own measure: from INTERACTION_CREATE
+//! leaving on the gateway to the REST callback arriving.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::support::e2e::buttons;
+use crate::support::{Callback, Place, StandIn, TestUser};
+
+/// How long after its last send a phase waits for stragglers; past
+/// Discord's 3 s deadline, so anything still missing is lost.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// What one scenario measured.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub sent: usize,
+    /// Interactions with exactly one callback, and Discord accepted it.
+    pub answered: usize,
+    /// Interactions with no callback at all.
+    pub lost: usize,
+    /// Interactions answered more than once, or whose answer Discord refused.
+    pub faulty: usize,
+    /// Latencies of the accepted first callbacks, sorted.
+    pub latencies: Vec<Duration>,
+    /// From the first send to the last callback.
+    pub span: Duration,
+    /// The interaction ids that were answered.
+    pub answered_ids: Vec<u64>,
+}
+
+impl Outcome {
+    fn from_callbacks(ids: &[u64], got: &HashMap<u64, Vec<Callback>>, span: Duration) -> Outcome {
+        let mut out = Outcome { sent: ids.len(), span, ..Outcome::default() };
+        for id in ids {
+            match got.get(id).map(Vec::as_slice) {
+                None | Some([]) => out.lost += 1,
+                Some([cb]) if cb.accepted() => {
+                    out.answered += 1;
+                    out.latencies.push(cb.latency);
+                    out.answered_ids.push(*id);
+                }
+                Some(_) => out.faulty += 1,
+            }
+        }
+        out.latencies.sort();
+        out
+    }
+
+    /// The `p`-th percentile (nearest rank), in milliseconds.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
+        let i = rank.clamp(1, self.latencies.len()) - 1;
+        self.latencies[i].as_secs_f64() * 1000.0
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        self.latencies.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "sent": self.sent,
+            "answered": self.answered,
+            "lost": self.lost,
+            "faulty": self.faulty,
+            "p50_ms": self.percentile_ms(50.0),
+            "p95_ms": self.percentile_ms(95.0),
+            "p99_ms": self.percentile_ms(99.0),
+            "max_ms": self.max_ms(),
+            "span_ms": self.span.as_secs_f64() * 1000.0,
+        })
+    }
+}
+
+/// Sends `payloads` at `rate` per second (open loop: the schedule does not
+/// wait for answers) and collects their callbacks from `feed`.
+pub async fn steady(
+    standin: &StandIn,
+    feed: &mut UnboundedReceiver<Callback>,
+    rate: u32,
+    payloads: Vec<(u64, Value)>,
+) -> Outcome {
+    let ids: Vec<u64> = payloads.iter().map(|(id, _)| *id).collect();
+    let period = Duration::from_secs(1) / rate;
+    let start = tokio::time::Instant::now();
+    let mut got: HashMap<u64, Vec<Callback>> = HashMap::with_capacity(ids.len());
+    let wanted: HashSet<u64> = ids.iter().copied().collect();
+    for (i, (_, payload)) in payloads.into_iter().enumerate() {
+        tokio::time::sleep_until(start + period * i as u32).await;
+        standin.send(payload).await;
+        // Keep the feed short while sending; cheap, no waiting.
+        while let Ok(cb) = feed.try_recv() {
+            if wanted.contains(&cb.interaction_id) {
+                got.entry(cb.interaction_id).or_default().push(cb);
+            }
+        }
+    }
+    let mut last = Instant::now();
+    collect(feed, &wanted, &mut got, &mut last).await;
+    Outcome::from_callbacks(&ids, &got, last.duration_since(start.into_std()))
+}
+
+/// Waits until every wanted interaction has a callback (or [`GRACE`] ran
+/// out), then a little longer to catch a second callback.
+async fn collect(
+    feed: &mut UnboundedReceiver<Callback>,
+    wanted: &HashSet<u64>,
+    got: &mut HashMap<u64, Vec<Callback>>,
+    last: &mut Instant,
+) {
+    let deadline = tokio::time::Instant::now() + GRACE;
+    while got.len() < wanted.len() {
+        match tokio::time::timeout_at(deadline, feed.recv()).await {
+            Ok(Some(cb)) => {
+                if wanted.contains(&cb.interaction_id) {
+                    *last = Instant::now();
+                    got.entry(cb.interaction_id).or_default().push(cb);
+                }
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let settle = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Some(cb)) = tokio::time::timeout_at(settle, feed.recv()).await {
+        if wanted.contains(&cb.interaction_id) {
+            got.entry(cb.interaction_id).or_default().push(cb);
+        }
+    }
+}
+
+/// The message carrying the level buttons after a Reveal: the response
+/// itself, or (for an answer too long for one message) its last follow-up.
+pub fn answer_message(standin: &StandIn, reveal_id: u64) -> Option<Value> {
+    let has_buttons = |m: &Value| !buttons(m).is_empty();
+    standin
+        .original_message(reveal_id)
+        .filter(has_buttons)
+        .or_else(|| standin.followups(reveal_id).into_iter().rev().find(has_buttons))
+}
+
+/// The custom_id of the button labelled `label`, if any.
+pub fn button_id(message: &Value, label: &str) -> Option<String> {
+    buttons(message).into_iter().find(|(l, _)| l == label).map(|(_, id)| id)
+}
+
+/// A burst: member `i` clicks Reveal on `posts[i % len]` at `i / n` of a
+/// second, and the level "Intermediate" as soon as the answer arrives.
+/// Returns the Reveal and level outcomes, and the time from the first
+/// Reveal to the last callback.
+pub async fn burst(
+    standin: &StandIn,
+    feed: &mut UnboundedReceiver<Callback>,
+    posts: &[Value],
+    members: &[TestUser],
+    place: Place,
+) -> (Outcome, Outcome, Duration) {
+    let mut reveals = Vec::with_capacity(members.len());
+    let mut member_of = HashMap::with_capacity(members.len());
+    for (i, member) in members.iter().enumerate() {
+        let post = &posts[i % posts.len()];
+        let Some(reveal) = button_id(post, "Reveal answer") else { continue };
+        let (id, payload) = standin.click(&reveal, post, member, place);
+        member_of.insert(id, i);
+        reveals.push((id, payload));
+    }
+    let reveal_ids: Vec<u64> = reveals.iter().map(|(id, _)| *id).collect();
+    let reveal_set: HashSet<u64> = reveal_ids.iter().copied().collect();
+    let spacing = Duration::from_secs(1) / u32::try_from(reveals.len().max(1)).unwrap_or(u32::MAX);
+    let start = tokio::time::Instant::now();
+    let sender = {
+        let standin = standin.clone();
+        tokio::spawn(async move {
+            for (i, (_, payload)) in reveals.into_iter().enumerate() {
+                tokio::time::sleep_until(start + spacing * i as u32).await;
+                standin.send(payload).await;
+            }
+        })
+    };
+    let mut got: HashMap<u64, Vec<Callback>> = HashMap::new();
+    let mut level_ids = Vec::with_capacity(members.len());
+    let mut level_set = HashSet::with_capacity(members.len());
+    let mut last = Instant::now();
+    let deadline = start + Duration::from_secs(1) + GRACE;
+    let expected = reveal_ids.len() * 2;
+    while got.len() < expected {
+        let Ok(Some(cb)) = tokio::time::timeout_at(deadline, feed.recv()).await else { break };
+        let id = cb.interaction_id;
+        let accepted = cb.accepted();
+        let is_reveal = reveal_set.contains(&id);
+        if !is_reveal && !level_set.contains(&id) {
+            continue;
+        }
+        last = Instant::now();
+        let first = !got.contains_key(&id);
+        got.entry(id).or_default().push(cb);
+        if is_reveal && first && accepted {
+            let level = answer_message(standin, id)
+                .and_then(|answer| button_id(&answer, "Intermediate").map(|b| (b, answer)))
+                .and_then(|(b, answer)| member_of.get(&id).map(|&i| standin.click(&b, &answer, &members[i], place)));
+            if let Some((level_id, payload)) = level {
+                level_ids.push(level_id);
+                level_set.insert(level_id);
+                standin.send(payload).await;
+            }
+        }
+    }
+    let _ = sender.await;
+    let span = last.duration_since(start.into_std());
+    let settle = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Some(cb)) = tokio::time::timeout_at(settle, feed.recv()).await {
+        if got.contains_key(&cb.interaction_id) {
+            got.entry(cb.interaction_id).or_default().push(cb);
+        }
+    }
+    let reveal = Outcome::from_callbacks(&reveal_ids, &got, span);
+    // A member whose Reveal failed never got to click a level: count it
+    // as a lost level click, not as one fewer sent.
+    let mut level = Outcome::from_callbacks(&level_ids, &got, span);
+    level.lost += reveal_ids.len() - level_ids.len();
+    level.sent = reveal_ids.len();
+    (reveal, level, span)
+}

@@ -1,0 +1,172 @@
+//! Group commit for the writes a member waits for on SQLite: level clicks
+//! and posted questions.
+//!
+//! SQLite takes one writer at a time, and with `synchronous = FULL` every
+//! commit waits for the disk. Writers that collide are parked by SQLite's
+//! busy handler, which sleeps in steps of up to 100 ms; under a burst (the
+//! daily question, a hundred members clicking at once) that made the tail
+//! of click latency hundreds of milliseconds. Here one task owns the
+//! writes: it takes whatever is queued, writes each in a savepoint of one
+//! transaction, commits once, and only then answers each caller. So a write
+//! still returns only once it is on disk, and one fsync serves the batch.
+//!
+//! A write that fails rolls back its own savepoint and reports its own
+//! error; the others commit. If the transaction itself fails (begin,
+//! commit), each write of the batch is tried again alone. Both writes are
+//! idempotent (keyed by interaction or message id), so a retry after a
+//! commit whose outcome was unknown cannot count a click twice.
+
+use sqlx::{Acquire, AnyPool};
+use tokio::sync::{mpsc, oneshot};
+use tracing::warn;
+
+use super::ratings::{write_post, write_rating};
+use super::StoreError;
+use crate::study::{Post, Rating, RatingSaved, Worth};
+
+/// At most this many writes share a transaction, which bounds the wait of
+/// the first of them.
+const MAX_BATCH: usize = 256;
+
+/// Writes waiting beyond this make callers wait for room.
+const QUEUE: usize = 4096;
+
+/// A write waiting for its turn, then for the commit; `result` is set
+/// when its statements ran, and sent to the caller after the commit.
+enum Job {
+    Rating {
+        rating: Rating,
+        worth: Worth,
+        name: Option<String>,
+        result: Option<Result<RatingSaved, StoreError>>,
+        done: oneshot::Sender<Result<RatingSaved, StoreError>>,
+    },
+    Post {
+        post: Post,
+        result: Option<Result<(), StoreError>>,
+        done: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+impl Job {
+    /// Runs the job's statements in `tx`; whether they succeeded.
+    async fn apply(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> bool {
+        match self {
+            Job::Rating { rating, worth, name, result, .. } => {
+                let written = write_rating(tx, rating, worth, name.as_deref()).await;
+                let ok = written.is_ok();
+                *result = Some(written);
+                ok
+            }
+            Job::Post { post, result, .. } => {
+                let written = write_post(tx, post).await;
+                let ok = written.is_ok();
+                *result = Some(written);
+                ok
+            }
+        }
+    }
+
+    fn fail(&mut self, error: StoreError) {
+        match self {
+            Job::Rating { result, .. } => *result = Some(Err(error)),
+            Job::Post { result, .. } => *result = Some(Err(error)),
+        }
+    }
+
+    /// Tells the caller. One that gave up (its interaction timed out) is
+    /// gone; its write stands.
+    fn answer(self) {
+        match self {
+            Job::Rating { result, done, .. } => {
+                let _ = done.send(result.unwrap_or(Err(StoreError::Closed)));
+            }
+            Job::Post { result, done, .. } => {
+                let _ = done.send(result.unwrap_or(Err(StoreError::Closed)));
+            }
+        }
+    }
+}
+
+/// The handle the store writes through; cheap to clone. The task stops
+/// when the last handle is dropped.
+#[derive(Clone, Debug)]
+pub(super) struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writing task on the current runtime.
+    pub(super) fn start(pool: AnyPool) -> Writer {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(run(pool, queue));
+        Writer { jobs }
+    }
+
+    pub(super) async fn rating(
+        &self,
+        rating: Rating,
+        worth: Worth,
+        name: Option<String>,
+    ) -> Result<RatingSaved, StoreError> {
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Job::Rating { rating, worth, name, result: None, done })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        result.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(super) async fn post(&self, post: Post) -> Result<(), StoreError> {
+        let (done, result) = oneshot::channel();
+        self.jobs.send(Job::Post { post, result: None, done }).await.map_err(|_| StoreError::Closed)?;
+        result.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if let Err(e) = together(&pool, &mut batch).await {
+            if batch.len() > 1 {
+                warn!(error = %e, writes = batch.len(), "a batch of writes failed; writing each alone");
+            }
+            for job in &mut batch {
+                alone(&pool, job).await;
+            }
+        }
+        for job in batch.drain(..) {
+            job.answer();
+        }
+    }
+}
+
+/// Every job in its own savepoint of one transaction. `Err` only when the
+/// transaction as a whole failed, in which case nothing was written.
+async fn together(pool: &AnyPool, batch: &mut [Job]) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for job in batch.iter_mut() {
+        let mut savepoint = (&mut tx).begin().await?;
+        if job.apply(&mut savepoint).await {
+            savepoint.commit().await?;
+        } else {
+            savepoint.rollback().await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One job in a transaction of its own.
+async fn alone(pool: &AnyPool, job: &mut Job) {
+    let written = async {
+        let mut tx = pool.begin().await?;
+        if job.apply(&mut tx).await {
+            tx.commit().await?;
+        }
+        Ok::<_, StoreError>(())
+    };
+    if let Err(e) = written.await {
+        job.fail(e);
+    }
+}
