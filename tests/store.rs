@@ -45,6 +45,40 @@ fn rating(id: u64, user: u64, question: u32, level: Level, at: i64) -> Rating {
     Rating { id, scope: Scope::Guild(GUILD), user_id: user, question: q(question), level, source: Source::Quiz, at }
 }
 
+/// The write-ahead log is folded into the database file within seconds
+/// (by the store's checkpoint task: SQLite's own is off): a copy of the
+/// file alone holds every rating.
+#[tokio::test]
+async fn sqlite_folds_its_log_into_the_database_file() {
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quizbot.db");
+    let store = Store::connect(&format!("sqlite://{}", path.display()), 2).await.unwrap();
+    for i in 0..50u32 {
+        let click = rating(u64::from(i) + 1, 7, i, Level::Beginner, 100 + i64::from(i));
+        store.record_rating(&click, &worth(), None).await.unwrap();
+    }
+    let copy = dir.path().join("copy.db");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        // Copied mid-checkpoint, the file may be torn: then try again.
+        let _ = std::fs::remove_file(dir.path().join("copy.db-wal"));
+        std::fs::copy(&path, &copy).unwrap();
+        let stored = async {
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&copy).connect().await.ok()?;
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rating_events").fetch_one(&mut conn).await.ok()?;
+            let _ = conn.close().await;
+            Some(n)
+        }
+        .await;
+        if stored == Some(50) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the database file alone holds {stored:?} of 50 ratings");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test]
 async fn creates_the_file_and_migrates_twice_without_harm() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,19 +18,21 @@ impl Store {
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
         match &self.writer {
             Some(writer) => writer.post(post.clone()).await,
-            None => write_post(&mut *self.pool.acquire().await?, post).await,
+            None => {
+                let mut tx = self.pool.begin().await?;
+                write_post(&mut tx, post).await?;
+                tx.commit().await?;
+                Ok(())
+            }
         }
     }
 
     /// How often each question has been shown in a channel.
     pub async fn post_counts(&self, channel_id: u64) -> Result<HashMap<QuestionId, u64>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT question_id, CAST(COUNT(*) AS BIGINT) AS n FROM posts
-             WHERE channel_id = $1 GROUP BY question_id",
-        )
-        .bind(id_key(channel_id))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT question_id, shown AS n FROM post_counts WHERE channel_id = $1")
+            .bind(id_key(channel_id))
+            .fetch_all(&self.pool)
+            .await?;
         let mut counts = HashMap::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("question_id")?;
@@ -213,9 +215,10 @@ impl Store {
     }
 }
 
-/// The statements of [`Store::record_post`].
+/// The statements of [`Store::record_post`]: the post, and its question's
+/// count in the channel (once, however often the post is recorded).
 pub(super) async fn write_post(conn: &mut sqlx::AnyConnection, post: &Post) -> Result<(), StoreError> {
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO posts (id, guild_id, channel_id, question_id, source, posted_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
     )
@@ -225,8 +228,19 @@ pub(super) async fn write_post(conn: &mut sqlx::AnyConnection, post: &Post) -> R
     .bind(post.question.as_str())
     .bind(post.source.key())
     .bind(post.at)
-    .execute(conn)
-    .await?;
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        sqlx::query(
+            "INSERT INTO post_counts (channel_id, question_id, shown) VALUES ($1, $2, 1)
+             ON CONFLICT (channel_id, question_id) DO UPDATE SET shown = post_counts.shown + 1",
+        )
+        .bind(id_key(post.channel_id))
+        .bind(post.question.as_str())
+        .execute(conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -10,15 +10,22 @@
 //! transaction, commits once, and only then answers each caller. So a write
 //! still returns only once it is on disk, and one fsync serves the batch.
 //!
-//! A write that fails rolls back its own savepoint and reports its own
-//! error; the others commit. If the transaction itself fails (begin,
-//! commit), each write of the batch is tried again alone. Both writes are
-//! idempotent (keyed by interaction or message id), so a retry after a
+//! If anything in a batch fails, the whole transaction rolls back and each
+//! write of the batch is tried again alone, so one bad write reports its
+//! own error and the others still land. (Savepoints would spare the retry,
+//! at two more statements for every write; failures are rare.) Both writes
+//! are idempotent (keyed by interaction or message id), so a retry after a
 //! commit whose outcome was unknown cannot count a click twice.
+//!
+//! The same task's sibling folds the write-ahead log into the database
+//! file once a second ([`checkpoint`]).
 
-use sqlx::{Acquire, AnyPool};
+use std::time::Duration;
+
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
-use tracing::warn;
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
 
 use super::ratings::{write_post, write_rating};
 use super::StoreError;
@@ -30,6 +37,9 @@ const MAX_BATCH: usize = 256;
 
 /// Writes waiting beyond this make callers wait for room.
 const QUEUE: usize = 4096;
+
+/// How often the write-ahead log is folded into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// A write waiting for its turn, then for the commit; `result` is set
 /// when its statements ran, and sent to the caller after the commit.
@@ -49,22 +59,19 @@ enum Job {
 }
 
 impl Job {
-    /// Runs the job's statements in `tx`; whether they succeeded.
-    async fn apply(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> bool {
+    /// Runs the job's statements in `tx`, keeping what they return for the
+    /// caller; an error is returned instead, and fails the transaction.
+    async fn apply(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
         match self {
             Job::Rating { rating, worth, name, result, .. } => {
-                let written = write_rating(tx, rating, worth, name.as_deref()).await;
-                let ok = written.is_ok();
-                *result = Some(written);
-                ok
+                *result = Some(Ok(write_rating(tx, rating, worth, name.as_deref()).await?));
             }
             Job::Post { post, result, .. } => {
-                let written = write_post(tx, post).await;
-                let ok = written.is_ok();
-                *result = Some(written);
-                ok
+                write_post(tx, post).await?;
+                *result = Some(Ok(()));
             }
         }
+        Ok(())
     }
 
     fn fail(&mut self, error: StoreError) {
@@ -99,7 +106,8 @@ impl Writer {
     /// Starts the writing task on the current runtime.
     pub(super) fn start(pool: AnyPool) -> Writer {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, queue));
+        let checkpoints = tokio::spawn(checkpoint(pool.clone()));
+        tokio::spawn(run(pool, queue, checkpoints));
         Writer { jobs }
     }
 
@@ -124,34 +132,34 @@ impl Writer {
     }
 }
 
-async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>) {
+async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>, checkpoints: JoinHandle<()>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         if let Err(e) = together(&pool, &mut batch).await {
-            if batch.len() > 1 {
+            if let [job] = batch.as_mut_slice() {
+                job.fail(e);
+            } else {
+                // One bad write must not fail the others: nothing of the
+                // batch was written, so each is tried again alone.
                 warn!(error = %e, writes = batch.len(), "a batch of writes failed; writing each alone");
-            }
-            for job in &mut batch {
-                alone(&pool, job).await;
+                for job in &mut batch {
+                    alone(&pool, job).await;
+                }
             }
         }
         for job in batch.drain(..) {
             job.answer();
         }
     }
+    checkpoints.abort();
 }
 
-/// Every job in its own savepoint of one transaction. `Err` only when the
-/// transaction as a whole failed, in which case nothing was written.
+/// Every job in one transaction, committed once. On `Err` nothing of the
+/// batch was written.
 async fn together(pool: &AnyPool, batch: &mut [Job]) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     for job in batch.iter_mut() {
-        let mut savepoint = (&mut tx).begin().await?;
-        if job.apply(&mut savepoint).await {
-            savepoint.commit().await?;
-        } else {
-            savepoint.rollback().await?;
-        }
+        job.apply(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -161,12 +169,31 @@ async fn together(pool: &AnyPool, batch: &mut [Job]) -> Result<(), StoreError> {
 async fn alone(pool: &AnyPool, job: &mut Job) {
     let written = async {
         let mut tx = pool.begin().await?;
-        if job.apply(&mut tx).await {
-            tx.commit().await?;
-        }
+        job.apply(&mut tx).await?;
+        tx.commit().await?;
         Ok::<_, StoreError>(())
-    };
-    if let Err(e) = written.await {
+    }
+    .await;
+    if let Err(e) = written {
         job.fail(e);
+    }
+}
+
+/// Copies the write-ahead log into the database file every
+/// [`CHECKPOINT_EVERY`], beside the writer instead of inside one of its
+/// commits (SQLite's automatic checkpoint, turned off in `connect`), so no
+/// click waits for it. A passive checkpoint blocks neither readers nor the
+/// writer.
+async fn checkpoint(pool: AnyPool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            debug!(error = %e, "checkpoint failed; the next one will catch up");
+        }
     }
 }
