@@ -10,20 +10,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod common;
-use common::{report, time};
+use common::{
+    report, study_now, study_ratings, time, STUDY_GUILD as GUILD, STUDY_MEMBERS as MEMBERS, STUDY_RATINGS as RATINGS,
+};
 
 use quizbot::bank::QuestionBank;
 use quizbot::board::BoardQuery;
 use quizbot::level::Level;
 use quizbot::quiz::Quiz;
 use quizbot::store::Store;
-use quizbot::study::score::{weight, Period};
-use quizbot::study::{Rating, Scope, Source, Worth};
-use rand::{Rng, SeedableRng};
+use quizbot::study::score::Period;
+use quizbot::study::{Rating, Scope, Source};
 
-const GUILD: u64 = 900_000_000_000_000_001;
-const MEMBERS: u64 = 10_000;
-const RATINGS: u64 = 1_000_000;
 const RUNS: usize = 30;
 
 fn main() -> anyhow::Result<()> {
@@ -41,28 +39,10 @@ async fn run() -> anyhow::Result<()> {
     println!("database: {}", url.split(':').next().unwrap_or_default());
     let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])?);
     let quiz = Quiz::new(bank.clone(), store.clone());
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")?.to_utc();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let now = study_now();
 
     let start = Instant::now();
-    let mut batch = Vec::with_capacity(RATINGS as usize);
-    for id in 1..=RATINGS {
-        let q = &bank.questions()[rng.gen_range(0..bank.len())];
-        let level = Level::ALL[rng.gen_range(0..3)];
-        let rating = Rating {
-            id,
-            scope: Scope::Guild(GUILD),
-            // Skewed, as real groups are: a few members rate a lot.
-            user_id: 1 + (rng.gen_range(0.0f64..1.0).powi(2) * MEMBERS as f64) as u64,
-            question: q.id.clone(),
-            level,
-            source: Source::Quiz,
-            at: now.timestamp() - rng.gen_range(0..60 * 86_400),
-        };
-        let day = chrono::DateTime::from_timestamp(rating.at, 0).unwrap_or_default().date_naive();
-        let worth = Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone(), day };
-        batch.push((rating, worth));
-    }
+    let batch = study_ratings(&bank, now);
     store.import_ratings(&batch).await?;
     println!("seeded {RATINGS} ratings by {MEMBERS} members in {:.1?}", start.elapsed());
 

@@ -7,7 +7,8 @@ mod commands;
 pub mod custom_id;
 mod daily;
 mod permissions;
-mod render;
+/// Public for the micro-benchmarks (`benches/micro.rs`), which time it.
+pub mod render;
 
 use std::sync::{Arc, OnceLock};
 
