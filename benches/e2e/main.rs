@@ -34,7 +34,7 @@ use serde_json::{json, Value};
 use load::{answer_message, button_id, Outcome};
 use memory::MemoryRun;
 use support::e2e::WAIT;
-use support::{BotProcess, Place, StandIn, TestUser};
+use support::{BotProcess, Place, StandIn, StandInConfig, TestUser};
 
 /// Steady rates, per second.
 const RATES: [u32; 2] = [100, 500];
@@ -169,7 +169,7 @@ impl Members {
 }
 
 async fn load_run(target: Target, seconds: u32) -> anyhow::Result<LoadRun> {
-    let standin = StandIn::start().await;
+    let standin = StandIn::start_with(StandInConfig { keep_traffic: false, ..StandInConfig::default() }).await;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("quizbot.db");
     let started = Instant::now();

@@ -48,7 +48,8 @@ pub fn guilds(n: usize) -> Vec<GuildSpec> {
 /// Starts `target` against a stand-in with `n` servers and reads its peak
 /// memory once all of them have been delivered.
 pub async fn peak_memory(target: Target, n: usize) -> anyhow::Result<MemoryRun> {
-    let standin = StandIn::start_with(StandInConfig { guilds: guilds(n), ..StandInConfig::default() }).await;
+    let standin =
+        StandIn::start_with(StandInConfig { guilds: guilds(n), keep_traffic: false, ..StandInConfig::default() }).await;
     let dir = tempfile::tempdir()?;
     let started = Instant::now();
     let mut bot = target.spawn(&standin, &dir.path().join("quizbot.db"))?;

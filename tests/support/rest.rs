@@ -146,16 +146,18 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
             let req = Req { method: &method, path: &path, body: &body, query: &query, files: &files, now: received_at };
             route(shared, &mut st, &req, auth.as_deref())
         };
-        st.requests.push(RecordedRequest {
-            method,
-            path,
-            query,
-            body,
-            files,
-            received_at,
-            status: reply.status,
-            response: reply.body.clone().unwrap_or(Value::Null),
-        });
+        if st.keep_traffic {
+            st.requests.push(RecordedRequest {
+                method,
+                path,
+                query,
+                body,
+                files,
+                received_at,
+                status: reply.status,
+                response: reply.body.clone().unwrap_or(Value::Null),
+            });
+        }
         reply
     };
     shared.notify();

@@ -92,6 +92,8 @@ pub(crate) struct State {
     last_id: u64,
     next_conn: u64,
     pub ack_deadline: Duration,
+    /// See [`StandInConfig::keep_traffic`].
+    pub keep_traffic: bool,
     pub requests: Vec<RecordedRequest>,
     pub violations: Vec<String>,
     pub frames: Vec<GatewayFrame>,
@@ -151,6 +153,7 @@ impl State {
             last_id: 0,
             next_conn: 0,
             ack_deadline: config.ack_deadline,
+            keep_traffic: config.keep_traffic,
             requests: Vec::new(),
             violations: Vec::new(),
             frames: Vec::new(),
@@ -220,7 +223,9 @@ impl State {
             return false;
         };
         let ok = c.tx.send(WsMessage::Text(payload.to_string())).is_ok();
-        self.frames.push(GatewayFrame { connection: conn, payload, at: Instant::now() });
+        if self.keep_traffic {
+            self.frames.push(GatewayFrame { connection: conn, payload, at: Instant::now() });
+        }
         ok
     }
 

@@ -108,6 +108,12 @@ pub struct StandInConfig {
     pub guilds: Vec<GuildSpec>,
     pub ack_deadline: Duration,
     pub owner: TestUser,
+    /// Whether every REST request and gateway frame is kept for
+    /// [`StandIn::requests`](super::StandIn::requests) and
+    /// [`StandIn::gateway_frames`](super::StandIn::gateway_frames). A load
+    /// benchmark turns it off: tens of thousands of kept bodies would make
+    /// the stand-in itself slow.
+    pub keep_traffic: bool,
 }
 
 impl Default for StandInConfig {
@@ -120,6 +126,7 @@ impl Default for StandInConfig {
                 .with_channel(ChannelSpec::voice(VOICE_CHANNEL_ID, "Study Room").in_category(CATEGORY_ID))],
             ack_deadline: ACK_DEADLINE,
             owner: TestUser::owner(),
+            keep_traffic: true,
         }
     }
 }
