@@ -3,7 +3,8 @@
 //! `tests/support`, with the same load, measured on the stand-in's side.
 //!
 //! `cargo bench --bench e2e` prints a table and writes the same numbers to
-//! `target/bench-e2e.json`. Shorter runs while working on it:
+//! `target/bench-e2e.json`, and each bot's log of the load run to
+//! `target/bench-e2e-{quizbot,floor}.log`. Shorter runs while working on it:
 //! `E2E_BENCH_SECONDS=2 E2E_BENCH_GUILDS=1000 cargo bench --bench e2e`.
 //!
 //! Per bot:
@@ -64,12 +65,15 @@ impl Target {
     /// Starts the bot against `standin`, with the log level production
     /// runs with.
     pub fn spawn(self, standin: &StandIn, db: &Path) -> anyhow::Result<BotProcess> {
-        const LOG: (&str, &str) = ("RUST_LOG", "info,serenity=warn");
+        // E2E_BENCH_LOG, e.g. `info,quizbot::store=debug`, to see slow
+        // batches in target/bench-e2e-quizbot.log.
+        let log = std::env::var("E2E_BENCH_LOG").unwrap_or_else(|_| "info,serenity=warn".to_string());
+        let log = ("RUST_LOG", log.as_str());
         Ok(match self {
-            Target::Quizbot => BotProcess::spawn(standin, db, &[LOG]),
+            Target::Quizbot => BotProcess::spawn(standin, db, &[log]),
             Target::Floor => {
                 let me = std::env::current_exe()?;
-                BotProcess::spawn_program(standin, &me, &[], db, &[LOG, (floor::FLOOR_ENV, "1")])
+                BotProcess::spawn_program(standin, &me, &[], db, &[log, (floor::FLOOR_ENV, "1")])
             }
         })
     }
@@ -244,6 +248,7 @@ async fn load_run(target: Target, seconds: u32) -> anyhow::Result<LoadRun> {
         eprintln!("{}: the stand-in refused {} requests, first: {}", target.name(), violations.len(), violations[0]);
     }
     bot.terminate(WAIT).await;
+    std::fs::copy(bot.log_path(), target_dir().join(format!("bench-e2e-{}.log", target.name())))?;
     let ratings = match target {
         Target::Quizbot => Some((acknowledged.len(), missing_ratings(&db, &acknowledged).await?)),
         Target::Floor => None,

@@ -20,7 +20,7 @@
 //! The same task's sibling folds the write-ahead log into the database
 //! file four times a second ([`checkpoint`]).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
@@ -38,12 +38,17 @@ const MAX_BATCH: usize = 256;
 /// Writes waiting beyond this make callers wait for room.
 const QUEUE: usize = 4096;
 
+/// A batch slower than this is logged (at debug), with where its time went.
+const SLOW_BATCH: Duration = Duration::from_millis(5);
+
 /// How often the write-ahead log is folded into the database file. Each
 /// checkpoint flushes the pages written since the last to disk, and a
 /// commit that waits for the disk meanwhile waits for that flush too: at
 /// 500 clicks a second, checkpoints once a second made the slowest 1 %
-/// take 15 ms, four times a second 9 ms (`cargo bench --bench e2e`). Never
-/// checkpointing lets the log grow, and every read slows down with it.
+/// take 15 ms, four times a second 9–13 ms (`cargo bench --bench e2e`);
+/// ten times a second measured 6–37 ms, where the disk's own stalls
+/// dominate. Never checkpointing lets the log grow, and every read slows
+/// down with it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// A write waiting for its turn, then for the commit; `result` is set
@@ -162,11 +167,17 @@ async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>, checkpoints: JoinHan
 /// Every job in one transaction, committed once. On `Err` nothing of the
 /// batch was written.
 async fn together(pool: &AnyPool, batch: &mut [Job]) -> Result<(), StoreError> {
+    let started = Instant::now();
     let mut tx = pool.begin().await?;
     for job in batch.iter_mut() {
         job.apply(&mut tx).await?;
     }
+    let written = started.elapsed();
     tx.commit().await?;
+    let took = started.elapsed();
+    if took >= SLOW_BATCH {
+        debug!(writes = batch.len(), ?written, commit = ?(took - written), "slow batch");
+    }
     Ok(())
 }
 
@@ -197,8 +208,11 @@ async fn checkpoint(pool: AnyPool) {
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            debug!(error = %e, "checkpoint failed; the next one will catch up");
+        let started = Instant::now();
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            Err(e) => debug!(error = %e, "checkpoint failed; the next one will catch up"),
+            Ok(_) if started.elapsed() >= SLOW_BATCH => debug!(took = ?started.elapsed(), "slow checkpoint"),
+            Ok(_) => {}
         }
     }
 }
