@@ -79,6 +79,52 @@ async fn sqlite_folds_its_log_into_the_database_file() {
     }
 }
 
+/// One click that cannot be stored (its member's history holds a level
+/// this version does not know) fails alone: the clicks queued with it are
+/// stored and answered.
+#[tokio::test]
+async fn a_click_that_fails_does_not_fail_the_clicks_written_with_it() {
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quizbot.db");
+    let store = Store::connect(&format!("sqlite://{}", path.display()), 2).await.unwrap();
+    let mut raw = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).connect().await.unwrap();
+    sqlx::query(
+        "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
+         VALUES (1, $1, 7, $2, 'expert', 'quiz', 50, 1, 'C')",
+    )
+    .bind(GUILD as i64)
+    .bind(q(1).as_str())
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    raw.close().await.unwrap();
+
+    let bad = rating(2, 7, 1, Level::Beginner, 100);
+    let good: Vec<Rating> = (0..20).map(|i| rating(10 + i, 100 + i, 1, Level::Advanced, 100)).collect();
+    let tasks: Vec<_> = std::iter::once(bad)
+        .chain(good)
+        .map(|click| {
+            let store = store.clone();
+            tokio::spawn(async move { (click.user_id, store.record_rating(&click, &worth(), None).await) })
+        })
+        .collect();
+    for task in tasks {
+        let (user, saved) = task.await.unwrap();
+        match user {
+            7 => assert!(
+                matches!(saved, Err(quizbot::store::StoreError::Corrupt(_))),
+                "the bad click reports its own error: {saved:?}"
+            ),
+            _ => assert_eq!(saved.unwrap().studied, 1),
+        }
+    }
+    for i in 0..20 {
+        assert_eq!(store.studied_count(Scope::Guild(GUILD), 100 + i).await.unwrap(), 1);
+    }
+    assert_eq!(store.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 0, "nothing of the bad click stayed");
+}
+
 #[tokio::test]
 async fn creates_the_file_and_migrates_twice_without_harm() {
     let dir = tempfile::tempdir().unwrap();

@@ -189,7 +189,8 @@ pub async fn burst(
     let mut level_ids = Vec::with_capacity(members.len());
     let mut level_set = HashSet::with_capacity(members.len());
     let mut last = Instant::now();
-    let deadline = start + Duration::from_secs(1) + GRACE;
+    // Moves on with each level click sent: each gets its own grace.
+    let mut deadline = start + Duration::from_secs(1) + GRACE;
     let expected = reveal_ids.len() * 2;
     while got.len() < expected {
         let Ok(Some(cb)) = tokio::time::timeout_at(deadline, feed.recv()).await else { break };
@@ -210,6 +211,7 @@ pub async fn burst(
                 level_ids.push(level_id);
                 level_set.insert(level_id);
                 standin.send(payload).await;
+                deadline = deadline.max(tokio::time::Instant::now() + GRACE);
             }
         }
     }
@@ -217,7 +219,7 @@ pub async fn burst(
     let span = last.duration_since(start.into_std());
     let settle = tokio::time::Instant::now() + Duration::from_millis(300);
     while let Ok(Some(cb)) = tokio::time::timeout_at(settle, feed.recv()).await {
-        if got.contains_key(&cb.interaction_id) {
+        if reveal_set.contains(&cb.interaction_id) || level_set.contains(&cb.interaction_id) {
             got.entry(cb.interaction_id).or_default().push(cb);
         }
     }

@@ -229,7 +229,12 @@ async fn load_run(target: Target, seconds: u32) -> anyhow::Result<LoadRun> {
             }
         }
         scenarios.push((format!("Reveal {rate}/s"), revealed));
-        let rated = load::steady(&standin, &mut feed, rate, levels).await;
+        let mut rated = load::steady(&standin, &mut feed, rate, levels).await;
+        // A member whose Reveal failed never got to click a level: a lost
+        // level click, not one fewer sent.
+        let never_sent = n.saturating_sub(rated.sent);
+        rated.sent += never_sent;
+        rated.lost += never_sent;
         acknowledged.extend(&rated.answered_ids);
         scenarios.push((format!("level {rate}/s"), rated));
     }

@@ -44,14 +44,31 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("the database is closing")]
     Closed,
+    /// A batch of writes (SQLite, see `writer.rs`) failed as a whole: each
+    /// of its writes reports the one cause.
+    #[error("database error: {reason}")]
+    Batch { reason: String, unavailable: bool },
 }
 
 impl StoreError {
     /// Whether the database is out of reach (down, restarting, network),
     /// as opposed to refusing a statement: worth trying again shortly.
+    /// SQLite's "database is locked" (SQLITE_BUSY and its extended
+    /// codes): another writer held the lock past the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => db
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| db.message().contains("locked") && code & 0xff == 5),
+            _ => false,
+        }
+    }
+
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Unreachable { .. } | StoreError::Closed => true,
+            StoreError::Batch { unavailable, .. } => *unavailable,
             StoreError::Database(e) => match e {
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
@@ -133,8 +150,13 @@ impl Store {
         Ok(store)
     }
 
-    /// Closes every connection; pending writes finish first.
+    /// Closes every connection; writes queued before the call are written
+    /// first, later ones fail with [`StoreError::Closed`] or as out of
+    /// reach.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.flush().await;
+        }
         self.pool.close().await;
     }
 }

@@ -6,16 +6,18 @@
 //! busy handler, which sleeps in steps of up to 100 ms; under a burst (the
 //! daily question, a hundred members clicking at once) that made the tail
 //! of click latency hundreds of milliseconds. Here one task owns the
-//! writes: it takes whatever is queued, writes each in a savepoint of one
-//! transaction, commits once, and only then answers each caller. So a write
+//! writes: it takes whatever is queued, writes it all in one transaction,
+//! commits once, and only then answers each caller. So a write
 //! still returns only once it is on disk, and one fsync serves the batch.
 //!
-//! If anything in a batch fails, the whole transaction rolls back and each
-//! write of the batch is tried again alone, so one bad write reports its
-//! own error and the others still land. (Savepoints would spare the retry,
-//! at two more statements for every write; failures are rare.) Both writes
-//! are idempotent (keyed by interaction or message id), so a retry after a
-//! commit whose outcome was unknown cannot count a click twice.
+//! If one write fails, the transaction rolls back, that write reports its
+//! error and the rest of the batch goes again without it. (Savepoints would
+//! spare the retry, at two more statements for every write; failures are
+//! rare.) If the database itself fails (out of reach, still locked after
+//! the busy timeout, closing), every write of the batch reports it at once.
+//! Both writes are idempotent (keyed by interaction or message id), so a
+//! retry after a commit whose outcome was unknown cannot count a click
+//! twice.
 //!
 //! The same task's sibling folds the write-ahead log into the database
 //! file four times a second ([`checkpoint`]).
@@ -25,7 +27,7 @@ use std::time::{Duration, Instant};
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tracing::{debug, warn};
+use tracing::{debug, error, warn};
 
 use super::ratings::{write_post, write_rating};
 use super::StoreError;
@@ -66,6 +68,10 @@ enum Job {
         result: Option<Result<(), StoreError>>,
         done: oneshot::Sender<Result<(), StoreError>>,
     },
+    /// Writes nothing; answered once everything queued before it is.
+    Flush {
+        done: oneshot::Sender<()>,
+    },
 }
 
 impl Job {
@@ -80,6 +86,7 @@ impl Job {
                 write_post(tx, post).await?;
                 *result = Some(Ok(()));
             }
+            Job::Flush { .. } => {}
         }
         Ok(())
     }
@@ -88,6 +95,7 @@ impl Job {
         match self {
             Job::Rating { result, .. } => *result = Some(Err(error)),
             Job::Post { result, .. } => *result = Some(Err(error)),
+            Job::Flush { .. } => {}
         }
     }
 
@@ -100,6 +108,9 @@ impl Job {
             }
             Job::Post { result, done, .. } => {
                 let _ = done.send(result.unwrap_or(Err(StoreError::Closed)));
+            }
+            Job::Flush { done } => {
+                let _ = done.send(());
             }
         }
     }
@@ -140,59 +151,89 @@ impl Writer {
         self.jobs.send(Job::Post { post, result: None, done }).await.map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
+
+    /// Waits until every write queued before this call is committed (or
+    /// has failed): for a clean shutdown.
+    pub(super) async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.jobs.send(Job::Flush { done }).await.is_ok() {
+            let _ = flushed.await;
+        }
+    }
 }
 
 async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>, checkpoints: JoinHandle<()>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if let Err(e) = together(&pool, &mut batch).await {
-            if let [job] = batch.as_mut_slice() {
-                job.fail(e);
-            } else {
-                // One bad write must not fail the others: nothing of the
-                // batch was written, so each is tried again alone.
-                warn!(error = %e, writes = batch.len(), "a batch of writes failed; writing each alone");
-                for job in &mut batch {
-                    alone(&pool, job).await;
-                }
-            }
-        }
-        for job in batch.drain(..) {
-            job.answer();
+        // In a task of its own, so that a bug panicking in one batch costs
+        // that batch's answers (its callers hear `Closed`), not the writer.
+        let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+        if let Err(e) = tokio::spawn(write(pool.clone(), jobs)).await {
+            error!(error = %e, "a batch of writes panicked; its writers were told to try again");
         }
     }
     checkpoints.abort();
 }
 
-/// Every job in one transaction, committed once. On `Err` nothing of the
-/// batch was written.
-async fn together(pool: &AnyPool, batch: &mut [Job]) -> Result<(), StoreError> {
-    let started = Instant::now();
-    let mut tx = pool.begin().await?;
-    for job in batch.iter_mut() {
-        job.apply(&mut tx).await?;
+/// Writes a batch and answers each of its callers.
+async fn write(pool: AnyPool, mut batch: Vec<Job>) {
+    let mut pending: Vec<usize> = (0..batch.len()).collect();
+    while !pending.is_empty() {
+        match together(&pool, &mut batch, &pending).await {
+            Ok(()) => break,
+            // That write reports its own error; the others (rolled back
+            // with it) go again, without it.
+            Err(Failure::Job(i, e)) if !is_transient(&e) => {
+                warn!(error = %e, "a write failed; the rest of its batch goes again");
+                batch[i].fail(e);
+                pending.retain(|&j| j != i);
+            }
+            // The database itself is out of reach, busy or closing: every
+            // write of the batch would fail the same way, so all report it
+            // now instead of one after another.
+            Err(Failure::Job(_, e) | Failure::Transaction(e)) => {
+                let unavailable = is_transient(&e);
+                let reason = e.to_string();
+                for &j in &pending {
+                    batch[j].fail(StoreError::Batch { reason: reason.clone(), unavailable });
+                }
+                break;
+            }
+        }
     }
-    let written = started.elapsed();
-    tx.commit().await?;
-    let took = started.elapsed();
-    if took >= SLOW_BATCH {
-        debug!(writes = batch.len(), ?written, commit = ?(took - written), "slow batch");
+    for job in batch {
+        job.answer();
     }
-    Ok(())
 }
 
-/// One job in a transaction of its own.
-async fn alone(pool: &AnyPool, job: &mut Job) {
-    let written = async {
-        let mut tx = pool.begin().await?;
-        job.apply(&mut tx).await?;
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
+/// Why [`together`] wrote nothing.
+enum Failure {
+    /// The statements of job `.0` failed.
+    Job(usize, StoreError),
+    /// Beginning or committing the transaction failed.
+    Transaction(StoreError),
+}
+
+/// Out of reach, closing, or SQLite still busy after its busy timeout.
+fn is_transient(e: &StoreError) -> bool {
+    e.is_unavailable() || e.is_busy()
+}
+
+/// The `pending` jobs in one transaction, committed once. On `Err` nothing
+/// of the batch was written.
+async fn together(pool: &AnyPool, batch: &mut [Job], pending: &[usize]) -> Result<(), Failure> {
+    let started = Instant::now();
+    let mut tx = pool.begin().await.map_err(|e| Failure::Transaction(e.into()))?;
+    for &i in pending {
+        batch[i].apply(&mut tx).await.map_err(|e| Failure::Job(i, e))?;
     }
-    .await;
-    if let Err(e) = written {
-        job.fail(e);
+    let written = started.elapsed();
+    tx.commit().await.map_err(|e| Failure::Transaction(e.into()))?;
+    let took = started.elapsed();
+    if took >= SLOW_BATCH {
+        debug!(writes = pending.len(), ?written, commit = ?(took - written), "slow batch");
     }
+    Ok(())
 }
 
 /// Copies the write-ahead log into the database file every
