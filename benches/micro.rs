@@ -59,16 +59,17 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use sqlx::{Connection, Executor};
 
-use quizbot::bank::pick::pick_least_posted;
-use quizbot::bank::{Filter, QuestionBank};
-use quizbot::board::BoardQuery;
+use quizbot::clock::Clock;
 use quizbot::discord::custom_id::{category_tag, ButtonAction};
 use quizbot::discord::render::{answer_embeds, question_message};
-use quizbot::level::Level;
-use quizbot::quiz::Quiz;
+use quizbot::domain::bank::pick::pick_least_posted;
+use quizbot::domain::bank::{Filter, QuestionBank};
+use quizbot::domain::level::Level;
+use quizbot::domain::score::{Period, ScoreRule};
+use quizbot::domain::study::{Rating, Scope, Source, Worth};
+use quizbot::service::leaderboard::BoardQuery;
+use quizbot::service::Services;
 use quizbot::store::Store;
-use quizbot::study::score::{weight, Period};
-use quizbot::study::{Rating, Scope, Source, Worth};
 
 mod common;
 use common::{
@@ -292,7 +293,7 @@ fn click(bank: &QuestionBank, id: u64, user_id: u64, at: i64) -> (Rating, Worth)
         at,
     };
     let day = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default().date_naive();
-    let worth = Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone(), day };
+    let worth = ScoreRule::STANDARD.worth(q.difficulty, false, &q.category, day);
     (rating, worth)
 }
 
@@ -377,10 +378,10 @@ fn sqlite_url(path: &Path) -> String {
 async fn seed_study(store: &Store, bank: &Arc<QuestionBank>) {
     let start = Instant::now();
     store.import_ratings(&study_ratings(bank, study_now())).await.expect("the study data imports");
-    let quiz = Quiz::new(bank.clone(), store.clone());
+    let quiz = Services::new(bank.clone(), store.clone(), Clock::manual(study_now()));
     for period in Period::ALL {
         let query = BoardQuery { guild_id: STUDY_GUILD, period, category: None, page: 0, caller: 1 };
-        quiz.board(&query, study_now()).await.expect("a first board view");
+        quiz.leaderboard(&query).await.expect("a first board view");
     }
     eprintln!("seeded {STUDY_RATINGS} ratings by {STUDY_MEMBERS} members in {:.1?}", start.elapsed());
 }
@@ -446,7 +447,8 @@ fn study_benches(c: &mut Criterion) {
                     }
                 })
             });
-            Quiz::new(bank.clone(), db.store.clone())
+            // The services read the data's "now".
+            Services::new(bank.clone(), db.store.clone(), Clock::manual(now))
         };
 
         let category = bank.questions()[0].category.clone();
@@ -460,26 +462,30 @@ fn study_benches(c: &mut Criterion) {
             let query = BoardQuery { guild_id: STUDY_GUILD, period, category, page, caller: STUDY_TYPICAL_MEMBER };
             group.bench_function(name, |b| {
                 let quiz = quiz();
-                b.to_async(&rt).iter(|| async { quiz.board(&query, now).await.expect("a board") })
+                b.to_async(&rt).iter(|| async { quiz.leaderboard(&query).await.expect("a board") })
             });
         }
         let scope = Scope::Guild(STUDY_GUILD);
         for (who, user) in [("typical", STUDY_TYPICAL_MEMBER), ("busiest", STUDY_BUSIEST_MEMBER)] {
             group.bench_function(format!("review_{who}"), |b| {
                 let quiz = quiz();
-                b.to_async(&rt).iter(|| async { quiz.review(scope, user, now).await.map(|_| ()).expect("a review") })
+                b.to_async(&rt).iter(|| async { quiz.review(scope, user).await.map(|_| ()).expect("a review") })
             });
         }
         for (who, user) in [("typical", STUDY_TYPICAL_MEMBER), ("busiest", STUDY_BUSIEST_MEMBER)] {
             group.bench_function(format!("stats_{who}"), |b| {
                 let quiz = quiz();
-                b.to_async(&rt).iter(|| async { quiz.stats(scope, user, now).await.expect("stats") })
+                b.to_async(&rt).iter(|| async { quiz.stats(scope, user).await.expect("stats") })
             });
         }
         // Level clicks on top of the million (ids after the seeded ones).
         let next_id = AtomicU64::new(STUDY_RATINGS + 1);
         for (who, user) in [("typical", STUDY_TYPICAL_MEMBER), ("busiest", STUDY_BUSIEST_MEMBER)] {
-            let store = || quiz().store().clone();
+            let store = || {
+                // Opens the study database if no bench before did.
+                let _ = quiz();
+                db.get().map(|db| db.store.clone()).expect("the study database is open")
+            };
             bench_clicks(&mut group, &format!("record_rating_{who}"), &rt, store, &bank, |_| user, &next_id);
         }
         group.finish();

@@ -14,13 +14,14 @@ use common::{
     report, study_now, study_ratings, time, STUDY_GUILD as GUILD, STUDY_MEMBERS as MEMBERS, STUDY_RATINGS as RATINGS,
 };
 
-use quizbot::bank::QuestionBank;
-use quizbot::board::BoardQuery;
-use quizbot::level::Level;
-use quizbot::quiz::Quiz;
+use quizbot::clock::Clock;
+use quizbot::domain::bank::QuestionBank;
+use quizbot::domain::level::Level;
+use quizbot::domain::score::Period;
+use quizbot::domain::study::{Rating, Scope, Source};
+use quizbot::service::leaderboard::BoardQuery;
+use quizbot::service::Services;
 use quizbot::store::Store;
-use quizbot::study::score::Period;
-use quizbot::study::{Rating, Scope, Source};
 
 const RUNS: usize = 30;
 
@@ -38,8 +39,10 @@ async fn run() -> anyhow::Result<()> {
     let store = Store::connect(&url, 4).await?;
     println!("database: {}", url.split(':').next().unwrap_or_default());
     let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])?);
-    let quiz = Quiz::new(bank.clone(), store.clone());
     let now = study_now();
+    // The services read this clock; the bench moves it as time goes by.
+    let clock = Clock::manual(now);
+    let quiz = Services::new(bank.clone(), store.clone(), clock.clone());
 
     let start = Instant::now();
     let batch = study_ratings(&bank, now);
@@ -52,12 +55,12 @@ async fn run() -> anyhow::Result<()> {
     // moved since their last rating: the worst case, once.
     for period in Period::ALL {
         let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
-        let first = time(1, || quiz.board(&query, now)).await?;
+        let first = time(1, || quiz.leaderboard(&query)).await?;
         report(&format!("/leaderboard, {}, first view (all stale)", period.label()), &first);
     }
     for period in Period::ALL {
         let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
-        report(&format!("/leaderboard, {}", period.label()), &time(RUNS, || quiz.board(&query, now)).await?);
+        report(&format!("/leaderboard, {}", period.label()), &time(RUNS, || quiz.leaderboard(&query)).await?);
     }
     // An hour goes by with the upkeep task running once a minute, as in the
     // bot; then boards are viewed.
@@ -69,11 +72,12 @@ async fn run() -> anyhow::Result<()> {
     .await?;
     report("board upkeep, once a minute (all servers)", &upkeep);
     let later = now + chrono::Duration::minutes(minute);
+    clock.set(later);
     for period in Period::ALL {
         let query = BoardQuery { guild_id: GUILD, period, category: None, page: 0, caller: member };
         report(
             &format!("/leaderboard, {}, an hour later", period.label()),
-            &time(RUNS, || quiz.board(&query, later)).await?,
+            &time(RUNS, || quiz.leaderboard(&query)).await?,
         );
     }
     // Without upkeep, a view pays for whoever went stale since the last one.
@@ -81,11 +85,13 @@ async fn run() -> anyhow::Result<()> {
     let query = BoardQuery { guild_id: GUILD, period: Period::Week, category: None, page: 0, caller: member };
     let hourly = time(RUNS, || {
         hour += 1;
-        quiz.board(&query, now + chrono::Duration::hours(hour))
+        clock.set(now + chrono::Duration::hours(hour));
+        quiz.leaderboard(&query)
     })
     .await?;
     report("/leaderboard, last 7 days, hourly, no upkeep", &hourly);
     let later = now + chrono::Duration::hours(hour);
+    clock.set(later);
     let query = BoardQuery {
         guild_id: GUILD,
         period: Period::All,
@@ -93,11 +99,11 @@ async fn run() -> anyhow::Result<()> {
         page: 3,
         caller: member,
     };
-    report("/leaderboard, all time, one category, page 4", &time(RUNS, || quiz.board(&query, later)).await?);
-    report("/stats (a member with ~100 ratings)", &time(RUNS, || quiz.stats(scope, member, later)).await?);
-    report("/stats (the busiest member)", &time(RUNS, || quiz.stats(scope, 1, later)).await?);
-    report("/review (a member with ~100 ratings)", &time(RUNS, || quiz.review(scope, member, later)).await?);
-    report("/review (the busiest member)", &time(RUNS, || quiz.review(scope, 1, later)).await?);
+    report("/leaderboard, all time, one category, page 4", &time(RUNS, || quiz.leaderboard(&query)).await?);
+    report("/stats (a member with ~100 ratings)", &time(RUNS, || quiz.stats(scope, member)).await?);
+    report("/stats (the busiest member)", &time(RUNS, || quiz.stats(scope, 1)).await?);
+    report("/review (a member with ~100 ratings)", &time(RUNS, || quiz.review(scope, member)).await?);
+    report("/review (the busiest member)", &time(RUNS, || quiz.review(scope, 1)).await?);
 
     // A level click, as the button handler records it (one transaction,
     // fsync'd): a typical member, then the busiest.
@@ -116,7 +122,7 @@ async fn run() -> anyhow::Result<()> {
                 at: later.timestamp(),
             };
             let quiz = quiz.clone();
-            async move { quiz.rate(&rating, 1, Some("member")).await }
+            async move { quiz.rate(&rating, 1, Some("member")).await.map(|rated| rated.saved) }
         })
         .await?;
         report(&format!("level click, {who}"), &clicks);

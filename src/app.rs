@@ -1,17 +1,34 @@
-//! `quizbot run`: configuration → telemetry → store → banks → bot.
+//! `quizbot run`: the one composition root.
+//!
+//! Configuration → telemetry → banks → store (migrations) → services →
+//! Discord. It owns every background task — the daily scheduler and the
+//! board upkeep — and stops everything in order on SIGTERM or Ctrl-C:
+//!
+//! 1. stop taking interactions and wait for those in flight (at most
+//!    [`discord::DRAIN_LIMIT`]), then close the gateway;
+//! 2. stop the scheduler and the upkeep (a post in progress is finished, at
+//!    most [`TASK_LIMIT`]);
+//! 3. write what the store's writer still holds, and close the pool.
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tracing::{error, info};
+use tokio::task::JoinHandle;
+use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 
-use crate::bank::{BankError, QuestionBank};
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::discord;
-use crate::quiz::Quiz;
-use crate::schedule::clock::Clock;
+use crate::discord::{self, Bot};
+use crate::domain::bank::{BankError, QuestionBank};
+use crate::service::scheduler::Scheduler;
+use crate::service::{Services, Stop};
 use crate::store::{Store, StoreError};
+
+/// How long a background task may take to finish once told to stop.
+pub const TASK_LIMIT: Duration = Duration::from_secs(5);
 
 /// Runs the bot until Ctrl-C / SIGTERM. Exit code 2 for a configuration or
 /// database problem, 1 for anything else; each explained in one line.
@@ -62,15 +79,15 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) => {
-            eprintln!("error: cannot open the database ({}): {e}", redact_url(&config.database_url));
+            eprintln!("error: cannot open the database at {}: {e}", crate::store::host_of(&config.database_url));
             return ExitCode::from(2);
         }
     };
 
     let clock = config.clock_start.map_or_else(Clock::system, Clock::starting_at);
-    let quiz = Quiz::new(Arc::new(bank), store.clone());
-    let result = discord::run(&config, quiz, clock).await;
-    store.close().await;
+    let services = Services::new(Arc::new(bank), store, clock);
+    let result = run_bot(&config, &services, shutdown_signal()).await;
+    services.close().await;
     match result {
         Ok(()) => {
             info!("stopped");
@@ -84,33 +101,65 @@ async fn serve(config: Config) -> ExitCode {
     }
 }
 
+/// Runs the bot and its background tasks until `shutdown`, then stops them
+/// in order (see the module's comment). The store is the caller's to close.
+async fn run_bot(
+    config: &Config,
+    services: &Services,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), discord::StartError> {
+    let bot = Bot::connect(config, services.clone()).await?;
+    let (stop, stopping) = Stop::new();
+    let tasks = [
+        tokio::spawn(Scheduler::new(services.clone(), bot.poster()).run(stopping.clone())),
+        tokio::spawn(services.clone().keep_boards_fresh(stopping)),
+    ];
+    let result = bot.run(shutdown).await;
+    stop.stop();
+    for task in tasks {
+        finish(task).await;
+    }
+    result
+}
+
+/// Waits for a stopped task, at most [`TASK_LIMIT`].
+async fn finish(mut task: JoinHandle<()>) {
+    match tokio::time::timeout(TASK_LIMIT, &mut task).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => warn!(error = %e, "a background task failed"),
+        Err(_) => {
+            warn!("a background task did not stop in time; cancelled");
+            task.abort();
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    info!("shutting down");
+}
+
 /// `RUST_LOG` if set, else `info,serenity=warn`; logs go to stderr.
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,serenity=warn"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-}
-
-/// Hides a password in a database URL before it is printed.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn passwords_are_hidden() {
-        assert_eq!(redact_url("postgres://bot:hunter2@db:5432/quiz"), "postgres://bot:***@db:5432/quiz");
-        assert_eq!(redact_url("sqlite://quizbot.db"), "sqlite://quizbot.db");
-    }
 }

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::bank::{BankError, QuestionBank};
 use crate::config::DEFAULT_DATA;
+use crate::domain::bank::{BankError, QuestionBank};
 
 /// Prints one summary per bank file, or every error as `file:line: …`.
 /// Exit code 1 when anything is wrong.
@@ -43,7 +43,7 @@ pub fn summary(bank: &QuestionBank) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     for info in bank.banks() {
-        let counts = crate::level::Level::ALL
+        let counts = crate::domain::level::Level::ALL
             .iter()
             .map(|l| format!("{} {} {}", l.marker(), info.by_difficulty.get(l).copied().unwrap_or(0), l.name()))
             .collect::<Vec<_>>()

@@ -1,27 +1,27 @@
 //! quizbot: interview-prep guides as daily practice for Discord study groups.
 //!
-//! Layers, top to bottom (data flows one way):
-//! - [`discord`]: poise commands, the button router, embeds — the only code
-//!   that knows serenity.
-//! - [`quiz`]: the use cases a command runs (pick a question, record a
-//!   rating), in plain Rust types.
-//! - [`bank`] (question banks), [`study`] (ratings, standings), [`level`]:
-//!   the domain, pure.
-//! - [`store`]: every SQL statement — the only code that knows sqlx.
+//! The tree is the architecture; data flows one way, top to bottom:
+//! - [`discord`]: poise commands, the button router, views, the REST
+//!   poster — the only code that knows serenity and poise. It decodes an
+//!   interaction, calls one service, renders the result.
+//! - [`service`]: one file per use case (quiz, rate, leaderboard, review,
+//!   stats, members, daily, scheduler, upkeep) behind one
+//!   [`service::Services`] handle.
+//! - [`domain`]: pure types and rules — banks, levels, score, streaks,
+//!   review intervals, schedules and local time.
+//! - [`store`]: every SQL statement, returning domain types — the only code
+//!   that knows sqlx.
 //!
-//! [`config`] reads the environment; `main.rs` only wires these together.
+//! [`app`] is the one composition root (config → store → banks → services
+//! → Discord) and owns every background task; [`config`] reads the
+//! environment, [`clock`] is the injectable time source, [`check`] is
+//! `quizbot check`.
 
 pub mod app;
-pub mod bank;
-pub mod board;
 pub mod check;
+pub mod clock;
 pub mod config;
-pub mod daily;
 pub mod discord;
-pub mod level;
-pub mod quiz;
-pub mod review;
-pub mod schedule;
-pub mod stats;
+pub mod domain;
+pub mod service;
 pub mod store;
-pub mod study;

@@ -11,8 +11,8 @@ use serde_json::json;
 use support::e2e::{button, interact, WAIT};
 use support::{BotProcess, Place, StandIn, TestUser};
 
-use quizbot::bank::QuestionBank;
-use quizbot::study::score::weight;
+use quizbot::domain::bank::QuestionBank;
+use quizbot::domain::score::ScoreRule;
 
 fn user(n: u64) -> TestUser {
     TestUser::new(1_400_000_000_000_000_000 + n, &format!("member{n}"))
@@ -27,7 +27,7 @@ async fn study(standin: &StandIn, bank: &QuestionBank, who: &TestUser) -> u64 {
     let answer = interact(standin, standin.click(&button(&post, "Reveal answer"), &post, who, Place::guild())).await;
     let answer = answer.message();
     interact(standin, standin.click(&button(&answer, "Intermediate"), &answer, who, Place::guild())).await;
-    u64::from(weight(question.difficulty))
+    u64::from(ScoreRule::STANDARD.weight(question.difficulty))
 }
 
 fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {

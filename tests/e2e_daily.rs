@@ -15,8 +15,8 @@ use support::{
     OTHER_CHANNEL_ID, SEND_MESSAGES, VOICE_CHANNEL_ID,
 };
 
+use quizbot::domain::study::{Scope, Source};
 use quizbot::store::Store;
-use quizbot::study::{Scope, Source};
 
 /// 08:59:50 in Berlin on Tuesday 24 November 2026: ten seconds for the bot
 /// to start and the test to set things up, even on a loaded machine.

@@ -13,8 +13,8 @@ use support::e2e::{button, interact, WAIT};
 use support::proxy::TcpProxy;
 use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
-use quizbot::level::Level;
-use quizbot::study::Scope;
+use quizbot::domain::level::Level;
+use quizbot::domain::study::Scope;
 
 fn member() -> TestUser {
     TestUser::new(1_500_000_000_000_000_001, "pat")

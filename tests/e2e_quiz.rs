@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use support::e2e::{assert_clean, button, buttons, interact, WAIT};
 use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
-use quizbot::bank::{QuestionBank, QuestionId};
-use quizbot::level::Level;
+use quizbot::domain::bank::{QuestionBank, QuestionId};
+use quizbot::domain::level::Level;
+use quizbot::domain::study::Scope;
 use quizbot::store::Store;
-use quizbot::study::Scope;
 
 fn alice() -> TestUser {
     TestUser::new(1_200_000_000_000_000_001, "alice")
@@ -79,7 +79,7 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     let answer = cb.message();
     assert_eq!(embed(&answer)["title"], format!("Answer · {}", question.title));
     let first_answer_line =
-        quizbot::bank::render::answer_markdown(&question.answer).lines().next().unwrap().to_string();
+        quizbot::domain::bank::render::answer_markdown(&question.answer).lines().next().unwrap().to_string();
     assert!(embed(&answer)["description"].as_str().unwrap().contains(&first_answer_line));
     let labels: Vec<String> = buttons(&answer).into_iter().map(|(l, _)| l).collect();
     assert_eq!(labels, ["Beginner", "Intermediate", "Advanced"]);
@@ -104,7 +104,7 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     let cb = interact(&standin, standin.slash("leaderboard", json!([]), &alice(), Place::guild())).await;
     assert!(!cb.ephemeral());
     let board = embed(&cb.message())["description"].as_str().unwrap().to_string();
-    let points = quizbot::study::score::weight(question.difficulty);
+    let points = quizbot::domain::score::ScoreRule::STANDARD.weight(question.difficulty);
     assert!(board.contains(&format!("<@{}> (bob) · **{points}** pts · 1 studied", bob().id)), "{board}");
     assert!(board.contains("**You** are not on this board yet."), "alice has not rated: {board}");
     assert_eq!(cb.data["allowed_mentions"]["parse"], json!([]), "mentions must not ping");

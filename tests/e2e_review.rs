@@ -10,10 +10,10 @@ use support::e2e::WAIT;
 use support::e2e::{button, interact};
 use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
-use quizbot::bank::QuestionBank;
-use quizbot::level::Level;
+use quizbot::domain::bank::QuestionBank;
+use quizbot::domain::level::Level;
+use quizbot::domain::study::{Scope, Source};
 use quizbot::store::Store;
-use quizbot::study::{Scope, Source};
 
 #[tokio::test]
 async fn a_beginner_rating_comes_back_the_next_day() {

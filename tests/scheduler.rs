@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use quizbot::bank::{Filter, QuestionBank};
-use quizbot::quiz::Quiz;
-use quizbot::schedule::clock::Clock;
-use quizbot::schedule::runner::{DailyPost, PostError, Poster, Scheduler, Wake};
-use quizbot::schedule::time::{next_post_after, parse_zone, TimeOfDay};
-use quizbot::schedule::{daily_nonce, ClaimOutcome, Schedule};
+use quizbot::clock::Clock;
+use quizbot::domain::bank::{Filter, QuestionBank};
+use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
+use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
+use quizbot::service::scheduler::{DailyPost, PostError, Poster, Scheduler};
+use quizbot::service::Services;
 use quizbot::store::Store;
 
 const GUILD: u64 = 900_000_000_000_000_001;
@@ -60,7 +60,8 @@ struct World {
     _dir: tempfile::TempDir,
     url: String,
     bank: Arc<QuestionBank>,
-    quiz: Quiz,
+    store: Store,
+    services: Services,
     clock: Clock,
     poster: FakePoster,
 }
@@ -70,17 +71,17 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("quizbot.db").display());
         let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
-        let quiz = Quiz::new(bank.clone(), Store::connect(&url, 4).await.unwrap());
+        let store = Store::connect(&url, 4).await.unwrap();
         let clock = Clock::manual(utc(start));
+        let services = Services::new(bank.clone(), store.clone(), clock.clone());
         let poster = FakePoster { clock: clock.clone(), sent: Arc::default(), fail: Arc::default() };
-        World { _dir: dir, url, bank, quiz, clock, poster }
+        World { _dir: dir, url, bank, store, services, clock, poster }
     }
 
     /// A fresh scheduler, as after a restart (new process, new holder id).
     async fn scheduler(&self) -> Scheduler<FakePoster> {
         let store = Store::connect(&self.url, 4).await.unwrap();
-        let quiz = Quiz::new(self.bank.clone(), store);
-        Scheduler::new(quiz, self.poster.clone(), self.clock.clone(), Wake::default())
+        Scheduler::new(Services::new(self.bank.clone(), store, self.clock.clone()), self.poster.clone())
     }
 
     async fn set(&self, channel: u64, time: &str, zone: &str) {
@@ -98,7 +99,7 @@ impl World {
             failing_days: 0,
             paused: false,
         };
-        self.quiz.store().upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
+        self.store.upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
 
     fn sent(&self) -> Vec<Sent> {
@@ -187,10 +188,10 @@ async fn a_post_interrupted_by_a_crash_is_finished_once_with_the_same_nonce() {
     w.set(10, "09:00", "Europe/Berlin").await;
     // A process claimed today's post and died before posting.
     let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-    let q = w.quiz.bank().questions()[0].id.clone();
+    let q = w.bank.questions()[0].id.clone();
     let nonce = daily_nonce(10, date);
     let now = w.clock.now_unix();
-    let claimed = w.quiz.store().claim_daily(10, date, &q, &nonce, "dead", now, now + 60).await.unwrap();
+    let claimed = w.store.claim_daily(10, date, &q, &nonce, "dead", now, now + 60).await.unwrap();
     assert!(matches!(claimed, ClaimOutcome::Won(_)));
     w.clock.set(utc("2026-11-24T08:00:00Z"));
     let s = w.scheduler().await;
@@ -211,11 +212,11 @@ async fn failing_days_show_and_pause_after_three_while_others_go_on() {
     *w.poster.fail.lock().unwrap() = Some((10, PostError::Permanent("Missing permission: Send Messages".into())));
     let s = w.scheduler().await;
     w.run_until(&s, utc("2026-11-24T12:00:00Z")).await;
-    let failing = w.quiz.store().schedule(10).await.unwrap().unwrap();
+    let failing = w.store.schedule(10).await.unwrap().unwrap();
     assert_eq!(failing.failure.as_deref(), Some("Missing permission: Send Messages"));
     assert_eq!((failing.failing_days, failing.paused), (1, false));
     w.run_until(&s, utc("2026-11-28T12:00:00Z")).await;
-    let paused = w.quiz.store().schedule(10).await.unwrap().unwrap();
+    let paused = w.store.schedule(10).await.unwrap().unwrap();
     assert_eq!((paused.failing_days, paused.paused), (3, true));
     let healthy = w.sent().iter().filter(|p| p.channel == 11).count();
     assert_eq!(healthy, 5, "the other channel posted every day");
@@ -237,20 +238,22 @@ async fn temporary_failures_are_retried_the_same_day() {
     assert_eq!(sent[0].at, utc("2026-11-24T08:01:00Z"));
 }
 
-#[tokio::test]
-async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
-    use quizbot::level::Level;
-    use quizbot::study::score::{weight, Period};
-    use quizbot::study::{BoardRequest, Rating, Scope, Source};
+/// A world whose daily question (channel 10, 09:00 Berlin) was posted on
+/// 24 November, and three ratings: on its day, the next local day, and of
+/// another question claiming to be the daily one. Returns the posted and
+/// the other question's weights.
+async fn rate_around_the_daily(w: &World, services: &Services) -> (u64, u64) {
+    use quizbot::domain::level::Level;
+    use quizbot::domain::score::ScoreRule;
+    use quizbot::domain::study::{Rating, Scope, Source};
 
-    let w = World::new("2026-11-24T07:59:00Z").await;
     w.set(10, "09:00", "Europe/Berlin").await;
     let s = w.scheduler().await;
     w.run_until(&s, utc("2026-11-24T08:00:00Z")).await;
     let posted = w.sent()[0].question.clone();
     let question = w.bank.questions().iter().find(|q| q.id.as_str() == posted).unwrap();
     let other = w.bank.questions().iter().find(|q| q.id.as_str() != posted).unwrap();
-    let rate = |id: u64, user: u64, q: &quizbot::bank::Question, at: &str| Rating {
+    let rate = |id: u64, user: u64, q: &quizbot::domain::bank::Question, at: &str| Rating {
         id,
         scope: Scope::Guild(GUILD),
         user_id: user,
@@ -260,17 +263,48 @@ async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
         at: utc(at).timestamp(),
     };
     // The same day (local), in the channel: bonus.
-    w.quiz.rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10, None).await.unwrap();
+    services.rate(&rate(1, 7, question, "2026-11-24T20:00:00Z"), 10, None).await.unwrap();
     // The next local day (00:30 Berlin): no bonus.
-    w.quiz.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10, None).await.unwrap();
+    services.rate(&rate(2, 8, question, "2026-11-24T23:30:00Z"), 10, None).await.unwrap();
     // Another question claiming to be the daily one: no bonus.
-    w.quiz.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10, None).await.unwrap();
+    services.rate(&rate(3, 9, other, "2026-11-24T20:00:00Z"), 10, None).await.unwrap();
+    let weight = |q: &quizbot::domain::bank::Question| u64::from(ScoreRule::STANDARD.weight(q.difficulty));
+    (weight(question), weight(other))
+}
+
+#[tokio::test]
+async fn rating_the_question_of_the_day_on_its_day_earns_the_bonus() {
+    use quizbot::domain::score::Period;
+    use quizbot::domain::study::BoardRequest;
+
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    let (weight, other) = rate_around_the_daily(&w, &w.services).await;
     let now = utc("2026-11-25T00:00:00Z").timestamp();
     let request =
         BoardRequest { guild_id: GUILD, period: Period::All, category: None, now, offset: 0, limit: 10, caller: 0 };
-    let board = w.quiz.store().board_page(&request).await.unwrap().rows;
+    let board = w.store.board_page(&request).await.unwrap().rows;
     let score = |user: u64| board.iter().find(|r| r.user_id == user).unwrap().score;
-    assert_eq!(score(7), u64::from(weight(question.difficulty)) + 1);
-    assert_eq!(score(8), u64::from(weight(question.difficulty)));
-    assert_eq!(score(9), u64::from(weight(other.difficulty)));
+    assert_eq!(score(7), weight + 1);
+    assert_eq!(score(8), weight);
+    assert_eq!(score(9), other);
+}
+
+#[tokio::test]
+async fn the_leaderboard_follows_the_score_rule() {
+    use quizbot::domain::score::{Period, ScoreRule};
+    use quizbot::service::leaderboard::BoardQuery;
+
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    let rule = ScoreRule { on_time_bonus: 5, ..ScoreRule::STANDARD };
+    let services = w.services.clone().with_score_rule(rule);
+    let (weight, other) = rate_around_the_daily(&w, &services).await;
+    w.clock.set(utc("2026-11-25T00:00:00Z"));
+    let query = BoardQuery { guild_id: GUILD, period: Period::All, category: None, page: 0, caller: 7 };
+    let page = services.leaderboard(&query).await.unwrap();
+    let score = |user: u64| page.lines.iter().find(|l| l.row.user_id == user).unwrap().row.score;
+    assert_eq!(score(7), weight + 5, "the bonus of the rule in force");
+    assert_eq!(score(8), weight);
+    assert_eq!(score(9), other);
+    assert_eq!(page.lines[0].row.user_id, 7);
+    assert!(page.score.formula().contains("+5 for a question of the day"), "{}", page.score.formula());
 }

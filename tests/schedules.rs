@@ -5,10 +5,10 @@ mod backends;
 use backends::TestDb;
 
 use chrono::NaiveDate;
-use quizbot::bank::{Filter, QuestionId};
-use quizbot::level::Level;
-use quizbot::schedule::time::{parse_zone, TimeOfDay};
-use quizbot::schedule::{daily_nonce, ClaimOutcome, Schedule};
+use quizbot::domain::bank::{Filter, QuestionId};
+use quizbot::domain::level::Level;
+use quizbot::domain::schedule::time::{parse_zone, TimeOfDay};
+use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
 
 const GUILD: u64 = 900_000_000_000_000_001;
 

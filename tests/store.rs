@@ -4,11 +4,11 @@ mod backends;
 use backends::TestDb;
 
 use chrono::NaiveDate;
-use quizbot::bank::QuestionId;
-use quizbot::level::Level;
+use quizbot::domain::bank::QuestionId;
+use quizbot::domain::level::Level;
+use quizbot::domain::score::Period;
+use quizbot::domain::study::{BoardRequest, BoardRow, Post, Rating, Scope, Source, Studied, Worth};
 use quizbot::store::Store;
-use quizbot::study::score::Period;
-use quizbot::study::{BoardRequest, BoardRow, Post, Rating, Scope, Source, Studied, Worth};
 
 const GUILD: u64 = 900_000_000_000_000_001;
 const DAY: i64 = 86_400;
@@ -19,7 +19,7 @@ fn q(n: u32) -> QuestionId {
 }
 
 fn worth() -> Worth {
-    Worth { weight: 1, on_time: false, category: "C".into(), day: day(0) }
+    Worth { weight: 1, bonus: 0, category: "C".into(), day: day(0) }
 }
 
 /// The study day `n` days after 2026-11-01.
@@ -236,7 +236,7 @@ async fn unsupported_urls_are_refused_with_a_message() {
 /// question of the day on its day if `on_time`.
 #[allow(clippy::too_many_arguments)]
 async fn rate(store: &Store, id: u64, user: u64, question: u32, at: i64, weight: u32, on_time: bool, category: &str) {
-    let worth = Worth { weight, on_time, category: category.into(), day: day(0) };
+    let worth = Worth { weight, bonus: u32::from(on_time), category: category.into(), day: day(0) };
     store.record_rating(&rating(id, user, question, Level::Beginner, at), &worth, None).await.unwrap();
 }
 
@@ -274,10 +274,7 @@ async fn a_click_delivered_late_does_not_undo_newer_state(db: TestDb) {
     rate(&store, 2, 1, 1, 200, 1, false, "A").await;
     // An older, on-time click arrives after the newer one.
     let late = Rating { level: Level::Advanced, ..rating(1, 1, 1, Level::Advanced, 100) };
-    store
-        .record_rating(&late, &Worth { weight: 1, on_time: true, category: "A".into(), day: day(0) }, None)
-        .await
-        .unwrap();
+    store.record_rating(&late, &Worth { weight: 1, bonus: 1, category: "A".into(), day: day(0) }, None).await.unwrap();
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 1, &q(1)).await.unwrap(), Some(Level::Beginner));
     let board = board(&store, GUILD, Period::All, None, 1_000).await;
     assert_eq!(board, [BoardRow { user_id: 1, score: 2, studied: 1, reached: 100 }], "its bonus and first time count");

@@ -9,12 +9,12 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use quizbot::bank::{Filter, QuestionBank};
-use quizbot::level::Level;
-use quizbot::schedule::time::{next_post_after, parse_zone, TimeOfDay};
-use quizbot::schedule::Schedule;
-use quizbot::study::score::weight;
-use quizbot::study::{Rating, Scope, Source, Worth};
+use quizbot::domain::bank::{Filter, QuestionBank};
+use quizbot::domain::level::Level;
+use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
+use quizbot::domain::schedule::Schedule;
+use quizbot::domain::score::ScoreRule;
+use quizbot::domain::study::{Rating, Scope, Source, Worth};
 use rand::{Rng, SeedableRng};
 
 /// Runs `f` `runs` times; the durations, fastest first.
@@ -84,7 +84,7 @@ pub fn study_ratings(bank: &QuestionBank, now: DateTime<Utc>) -> Vec<(Rating, Wo
             at: now.timestamp() - rng.gen_range(0..60 * 86_400),
         };
         let day = DateTime::from_timestamp(rating.at, 0).unwrap_or_default().date_naive();
-        let worth = Worth { weight: weight(q.difficulty), on_time: false, category: q.category.clone(), day };
+        let worth = ScoreRule::STANDARD.worth(q.difficulty, false, &q.category, day);
         batch.push((rating, worth));
     }
     batch

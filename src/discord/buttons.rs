@@ -12,11 +12,12 @@ use tracing::{debug, info, warn};
 
 use super::custom_id::{category_tag, ButtonAction};
 use super::{render, BotError, Data};
-use crate::board::BoardQuery;
-use crate::level::Level;
-use crate::quiz::QuizError;
-use crate::study::score::Period;
-use crate::study::{Rating, Scope, Source};
+use crate::domain::bank::QuestionId;
+use crate::domain::level::Level;
+use crate::domain::score::Period;
+use crate::domain::study::{Rating, Scope, Source};
+use crate::service::leaderboard::BoardQuery;
+use crate::service::ServiceError;
 
 /// poise's event hook: button clicks, and leaving a server.
 pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), BotError> {
@@ -26,7 +27,7 @@ pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -
         }
         // `unavailable` means an outage, not a removal: keep the schedules.
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
-            match data.daily.forget_guild(incomplete.id.get()).await {
+            match data.services.forget_guild(incomplete.id.get()).await {
                 Ok(n) => {
                     info!(guild = incomplete.id.get(), schedules = n, "removed from a server; its schedules stopped")
                 }
@@ -44,7 +45,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
     let result = match ButtonAction::decode(&click.data.custom_id) {
         None => {
             debug!(custom_id = %click.data.custom_id, "unknown button");
-            Err(BotError::Quiz(QuizError::QuestionGone))
+            Err(BotError::Service(ServiceError::QuestionGone))
         }
         Some(ButtonAction::Reveal { question, source }) => reveal(ctx, data, click, &question, source).await,
         Some(ButtonAction::Rate { question, source, level }) => rate(ctx, data, click, question, source, level).await,
@@ -72,20 +73,13 @@ async fn reveal(
     ctx: &serenity::Context,
     data: &Data,
     click: &ComponentInteraction,
-    id: &crate::bank::QuestionId,
+    id: &QuestionId,
     source: Source,
 ) -> Result<(), BotError> {
-    let question = data.quiz.question(id)?;
-    // Highlighting a previous level is a nicety: never fail a reveal on it.
-    let current = match data.quiz.current_level(scope_of(click), click.user.id.get(), id).await {
-        Ok(level) => level,
-        Err(e) => {
-            warn!(error = %e, "could not read the member's previous level");
-            None
-        }
-    };
-    let mut embeds = render::answer_embeds(data.quiz.bank(), question);
-    let last = embeds.pop().ok_or(QuizError::QuestionGone)?;
+    let revealed = data.services.reveal(scope_of(click), click.user.id.get(), id).await?;
+    let (question, current) = (revealed.question, revealed.previous);
+    let mut embeds = render::answer_embeds(revealed.bank, question);
+    let last = embeds.pop().ok_or(ServiceError::QuestionGone)?;
     let buttons = render::level_buttons(question, source, current);
     let prompt = render::rate_prompt(current);
     if embeds.is_empty() {
@@ -118,9 +112,10 @@ async fn board_page(
     page: u32,
     tag: Option<u32>,
 ) -> Result<(), BotError> {
-    let Some(guild_id) = click.guild_id else { return Err(QuizError::QuestionGone.into()) };
+    let Some(guild_id) = click.guild_id else { return Err(ServiceError::QuestionGone.into()) };
     // A category that is no longer loaded: show the board without it.
-    let category = tag.and_then(|t| data.quiz.bank().categories().into_iter().find(|c| category_tag(c) == t));
+    let bank = data.services.bank(scope_of(click));
+    let category = tag.and_then(|t| bank.categories().into_iter().find(|c| category_tag(c) == t));
     let query = BoardQuery {
         guild_id: guild_id.get(),
         period,
@@ -128,7 +123,7 @@ async fn board_page(
         page,
         caller: click.user.id.get(),
     };
-    let board = data.quiz.board(&query, data.daily.clock().now()).await.map_err(QuizError::from)?;
+    let board = data.services.leaderboard(&query).await?;
     let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag));
     let msg = CreateInteractionResponseMessage::new()
         .embed(embed)
@@ -151,7 +146,7 @@ async fn forget(
         "Nothing was deleted.".to_string()
     } else {
         let scope = if everywhere { None } else { Some(scope_of(click)) };
-        let removed = data.quiz.store().forget_member(scope, click.user.id.get()).await.map_err(QuizError::from)?;
+        let removed = data.services.forget_member(scope, click.user.id.get()).await?;
         info!(removed, everywhere, "a member's data was deleted on request");
         let plural = if removed == 1 { "" } else { "s" };
         format!(
@@ -170,7 +165,7 @@ async fn rate(
     ctx: &serenity::Context,
     data: &Data,
     click: &ComponentInteraction,
-    id: crate::bank::QuestionId,
+    id: QuestionId,
     source: Source,
     level: Level,
 ) -> Result<(), BotError> {
@@ -182,7 +177,7 @@ async fn rate(
         question: id,
         level,
         source,
-        at: data.daily.clock().now_unix(),
+        at: data.services.clock().now_unix(),
     };
     // What the server shows: the nickname, else the global display name.
     let name = click
@@ -191,11 +186,10 @@ async fn rate(
         .and_then(|m| m.nick.as_deref())
         .or(click.user.global_name.as_deref())
         .unwrap_or(&click.user.name);
-    let saved = data.quiz.rate(&rating, click.channel_id.get(), Some(name)).await?;
-    let question = data.quiz.question(&rating.question)?;
+    let rated = data.services.rate(&rating, click.channel_id.get(), Some(name)).await?;
     let msg = CreateInteractionResponseMessage::new()
-        .content(render::saved_text(level, saved.studied, matches!(scope, Scope::Guild(_))))
-        .components(render::level_buttons(question, source, Some(level)));
+        .content(render::saved_text(level, rated.saved.studied, matches!(scope, Scope::Guild(_))))
+        .components(render::level_buttons(rated.question, source, Some(level)));
     click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
     Ok(())
 }

@@ -6,10 +6,10 @@
 //! Intermediate). At most 24 characters, far below Discord's 100. The
 //! version prefix lets a later format coexist with buttons already posted.
 
-use crate::bank::QuestionId;
-use crate::level::Level;
-use crate::study::score::Period;
-use crate::study::Source;
+use crate::domain::bank::QuestionId;
+use crate::domain::level::Level;
+use crate::domain::score::Period;
+use crate::domain::study::Source;
 
 const PREFIX: &str = "qz1";
 
@@ -51,7 +51,7 @@ impl ButtonAction {
             },
             ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
             ButtonAction::Rate { question, source, level } => {
-                format!("{PREFIX}:l:{question}:{}:{}", source_code(*source), level_code(*level))
+                format!("{PREFIX}:l:{question}:{}:{}", source_code(*source), level.code())
             }
         }
     }
@@ -83,7 +83,7 @@ impl ButtonAction {
         let source = source_from_code(parts.next()?)?;
         let decoded = match action {
             "r" => ButtonAction::Reveal { question, source },
-            "l" => ButtonAction::Rate { question, source, level: level_from_code(parts.next()?)? },
+            "l" => ButtonAction::Rate { question, source, level: Level::from_code(one_char(parts.next()?)?)? },
             _ => return None,
         };
         parts.next().is_none().then_some(decoded)
@@ -105,6 +105,13 @@ fn decode_board<'a>(mut parts: impl Iterator<Item = &'a str>) -> Option<ButtonAc
     parts.next().is_none().then_some(ButtonAction::Board { period, page, category })
 }
 
+/// The only character of `s`.
+fn one_char(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    let first = chars.next()?;
+    chars.next().is_none().then_some(first)
+}
+
 fn source_code(source: Source) -> &'static str {
     match source {
         Source::Quiz => "q",
@@ -115,18 +122,6 @@ fn source_code(source: Source) -> &'static str {
 
 fn source_from_code(code: &str) -> Option<Source> {
     Source::ALL.into_iter().find(|s| source_code(*s) == code)
-}
-
-fn level_code(level: Level) -> &'static str {
-    match level {
-        Level::Beginner => "b",
-        Level::Intermediate => "i",
-        Level::Advanced => "a",
-    }
-}
-
-fn level_from_code(code: &str) -> Option<Level> {
-    Level::ALL.into_iter().find(|l| level_code(*l) == code)
 }
 
 #[cfg(test)]

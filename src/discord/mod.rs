@@ -1,32 +1,40 @@
-//! The Discord layer: poise commands, the button router and the embeds.
-//! The only code that knows serenity. It decodes an interaction into a call
-//! of [`crate::quiz::Quiz`] and renders what comes back.
+//! The Discord layer: poise commands, the button router, the views and the
+//! REST poster — the only code that knows serenity and poise. It decodes an
+//! interaction into one call of [`Services`] and renders what comes back.
+//!
+//! - [`commands`]: one file per slash command group, listed in one place;
+//! - `buttons`: the router for button clicks, on their `custom_id` alone;
+//! - [`custom_id`]: what a button carries; [`render`]: the views;
+//! - `poster`: daily posts over REST; `permissions`: what the bot may do
+//!   in a channel;
+//! - `inflight`: the interactions being handled, so a shutdown waits for
+//!   them.
 
 mod buttons;
 mod commands;
 pub mod custom_id;
-mod daily;
+mod inflight;
 mod permissions;
+mod poster;
 /// Public for the micro-benchmarks (`benches/micro.rs`), which time it.
 pub mod render;
 
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
-use crate::daily::{Daily, DailyError};
-use crate::quiz::{Quiz, QuizError};
-use crate::schedule::clock::Clock;
-use crate::schedule::runner::{Scheduler, Wake};
-use daily::DiscordPoster;
+use crate::service::{ServiceError, Services};
+use inflight::{InFlight, Tracked};
+pub use poster::DiscordPoster;
 
 /// Shared state handed to every command and event. Cheap to clone.
 #[derive(Clone)]
 pub struct Data {
-    pub quiz: Quiz,
-    pub daily: Daily,
+    pub services: Services,
     pub poster: DiscordPoster,
     /// The bot's own user id, from READY.
     pub bot_id: serenity::UserId,
@@ -36,9 +44,7 @@ pub struct Data {
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {
     #[error(transparent)]
-    Quiz(#[from] QuizError),
-    #[error(transparent)]
-    Daily(#[from] DailyError),
+    Service(#[from] ServiceError),
     #[error("Discord request failed: {0}")]
     Discord(#[from] serenity::Error),
     /// Without its commands the bot is useless: it stops instead.
@@ -54,23 +60,19 @@ pub const GENERIC_FAILURE: &str = "Something went wrong on our side; please try 
 /// What a member sees while the database is out of reach.
 pub const STORE_UNAVAILABLE: &str = "⏳ The bot cannot reach its database right now; please try again in a moment.";
 
+/// How long a shutdown waits for the interactions being handled.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
 impl BotError {
     /// The ephemeral text for the member; logs the error at the level it
     /// deserves (info for their mistakes, error for ours).
     fn reply_text(&self, what: &str) -> String {
         match self {
-            BotError::Quiz(e) if e.is_user_facing() => {
+            BotError::Service(e) if e.is_user_facing() => {
                 info!(what, reason = %e, "refused");
                 e.to_string()
             }
-            BotError::Daily(e) if e.is_user_facing() => {
-                info!(what, reason = %e, "refused");
-                e.to_string()
-            }
-            BotError::Quiz(QuizError::Store(e))
-            | BotError::Daily(DailyError::Store(e) | DailyError::Quiz(QuizError::Store(e)))
-                if e.is_unavailable() =>
-            {
+            BotError::Service(e) if e.is_unavailable() => {
                 warn!(what, error = %e, "database unavailable");
                 STORE_UNAVAILABLE.to_string()
             }
@@ -82,77 +84,121 @@ impl BotError {
     }
 }
 
-/// Connects to Discord and serves until Ctrl-C / SIGTERM or a fatal error.
-/// The daily scheduler starts once the commands are registered.
-pub async fn run(config: &Config, quiz: Quiz, clock: Clock) -> Result<(), StartError> {
-    let guild_id = config.guild_id;
-    // Set when start-up fails, so `run` reports it instead of a clean stop.
-    let startup_failure: Arc<OnceLock<String>> = Arc::default();
-    let failure = startup_failure.clone();
-    let framework = poise::Framework::builder()
-        .options(poise::FrameworkOptions {
-            commands: commands::all(),
-            on_error: |err| Box::pin(on_error(err)),
-            // Which process served what, when several split the shards.
-            pre_command: |ctx| {
-                Box::pin(async move {
-                    let guild = ctx.guild_id().map(|g| g.get());
-                    debug!(command = %ctx.command().qualified_name, guild, shard = ctx.serenity_context().shard_id.0, "command");
-                })
-            },
-            event_handler: |framework, event| Box::pin(buttons::on_event(framework.serenity_context, event, framework.user_data)),
-            ..Default::default()
-        })
-        .setup(move |ctx, ready, framework| {
-            Box::pin(async move {
-                let commands = &framework.options().commands;
-                let registered = match guild_id {
-                    Some(gid) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(gid)).await,
-                    None => poise::builtins::register_globally(ctx, commands).await,
-                };
-                if let Err(e) = registered {
-                    let error = BotError::Registration(e);
-                    let _ = failure.set(error.to_string());
-                    // poise would hold every event forever, waiting for data
-                    // that never comes: stop, so a supervisor can restart us.
-                    framework.shard_manager().shutdown_all().await;
-                    return Err(error);
-                }
-                info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
-                let wake = Wake::default();
-                let poster = DiscordPoster { http: ctx.http.clone(), bank: quiz.bank_arc() };
-                let daily = Daily::new(quiz.clone(), clock.clone(), wake.clone());
-                tokio::spawn(quiz.clone().keep_boards_fresh(clock.clone()));
-                tokio::spawn(Scheduler::new(quiz.clone(), poster.clone(), clock, wake).run());
-                Ok(Data { quiz, daily, poster, bot_id: ready.user.id })
+/// The bot, connected but not yet started: the composition root takes its
+/// [`DiscordPoster`] for the scheduler, then [`Bot::run`]s it.
+pub struct Bot {
+    client: serenity::Client,
+    inflight: InFlight,
+    /// Set when start-up fails, so `run` reports it instead of a clean stop.
+    startup_failure: Arc<OnceLock<String>>,
+    shards: Option<crate::config::ShardRange>,
+}
+
+impl Bot {
+    /// Builds the client and the framework. Commands are registered once
+    /// the gateway is ready.
+    pub async fn connect(config: &Config, services: Services) -> Result<Bot, StartError> {
+        let guild_id = config.guild_id;
+        let startup_failure: Arc<OnceLock<String>> = Arc::default();
+        let failure = startup_failure.clone();
+        let framework = poise::Framework::builder()
+            .options(poise::FrameworkOptions {
+                commands: commands::all(),
+                on_error: |err| Box::pin(on_error(err)),
+                // Which process served what, when several split the shards.
+                pre_command: |ctx| {
+                    Box::pin(async move {
+                        let guild = ctx.guild_id().map(|g| g.get());
+                        debug!(command = %ctx.command().qualified_name, guild, shard = ctx.serenity_context().shard_id.0, "command");
+                    })
+                },
+                event_handler: |framework, event| {
+                    Box::pin(buttons::on_event(framework.serenity_context, event, framework.user_data))
+                },
+                ..Default::default()
             })
-        })
-        .build();
+            .setup(move |ctx, ready, framework| {
+                Box::pin(async move {
+                    let commands = &framework.options().commands;
+                    let registered = match guild_id {
+                        Some(gid) => {
+                            poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(gid)).await
+                        }
+                        None => poise::builtins::register_globally(ctx, commands).await,
+                    };
+                    if let Err(e) = registered {
+                        let error = BotError::Registration(e);
+                        let _ = failure.set(error.to_string());
+                        // poise would hold every event forever, waiting for
+                        // data that never comes: stop, so a supervisor can
+                        // restart us.
+                        framework.shard_manager().shutdown_all().await;
+                        return Err(error);
+                    }
+                    info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
+                    let poster = DiscordPoster::new(ctx.http.clone());
+                    Ok(Data { services, poster, bot_id: ready.user.id })
+                })
+            })
+            .build();
 
-    let http = match &config.api_base {
-        // A proxy or stand-in Discord: serenity's rate limiter would bypass it.
-        Some(base) => {
-            serenity::HttpBuilder::new(config.token.expose()).proxy(base.clone()).ratelimiter_disabled(true).build()
-        }
-        None => serenity::HttpBuilder::new(config.token.expose()).build(),
-    };
-    let mut client =
-        serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
-
-    let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        info!("shutting down");
-        shards.shutdown_all().await;
-    });
-    match config.shards {
-        // serenity's range end is the last shard, inclusive.
-        Some(shards) => client.start_shard_range(shards.first..shards.last, shards.total).await?,
-        None => client.start_autosharded().await?,
+        let http = match &config.api_base {
+            // A proxy or stand-in Discord: serenity's rate limiter would bypass it.
+            Some(base) => {
+                serenity::HttpBuilder::new(config.token.expose()).proxy(base.clone()).ratelimiter_disabled(true).build()
+            }
+            None => serenity::HttpBuilder::new(config.token.expose()).build(),
+        };
+        let inflight = InFlight::default();
+        let framework = Tracked::new(framework, inflight.clone());
+        let client =
+            serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
+        Ok(Bot { client, inflight, startup_failure, shards: config.shards })
     }
-    match startup_failure.get() {
-        Some(reason) => Err(StartError::Startup(reason.clone())),
-        None => Ok(()),
+
+    /// Posts daily questions with this bot's HTTP client.
+    pub fn poster(&self) -> DiscordPoster {
+        DiscordPoster::new(self.client.http.clone())
+    }
+
+    /// Serves until `shutdown` completes or the connection fails for good.
+    /// On shutdown it stops taking interactions, waits for those in flight
+    /// (at most [`DRAIN_LIMIT`]) and closes the gateway.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+        let Bot { mut client, inflight, startup_failure, shards } = self;
+        let manager = client.shard_manager.clone();
+        let mut gateway = tokio::spawn(async move {
+            match shards {
+                // serenity's range end is the last shard, inclusive.
+                Some(s) => client.start_shard_range(s.first..s.last, s.total).await,
+                None => client.start_autosharded().await,
+            }
+        });
+        let ended = tokio::select! {
+            ended = &mut gateway => Some(ended),
+            () = shutdown => None,
+        };
+        let ended = match ended {
+            Some(ended) => ended,
+            None => {
+                info!("shutting down: finishing the interactions in flight");
+                let left = inflight.drain(DRAIN_LIMIT).await;
+                if left > 0 {
+                    warn!(left, "shutting down with interactions still in flight");
+                }
+                manager.shutdown_all().await;
+                gateway.await
+            }
+        };
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => return Err(StartError::Startup(format!("the gateway task failed: {e}"))),
+        }
+        match startup_failure.get() {
+            Some(reason) => Err(StartError::Startup(reason.clone())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -163,28 +209,6 @@ pub enum StartError {
     Discord(#[from] serenity::Error),
     #[error("{0}")]
     Startup(String),
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {

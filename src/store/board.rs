@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::{bind_ids, id_from_key, id_key, placeholders, Store, StoreError};
-use crate::level::Level;
-use crate::study::score::Period;
-use crate::study::{BoardRequest, BoardRow, BoardSlice};
+use crate::domain::level::Level;
+use crate::domain::score::Period;
+use crate::domain::study::{BoardRequest, BoardRow, BoardSlice};
 
 /// `valid_until` of rows that never go stale (all time): far beyond any
 /// rating time, and far from overflowing when added to one.
@@ -50,7 +50,7 @@ impl Store {
              ORDER BY score DESC, reached, user_id LIMIT $4 OFFSET $5",
         )
         .bind(guild)
-        .bind(key)
+        .bind(key.as_str())
         .bind(category)
         .bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
@@ -66,7 +66,7 @@ impl Store {
         )
         .bind(guild)
         .bind(id_key(caller))
-        .bind(key)
+        .bind(key.as_str())
         .bind(category)
         .fetch_optional(&self.pool)
         .await?;
@@ -80,7 +80,7 @@ impl Store {
                        AND (score > $4 OR (score = $4 AND (reached < $5 OR (reached = $5 AND user_id < $6))))",
                 )
                 .bind(guild)
-                .bind(key)
+                .bind(key.as_str())
                 .bind(category)
                 .bind(i64::try_from(row.score).unwrap_or(i64::MAX))
                 .bind(row.reached)
@@ -127,8 +127,7 @@ impl Store {
             let level: String = row.try_get("level")?;
             let level = Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?;
             let n: i64 = row.try_get("n")?;
-            let slot = Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
-            mix.entry(user).or_insert([0; 3])[slot] = u64::try_from(n).unwrap_or(0);
+            mix.entry(user).or_insert([0; 3])[level.index()] = u64::try_from(n).unwrap_or(0);
         }
         Ok(mix)
     }
@@ -281,7 +280,7 @@ async fn recompute(
         let (key, since, window) = (p, p + 1, p + 2);
         format!(
             "SELECT guild_id, user_id, ${key} AS period, {category} AS category,
-                CAST(SUM(weight + CASE WHEN bonus_at > 0 AND bonus_at >= ${since} THEN 1 ELSE 0 END) AS BIGINT) AS score,
+                CAST(SUM(weight + CASE WHEN bonus_at > 0 AND bonus_at >= ${since} THEN bonus ELSE 0 END) AS BIGINT) AS score,
                 CAST(COUNT(*) AS BIGINT) AS studied,
                 CAST(MAX(first_rated_at) AS BIGINT) AS reached,
                 CAST(MIN(CASE WHEN bonus_at > 0 AND bonus_at >= ${since} THEN bonus_at ELSE rated_at END) + ${window}
@@ -320,13 +319,9 @@ async fn recompute(
     Ok(())
 }
 
-/// Stable key of a period in `board_totals`.
-fn period_key(period: Period) -> &'static str {
-    match period {
-        Period::Week => "w",
-        Period::Month => "m",
-        Period::All => "a",
-    }
+/// A period as stored in `board_totals`: its stable code.
+fn period_key(period: Period) -> String {
+    period.code().to_string()
 }
 
 fn board_row(row: &sqlx::any::AnyRow) -> Result<BoardRow, StoreError> {

@@ -16,6 +16,7 @@ mod progress;
 mod ratings;
 mod schedules;
 mod writer;
+mod writes;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
-use crate::study::Scope;
+use crate::domain::study::Scope;
 
 /// What can go wrong below the domain.
 #[derive(Debug, thiserror::Error)]
@@ -180,8 +181,9 @@ fn normalize_url(url: &str) -> Result<String, StoreError> {
 }
 
 /// Where a database URL points, without credentials or parameters:
-/// `host:port` for a server, the file for SQLite.
-fn host_of(url: &str) -> String {
+/// `host:port` for a server, the file for SQLite. The one way a database
+/// URL is shown to anyone, since the rest may carry a password.
+pub fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let end = if url.starts_with("sqlite:") { rest.find('?') } else { rest.find(['/', '?']) };
     let authority = &rest[..end.unwrap_or(rest.len())];

@@ -7,10 +7,10 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::{id_key, scope_key, Store, StoreError};
-use crate::bank::QuestionId;
-use crate::level::Level;
-use crate::study::review::due_at;
-use crate::study::{Scope, Studied};
+use crate::domain::bank::QuestionId;
+use crate::domain::level::Level;
+use crate::domain::review::due_at;
+use crate::domain::study::{Scope, Studied};
 
 /// Questions whose due time is recomputed per batch at start.
 const BACKFILL_BATCH: i64 = 1_000;

@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::board::{recompute_member, remember_name};
+use super::board::recompute_member;
 use super::progress::{add_study_day, update_due_at};
+use super::writes::{insert_rating, studied_in, write_post, write_rating};
 use super::{id_from_key, id_key, scope_key, Store, StoreError};
-use crate::bank::QuestionId;
-use crate::level::Level;
-use crate::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
+use crate::domain::bank::QuestionId;
+use crate::domain::level::Level;
+use crate::domain::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
 
 impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
@@ -213,125 +214,4 @@ impl Store {
         tx.commit().await?;
         Ok(removed)
     }
-}
-
-/// The statements of [`Store::record_post`]: the post, and its question's
-/// count in the channel (once, however often the post is recorded).
-pub(super) async fn write_post(conn: &mut sqlx::AnyConnection, post: &Post) -> Result<(), StoreError> {
-    let inserted = sqlx::query(
-        "INSERT INTO posts (id, guild_id, channel_id, question_id, source, posted_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id_key(post.id))
-    .bind(scope_key(post.scope))
-    .bind(id_key(post.channel_id))
-    .bind(post.question.as_str())
-    .bind(post.source.key())
-    .bind(post.at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        sqlx::query(
-            "INSERT INTO post_counts (channel_id, question_id, shown) VALUES ($1, $2, 1)
-             ON CONFLICT (channel_id, question_id) DO UPDATE SET shown = post_counts.shown + 1",
-        )
-        .bind(id_key(post.channel_id))
-        .bind(post.question.as_str())
-        .execute(conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// The statements of [`Store::record_rating`], inside the caller's
-/// transaction.
-pub(super) async fn write_rating(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    rating: &Rating,
-    worth: &Worth,
-    name: Option<&str>,
-) -> Result<RatingSaved, StoreError> {
-    if insert_rating(tx, rating, worth).await? {
-        let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-        if let Some(name) = name {
-            remember_name(tx, guild, user, name, rating.at).await?;
-        }
-        add_study_day(tx, guild, user, worth.day, 1).await?;
-        update_due_at(tx, guild, user, rating.question.as_str()).await?;
-        recompute_member(tx, guild, user, rating.at).await?;
-    }
-    let studied = studied_in(&mut **tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
-    Ok(RatingSaved { studied })
-}
-
-/// Appends a click to the history and, unless it was already recorded
-/// (same interaction id), makes it the member's latest level for the
-/// question when it is the newest. Whether it was new.
-async fn insert_rating(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    rating: &Rating,
-    worth: &Worth,
-) -> Result<bool, StoreError> {
-    let guild = scope_key(rating.scope);
-    let user = id_key(rating.user_id);
-    let inserted = sqlx::query(
-        "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id_key(rating.id))
-    .bind(guild)
-    .bind(user)
-    .bind(rating.question.as_str())
-    .bind(rating.level.key())
-    .bind(rating.source.key())
-    .bind(rating.at)
-    .bind(i64::from(worth.points()))
-    .bind(&worth.category)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        // Out-of-order deliveries are fine: the newest click sets the level,
-        // the oldest the first time, the latest on-time one the bonus.
-        sqlx::query(
-            "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
-                                  weight, category, bonus_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)
-             ON CONFLICT (guild_id, user_id, question_id) DO UPDATE SET
-                level = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.level ELSE ratings.level END,
-                source = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.source ELSE ratings.source END,
-                rated_at = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.rated_at ELSE ratings.rated_at END,
-                first_rated_at = CASE WHEN excluded.first_rated_at < ratings.first_rated_at
-                                      THEN excluded.first_rated_at ELSE ratings.first_rated_at END,
-                weight = excluded.weight,
-                category = excluded.category,
-                bonus_at = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus_at ELSE ratings.bonus_at END",
-        )
-        .bind(guild)
-        .bind(user)
-        .bind(rating.question.as_str())
-        .bind(rating.level.key())
-        .bind(rating.source.key())
-        .bind(rating.at)
-        .bind(i64::from(worth.weight))
-        .bind(&worth.category)
-        .bind(if worth.on_time { rating.at } else { 0 })
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(inserted == 1)
-}
-
-async fn studied_in<'c, E>(executor: E, guild: i64, user: i64) -> Result<u64, StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let n: i64 =
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings WHERE guild_id = $1 AND user_id = $2")
-            .bind(guild)
-            .bind(user)
-            .fetch_one(executor)
-            .await?;
-    Ok(u64::try_from(n).unwrap_or(0))
 }

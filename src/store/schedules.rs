@@ -3,14 +3,20 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{id_from_key, id_key, Store, StoreError};
-use crate::bank::{Filter, QuestionId};
-use crate::level::Level;
-use crate::schedule::time::{parse_zone, TimeOfDay};
-use crate::schedule::{Claim, ClaimOutcome, Schedule};
+use crate::domain::bank::{Filter, QuestionId};
+use crate::domain::level::Level;
+use crate::domain::schedule::time::{parse_zone, TimeOfDay};
+use crate::domain::schedule::{Claim, ClaimOutcome, Schedule};
+use crate::domain::study::{DailyShown, RatingContext, Scope};
+
+/// The server's zone (`$1` the guild): its schedule in the lowest channel
+/// id. The rule is `domain::study::study_day`'s; this is its one SQL form.
+const SERVER_ZONE: &str = "SELECT timezone FROM schedules WHERE guild_id = $1 ORDER BY channel_id LIMIT 1";
 
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
      next_due_at, last_posted_at, failure, failing_days, paused";
@@ -77,6 +83,45 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    /// The zone a server's study days are counted in, if it has a daily
+    /// schedule (`domain::study::study_day`).
+    pub async fn server_zone(&self, guild_id: u64) -> Result<Option<Tz>, StoreError> {
+        let zone: Option<String> =
+            sqlx::query_scalar(SERVER_ZONE).bind(id_key(guild_id)).fetch_optional(&self.pool).await?;
+        zone.map(|z| stored_zone(&z)).transpose()
+    }
+
+    /// What a level click in a channel needs besides the click, in one
+    /// statement: the server's zone and the channel's latest question of the
+    /// day. Direct messages have neither and cost no query.
+    pub async fn rating_context(&self, scope: Scope, channel_id: u64) -> Result<RatingContext, StoreError> {
+        let Scope::Guild(guild_id) = scope else {
+            return Ok(RatingContext { zone: Tz::UTC, daily: None });
+        };
+        let row = sqlx::query(&format!(
+            "SELECT ({SERVER_ZONE}) AS zone, d.question_id, d.posted_at
+             FROM (SELECT 1 AS one) AS k
+             LEFT JOIN (SELECT question_id, posted_at FROM daily_posts
+                        WHERE channel_id = $2 AND message_id IS NOT NULL
+                        ORDER BY local_date DESC LIMIT 1) AS d ON 1 = 1"
+        ))
+        .bind(id_key(guild_id))
+        .bind(id_key(channel_id))
+        .fetch_one(&self.pool)
+        .await?;
+        let zone: Option<String> = row.try_get("zone")?;
+        let question: Option<String> = row.try_get("question_id")?;
+        let posted_at: Option<i64> = row.try_get("posted_at")?;
+        let daily = match (question, posted_at) {
+            (Some(id), Some(posted_at)) => Some(DailyShown {
+                question: QuestionId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("question id {id:?}")))?,
+                posted_at,
+            }),
+            _ => None,
+        };
+        Ok(RatingContext { zone: zone.map(|z| stored_zone(&z)).transpose()?.unwrap_or(Tz::UTC), daily })
     }
 
     /// A server's schedules, by channel.
@@ -224,18 +269,6 @@ impl Store {
         }))
     }
 
-    /// The question posted as `date`'s daily question in a channel, if any.
-    pub async fn daily_question(&self, channel_id: u64, date: NaiveDate) -> Result<Option<QuestionId>, StoreError> {
-        let row = sqlx::query(
-            "SELECT question_id FROM daily_posts WHERE channel_id = $1 AND local_date = $2 AND message_id IS NOT NULL",
-        )
-        .bind(id_key(channel_id))
-        .bind(date.format("%Y-%m-%d").to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.try_get::<String, _>("question_id")).transpose()?.and_then(|id| QuestionId::parse(&id)))
-    }
-
     /// Marks a claimed day as posted.
     pub async fn complete_daily(&self, claim: &Claim, message_id: u64, now: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE daily_posts SET message_id = $3, posted_at = $4 WHERE channel_id = $1 AND local_date = $2")
@@ -274,7 +307,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
             .ok()
             .and_then(TimeOfDay::from_minutes)
             .ok_or_else(|| corrupt(&format!("local_minutes {minutes}")))?,
-        zone: parse_zone(&zone).map_err(|_| corrupt(&format!("timezone {zone:?}")))?,
+        zone: stored_zone(&zone)?,
         filter: Filter {
             category: row.try_get("category")?,
             difficulty: difficulty
@@ -288,4 +321,8 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
         failing_days: u32::try_from(failing_days).unwrap_or(0),
         paused: paused != 0,
     })
+}
+
+fn stored_zone(name: &str) -> Result<Tz, StoreError> {
+    parse_zone(name).map_err(|_| StoreError::Corrupt(format!("timezone {name:?}")))
 }

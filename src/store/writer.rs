@@ -29,9 +29,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
 
-use super::ratings::{write_post, write_rating};
+use super::writes::{write_post, write_rating};
 use super::StoreError;
-use crate::study::{Post, Rating, RatingSaved, Worth};
+use crate::domain::study::{Post, Rating, RatingSaved, Worth};
 
 /// At most this many writes share a transaction, which bounds the wait of
 /// the first of them.

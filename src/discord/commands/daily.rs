@@ -7,13 +7,13 @@ use poise::serenity_prelude as serenity;
 use serenity::{ChannelType, PartialChannel, Permissions, Role};
 
 use super::quiz::{autocomplete_category, Difficulty};
-use crate::bank::Filter;
-use crate::daily::ScheduleRequest;
-use crate::discord::daily::check_channel;
+use crate::discord::poster::check_channel;
 use crate::discord::{BotError, Context};
-use crate::level::Level;
-use crate::schedule::time::suggest_zones;
-use crate::schedule::{Schedule, MAX_FAILING_DAYS};
+use crate::domain::bank::Filter;
+use crate::domain::level::Level;
+use crate::domain::schedule::time::suggest_zones;
+use crate::domain::schedule::{Schedule, MAX_FAILING_DAYS};
+use crate::service::daily::ScheduleRequest;
 
 /// Manage the daily question (server admins)
 #[poise::command(
@@ -104,12 +104,12 @@ async fn set(
     };
     // Input errors first (no Discord round trip), then the permission check.
     let data = ctx.data();
-    data.daily.validate(&request)?;
+    data.services.validate(&request)?;
     ctx.defer_ephemeral().await?;
     if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, request.channel_id, data.bot_id).await {
         return tell(ctx, problem).await;
     }
-    let schedule = data.daily.set(&request).await?;
+    let schedule = data.services.set_schedule(&request).await?;
     tell(ctx, format!("✅ Daily question set.\n{}", describe(&schedule))).await
 }
 
@@ -119,7 +119,7 @@ async fn status(ctx: Context<'_>) -> Result<(), BotError> {
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
     };
-    let schedules = ctx.data().daily.status(guild_id).await?;
+    let schedules = ctx.data().services.schedules(guild_id).await?;
     if schedules.is_empty() {
         return tell(
             ctx,
@@ -142,7 +142,7 @@ async fn off(
     if admin_guild(ctx).await?.is_none() {
         return Ok(());
     }
-    if ctx.data().daily.off(channel.id.get()).await? {
+    if ctx.data().services.remove_schedule(channel.id.get()).await? {
         tell(ctx, format!("Stopped the daily question in <#{}>.", channel.id)).await
     } else {
         tell(ctx, format!("There was no daily question in <#{}>.", channel.id)).await
@@ -161,7 +161,7 @@ async fn now(
         return Ok(());
     };
     let data = ctx.data();
-    let schedule = data.daily.schedule(channel.id.get()).await?;
+    let schedule = data.services.schedule(channel.id.get()).await?;
     ctx.defer_ephemeral().await?;
     if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, schedule.channel_id, data.bot_id).await
     {
@@ -169,7 +169,7 @@ async fn now(
     }
     // A nonce of its own: this post must not be mistaken for the scheduled one.
     let nonce = format!("n{}", super::interaction_id(ctx));
-    data.daily.post_now(&data.poster, &schedule, &nonce).await?;
+    data.services.post_now(&data.poster, &schedule, &nonce).await?;
     tell(ctx, format!("Posted the next question in <#{}>.", channel.id)).await
 }
 

@@ -5,20 +5,14 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton};
 
 use crate::discord::custom_id::ButtonAction;
 use crate::discord::{BotError, Context};
-use crate::study::Scope;
+use crate::domain::study::Scope;
 
 /// Delete your ratings and stats here (in DMs: all your data)
 #[poise::command(slash_command, rename = "forget-me", install_context = "Guild", interaction_context = "Guild|BotDm")]
 pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     let everywhere = ctx.guild_id().is_none();
     let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
-    let studied = ctx
-        .data()
-        .quiz
-        .store()
-        .studied_count(scope, ctx.author().id.get())
-        .await
-        .map_err(crate::quiz::QuizError::from)?;
+    let studied = ctx.data().services.studied_count(scope, ctx.author().id.get()).await?;
     let text = if everywhere {
         "This deletes **all** your quizbot data: your ratings in every server and in direct messages. It cannot be undone.".to_string()
     } else {

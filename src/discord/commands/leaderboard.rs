@@ -3,11 +3,11 @@
 use poise::serenity_prelude as serenity;
 
 use super::quiz::autocomplete_category;
-use crate::board::BoardQuery;
 use crate::discord::custom_id::category_tag;
 use crate::discord::{render, BotError, Context};
-use crate::quiz::QuizError;
-use crate::study::score::Period;
+use crate::domain::score::Period;
+use crate::domain::study::Scope;
+use crate::service::leaderboard::BoardQuery;
 
 /// Which ratings count, as a slash-command choice.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -44,8 +44,9 @@ pub async fn leaderboard(
         ctx.send(reply.ephemeral(true)).await?;
         return Ok(());
     };
-    let quiz = &ctx.data().quiz;
-    let category = category.filter(|c| !c.trim().is_empty()).map(|c| quiz.category(&c)).transpose()?;
+    let services = &ctx.data().services;
+    let scope = Scope::Guild(guild_id.get());
+    let category = category.filter(|c| !c.trim().is_empty()).map(|c| services.category(scope, &c)).transpose()?;
     let query = BoardQuery {
         guild_id: guild_id.get(),
         period: period.map_or(Period::All, Period::from),
@@ -53,7 +54,7 @@ pub async fn leaderboard(
         page: 0,
         caller: ctx.author().id.get(),
     };
-    let board = quiz.board(&query, ctx.data().daily.clock().now()).await.map_err(QuizError::from)?;
+    let board = services.leaderboard(&query).await?;
     let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag));
     let reply = poise::CreateReply::default()
         .embed(embed)

@@ -3,10 +3,10 @@
 use poise::serenity_prelude as serenity;
 use tracing::warn;
 
-use crate::bank::Filter;
 use crate::discord::{render, BotError, Context};
-use crate::level::Level;
-use crate::study::{Post, Scope, Source};
+use crate::domain::bank::Filter;
+use crate::domain::level::Level;
+use crate::domain::study::{Post, Scope, Source};
 
 /// Discord allows at most 25 autocomplete choices.
 const MAX_CHOICES: usize = 25;
@@ -33,10 +33,11 @@ impl From<Difficulty> for Level {
 }
 
 pub(super) async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
     let choices = ctx
         .data()
-        .quiz
-        .bank()
+        .services
+        .bank(scope)
         .suggest_categories(partial, MAX_CHOICES)
         .into_iter()
         .map(|c| serenity::AutocompleteChoice::new(truncate(c, 100), truncate(c, 100)))
@@ -60,23 +61,24 @@ pub async fn quiz(
 ) -> Result<(), BotError> {
     let filter =
         Filter { category: category.filter(|c| !c.trim().is_empty()), difficulty: difficulty.map(Level::from) };
-    let quiz = &ctx.data().quiz;
+    let services = &ctx.data().services;
+    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
     let channel_id = ctx.channel_id().get();
-    let question = quiz.next_question(channel_id, &filter).await?;
+    let question = services.next_question(scope, channel_id, &filter).await?;
     // Noted before it is shown, so a /quiz right after this one already
     // avoids it; if sending fails, the cost is one question skipped.
     let post = Post {
         id: super::interaction_id(ctx),
-        scope: Scope::from_guild(ctx.guild_id().map(|g| g.get())),
+        scope,
         channel_id,
         question: question.id.clone(),
         source: Source::Quiz,
-        at: ctx.data().daily.clock().now_unix(),
+        at: services.clock().now_unix(),
     };
-    if let Err(e) = quiz.posted(&post).await {
+    if let Err(e) = services.posted(&post).await {
         warn!(error = %e, "could not record a posted question");
     }
-    let (embed, buttons) = render::question_message(quiz.bank(), question, Source::Quiz);
+    let (embed, buttons) = render::question_message(services.bank(scope), question, Source::Quiz);
     ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
     Ok(())
 }

@@ -1,15 +1,15 @@
 //! `/review`: the member's most overdue question, privately.
 
 use crate::discord::{render, BotError, Context};
-use crate::review::ReviewPick;
-use crate::study::{Scope, Source};
+use crate::domain::study::{Scope, Source};
+use crate::service::review::ReviewPick;
 
 /// Review your most overdue question (spaced repetition, only you see it)
 #[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
 pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     let data = ctx.data();
     let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
-    let pick = data.quiz.review(scope, ctx.author().id.get(), data.daily.clock().now()).await?;
+    let pick = data.services.review(scope, ctx.author().id.get()).await?;
     let next = |at: Option<i64>| at.map_or(String::new(), |t| format!(" Your next review is due <t:{t}:R>."));
     let (text, question) = match pick {
         ReviewPick::Due { question, due_at, due_today } => {
@@ -26,7 +26,7 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     };
     let mut reply = poise::CreateReply::default().content(text).ephemeral(true);
     if let Some(question) = question {
-        let (embed, buttons) = render::question_message(data.quiz.bank(), question, Source::Review);
+        let (embed, buttons) = render::question_message(data.services.bank(scope), question, Source::Review);
         reply = reply.embed(embed).components(buttons);
     }
     ctx.send(reply).await?;

@@ -3,13 +3,12 @@
 use poise::serenity_prelude as serenity;
 use serenity::{CreateAttachment, CreateEmbed, User};
 
-use crate::board::{mix_text, BoardQuery};
+use crate::discord::render::chart::chart_png;
+use crate::discord::render::{mix_text, strip_text};
 use crate::discord::{BotError, Context};
-use crate::quiz::QuizError;
-use crate::stats::chart::chart_png;
-use crate::stats::strip_text;
-use crate::study::score::Period;
-use crate::study::Scope;
+use crate::domain::score::Period;
+use crate::domain::study::Scope;
+use crate::service::leaderboard::BoardQuery;
 
 /// The chart's file name; the embed refers to it as `attachment://stats.png`.
 const CHART_FILE: &str = "stats.png";
@@ -21,7 +20,6 @@ pub async fn stats(
     #[description = "Another member (shows only what the leaderboard shows)"] member: Option<User>,
 ) -> Result<(), BotError> {
     let data = ctx.data();
-    let now = data.daily.clock().now();
     let me = ctx.author().id;
     let mut reply = poise::CreateReply::default();
     let embed = match (member.filter(|m| m.id != me), ctx.guild_id()) {
@@ -33,7 +31,7 @@ pub async fn stats(
                 page: 0,
                 caller: other.id.get(),
             };
-            let board = data.quiz.board(&query, now).await.map_err(QuizError::from)?;
+            let board = data.services.leaderboard(&query).await?;
             let text = match board.me {
                 Some(l) => format!(
                     "Rank **#{}** · **{}** pts · {} studied · {} · 🔥 {} (longest {})",
@@ -55,7 +53,7 @@ pub async fn stats(
         }
         (None, guild) => {
             let scope = Scope::from_guild(guild.map(|g| g.get()));
-            let s = data.quiz.stats(scope, me.get(), now).await?;
+            let s = data.services.stats(scope, me.get()).await?;
             let [b, i, a] = s.by_difficulty;
             let categories = s
                 .by_category

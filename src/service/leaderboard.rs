@@ -1,27 +1,13 @@
 //! The study-group leaderboard: a page of ranked members with their score,
 //! questions studied, level mix and streak, plus the caller's own line.
 
-use chrono::{DateTime, Duration, Utc};
-use tracing::{debug, warn};
-
-use crate::level::Level;
-use crate::quiz::Quiz;
-use crate::schedule::clock::Clock;
-use crate::schedule::time::local_date;
-use crate::store::StoreError;
-use crate::study::score::Period;
-use crate::study::streak::{streaks, Streak};
-use crate::study::{BoardRequest, BoardRow, Scope};
+use super::{ServiceError, Services};
+use crate::domain::score::{Period, ScoreRule};
+use crate::domain::streak::{streaks, Streak};
+use crate::domain::study::{study_day, BoardRequest, BoardRow, Scope};
 
 /// Members per page.
 pub const PAGE_SIZE: u32 = 10;
-
-/// How often [`Quiz::keep_boards_fresh`] recomputes rolling periods.
-pub const UPKEEP_EVERY: Duration = Duration::minutes(1);
-
-/// Members recomputed per period and round of upkeep; when more are stale
-/// the next round follows at once.
-const UPKEEP_BATCH: u64 = 2_000;
 
 /// One member on the board.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +32,8 @@ pub struct BoardPage {
     pub has_next: bool,
     /// The caller's line, when they are on the board.
     pub me: Option<BoardLine>,
+    /// How the scores were counted, for the footer.
+    pub score: ScoreRule,
 }
 
 /// What a board is asked for.
@@ -59,11 +47,12 @@ pub struct BoardQuery {
     pub caller: u64,
 }
 
-impl Quiz {
-    /// A page of the server's board as of `now`. Streaks are read on the
-    /// server's local date (daily-question zone, else UTC).
-    pub async fn board(&self, q: &BoardQuery, now: DateTime<Utc>) -> Result<BoardPage, StoreError> {
-        let store = self.store();
+impl Services {
+    /// A page of the server's board, now. Streaks are counted in study days
+    /// ([`study_day`]).
+    pub async fn leaderboard(&self, q: &BoardQuery) -> Result<BoardPage, ServiceError> {
+        let store = &self.store;
+        let now = self.clock.now();
         let offset = u64::from(q.page) * u64::from(PAGE_SIZE);
         let slice = store
             .board_page(&BoardRequest {
@@ -82,7 +71,7 @@ impl Quiz {
         let mix = store.level_mix(q.guild_id, &users).await?;
         let names = store.member_names(q.guild_id, &users).await?;
         let days = store.study_days_of(q.guild_id, &users).await?;
-        let today = local_date(now, self.study_zone(Scope::Guild(q.guild_id)).await?);
+        let today = study_day(now, self.zone(Scope::Guild(q.guild_id)).await?);
         let line = |rank: u64, row: BoardRow| BoardLine {
             rank,
             mix: mix.get(&row.user_id).copied().unwrap_or_default(),
@@ -98,35 +87,7 @@ impl Quiz {
             lines,
             has_next: slice.has_next,
             me: slice.me.map(|(rank, row)| line(rank, row)),
+            score: self.score,
         })
     }
-}
-
-impl Quiz {
-    /// Keeps the boards of every server fresh: once a minute, recomputes the
-    /// members whose rolling window (last 7 and 30 days) moved on, and rows a
-    /// migration left to compute, so a `/leaderboard` view finds almost
-    /// nothing left to do. Runs until the
-    /// process ends; a failed round is logged and retried a minute later.
-    pub async fn keep_boards_fresh(self, clock: Clock) {
-        loop {
-            match self.store().refresh_stale_boards(clock.now_unix(), UPKEEP_BATCH).await {
-                Ok(n) if n >= UPKEEP_BATCH => {
-                    debug!(members = n, "board rows recomputed; more are stale");
-                    // A breath between rounds, so level clicks waiting for
-                    // SQLite's write lock get it.
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-                Ok(n) => debug!(members = n, "board rows recomputed"),
-                Err(e) => warn!(error = %e, "board upkeep failed; retrying in a minute"),
-            }
-            clock.sleep_until(clock.now() + UPKEEP_EVERY).await;
-        }
-    }
-}
-
-/// `🟢 3 🟡 1 🔴 0`.
-pub fn mix_text(mix: [u64; 3]) -> String {
-    Level::ALL.iter().zip(mix).map(|(l, n)| format!("{} {n}", l.marker())).collect::<Vec<_>>().join(" ")
 }

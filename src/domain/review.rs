@@ -8,18 +8,18 @@
 //! explainable; an FSRS scheduler (crate `fsrs`) could replace
 //! [`interval_days`] without changing the storage, which keeps every rating.
 
-use crate::level::Level;
+use crate::domain::level::Level;
 
 /// The longest interval, in days.
 pub const MAX_INTERVAL_DAYS: u32 = 60;
 
+/// The first interval, in days, after rating a question at each level
+/// (indexed by [`Level::index`]).
+pub const BASE_DAYS: [u32; 3] = [1, 3, 7];
+
 /// The first interval after rating a question at `level`.
 pub fn base_days(level: Level) -> u32 {
-    match level {
-        Level::Beginner => 1,
-        Level::Intermediate => 3,
-        Level::Advanced => 7,
-    }
+    BASE_DAYS[level.index()]
 }
 
 /// The interval after a member's ratings of one question, oldest first.

@@ -21,7 +21,7 @@
 use super::id::QuestionId;
 use super::repair::repair_text;
 use super::{ParseError, Question};
-use crate::level::Level;
+use crate::domain::level::Level;
 
 /// What one file yields: its title and questions, or every error found.
 #[derive(Debug)]

@@ -17,32 +17,42 @@ impl Level {
     /// Every level, lowest first.
     pub const ALL: [Level; 3] = [Level::Beginner, Level::Intermediate, Level::Advanced];
 
+    /// Position on the scale, 0 for Beginner: the index into per-level
+    /// arrays (a member's level mix, score weights, review intervals).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name the guides and the bot show.
     pub fn name(self) -> &'static str {
-        match self {
-            Level::Beginner => "Beginner",
-            Level::Intermediate => "Intermediate",
-            Level::Advanced => "Advanced",
-        }
+        ["Beginner", "Intermediate", "Advanced"][self.index()]
     }
 
     /// The coloured marker the guides put before the name.
     pub fn marker(self) -> &'static str {
-        match self {
-            Level::Beginner => "🟢",
-            Level::Intermediate => "🟡",
-            Level::Advanced => "🔴",
-        }
+        ["🟢", "🟡", "🔴"][self.index()]
     }
 
-    /// Stable lower-case key used in storage and in button ids; never change
-    /// these, stored rows and buttons already posted depend on them.
+    /// [`Level::marker`] as one character, for a button's emoji.
+    pub fn emoji(self) -> char {
+        ['🟢', '🟡', '🔴'][self.index()]
+    }
+
+    /// Stable lower-case key used in storage; never change these, stored
+    /// rows depend on them.
     pub fn key(self) -> &'static str {
-        match self {
-            Level::Beginner => "beginner",
-            Level::Intermediate => "intermediate",
-            Level::Advanced => "advanced",
-        }
+        ["beginner", "intermediate", "advanced"][self.index()]
+    }
+
+    /// Stable one-letter code for button ids; never change these, buttons
+    /// already posted depend on them.
+    pub fn code(self) -> char {
+        ['b', 'i', 'a'][self.index()]
+    }
+
+    /// The level a [`Level::code`] names.
+    pub fn from_code(code: char) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.code() == code)
     }
 
     /// Parses a key or a display name, case-insensitively.
@@ -83,8 +93,11 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        for level in Level::ALL {
+        for (i, level) in Level::ALL.into_iter().enumerate() {
             assert_eq!(Level::parse(level.key()), Some(level));
+            assert_eq!(Level::from_code(level.code()), Some(level));
+            assert_eq!(level.index(), i);
+            assert_eq!(level.marker(), level.emoji().to_string());
         }
         assert!(Level::Beginner < Level::Advanced);
     }

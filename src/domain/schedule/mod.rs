@@ -1,14 +1,12 @@
 //! The daily question: per-channel schedules in local time, and the claim
 //! that makes each day's post happen exactly once.
 
-pub mod clock;
-pub mod runner;
 pub mod time;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::bank::{Filter, QuestionId};
+use crate::domain::bank::{Filter, QuestionId};
 use time::TimeOfDay;
 
 /// After this many consecutive failing days a schedule pauses until

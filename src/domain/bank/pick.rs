@@ -29,7 +29,7 @@ pub fn pick_least_posted<'a, R: Rng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::level::Level;
+    use crate::domain::level::Level;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
     use std::collections::HashSet;

@@ -15,7 +15,7 @@ pub use id::QuestionId;
 pub use parse::{parse_bank, ParsedFile, DEFAULT_CATEGORY};
 pub use repair::{repair_line, repair_text};
 
-use crate::level::Level;
+use crate::domain::level::Level;
 
 /// One interview question.
 #[derive(Debug, Clone, PartialEq, Eq)]

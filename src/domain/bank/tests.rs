@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::*;
 
-const SEED: &str = include_str!("../../tests/fixtures/aws-devops-seed.txt");
-const REPAIRED: &str = include_str!("../../data/aws-devops.md");
+const SEED: &str = include_str!("../../../tests/fixtures/aws-devops-seed.txt");
+const REPAIRED: &str = include_str!("../../../data/aws-devops.md");
 
 fn load(files: &[(&str, &str)]) -> Result<QuestionBank, BankError> {
     QuestionBank::from_sources(files.iter().map(|(p, t)| (Path::new(*p), *t)))

@@ -1,21 +1,18 @@
 //! `/stats`: a member's progress, computed from their rating history and
 //! the loaded banks.
 //!
-//! - this module: [`Quiz::stats`] gathers the figures into [`Stats`];
-//! - [`chart`]: draws the per-category levels as a PNG, for the cases
-//!   [`Stats::worth_charting`] allows.
-
-pub mod chart;
+//! [`Services::stats`] gathers the figures into [`Stats`]; the Discord
+//! layer draws them (and the per-category chart, for the cases
+//! [`Stats::worth_charting`] allows).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
-use crate::level::Level;
-use crate::quiz::{Quiz, QuizError};
-use crate::schedule::time::local_date;
-use crate::study::streak::{streaks, Streak};
-use crate::study::Scope;
+use super::{ServiceError, Services};
+use crate::domain::level::Level;
+use crate::domain::streak::{streaks, Streak};
+use crate::domain::study::{study_day, Scope};
 
 /// Days shown in the activity strip.
 pub const STRIP_DAYS: usize = 14;
@@ -66,23 +63,25 @@ impl Stats {
     }
 }
 
-impl Quiz {
-    /// A member's stats in a scope as of `now`.
-    pub async fn stats(&self, scope: Scope, user_id: u64, now: DateTime<Utc>) -> Result<Stats, QuizError> {
-        let studied = self.store().studied(scope, user_id).await?;
-        let studied: Vec<_> = studied.into_iter().filter(|s| self.bank().get(&s.question).is_some()).collect();
+impl Services {
+    /// A member's stats in a scope, now.
+    pub async fn stats(&self, scope: Scope, user_id: u64) -> Result<Stats, ServiceError> {
+        let now = self.clock.now();
+        let bank = self.bank(scope);
+        let studied = self.store.studied(scope, user_id).await?;
+        let studied: Vec<_> = studied.into_iter().filter(|s| bank.get(&s.question).is_some()).collect();
         let latest: HashMap<_, Level> = studied.iter().map(|s| (&s.question, s.level)).collect();
-        let zone = self.study_zone(scope).await?;
-        let today = local_date(now, zone);
+        let zone = self.zone(scope).await?;
+        let today = study_day(now, zone);
 
         let mut by_category: Vec<CategoryProgress> = Vec::new();
         let mut by_difficulty = [(0, 0); 3];
-        for q in self.bank().questions() {
+        for q in bank.questions() {
             let level = latest.get(&q.id).copied();
             let seen = usize::from(level.is_some());
             let mut levels = [0; 3];
             if let Some(level) = level {
-                levels[level_index(level)] = 1;
+                levels[level.index()] = 1;
             }
             match by_category.iter_mut().find(|c| c.name == q.category) {
                 Some(entry) => {
@@ -91,16 +90,16 @@ impl Quiz {
                 }
                 None => by_category.push(CategoryProgress { name: q.category.clone(), levels, total: 1 }),
             }
-            let slot = &mut by_difficulty[level_index(q.difficulty)];
+            let slot = &mut by_difficulty[q.difficulty.index()];
             slot.0 += seen;
             slot.1 += 1;
         }
         let mut mix = [0u64; 3];
         for level in latest.values() {
-            mix[level_index(*level)] += 1;
+            mix[level.index()] += 1;
         }
 
-        let days = self.store().study_days(scope, user_id).await?;
+        let days = self.store.study_days(scope, user_id).await?;
         let mut strip = [0u32; STRIP_DAYS];
         for (day, n) in &days {
             let ago = (today - *day).num_days();
@@ -112,7 +111,7 @@ impl Quiz {
         let due_now = studied.iter().filter(|s| s.due_at <= now.timestamp()).count();
         Ok(Stats {
             studied: latest.len(),
-            total: self.bank().len(),
+            total: bank.len(),
             by_category,
             by_difficulty,
             mix,
@@ -121,17 +120,4 @@ impl Quiz {
             due_now,
         })
     }
-}
-
-fn level_index(level: Level) -> usize {
-    match level {
-        Level::Beginner => 0,
-        Level::Intermediate => 1,
-        Level::Advanced => 2,
-    }
-}
-
-/// `⬛🟩🟩⬛…`: one square per day, green where the member studied.
-pub fn strip_text(strip: &[u32; STRIP_DAYS]) -> String {
-    strip.iter().map(|&n| if n > 0 { '🟩' } else { '⬛' }).collect()
 }

@@ -14,14 +14,12 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
-use super::time::{local_date, next_post_after, still_due_today};
-use super::{daily_nonce, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
-use crate::bank::Question;
-use crate::quiz::{Quiz, QuizError};
+use super::{ServiceError, Services, Stopping};
+use crate::domain::bank::{Question, QuestionBank};
+use crate::domain::schedule::time::{local_date, next_post_after, still_due_today};
+use crate::domain::schedule::{daily_nonce, Claim, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
+use crate::domain::study::{Post, Scope, Source};
 use crate::store::StoreError;
-use crate::study::{Post, Scope, Source};
-
-use super::clock::Clock;
 
 /// How long a claim protects a post in progress before another process may
 /// finish it.
@@ -37,6 +35,8 @@ const BATCH: u32 = 100;
 /// What the Discord layer needs to make a daily post.
 #[derive(Debug)]
 pub struct DailyPost<'a> {
+    /// The banks the question comes from (their titles head the post).
+    pub bank: &'a QuestionBank,
     pub channel_id: u64,
     pub guild_id: u64,
     pub question: &'a Question,
@@ -67,11 +67,10 @@ pub trait Poster: Send + Sync + 'static {
 
 /// Posts and records the post (so the channel's cycle moves on). The
 /// outer error is the database's, the inner the post's.
-pub async fn post_daily<P: Poster>(
-    quiz: &Quiz,
+pub(super) async fn post_daily<P: Poster>(
+    services: &Services,
     poster: &P,
     post: &DailyPost<'_>,
-    clock: &Clock,
 ) -> Result<Result<u64, PostError>, StoreError> {
     let message_id = match poster.post(post).await {
         Ok(id) => id,
@@ -83,9 +82,9 @@ pub async fn post_daily<P: Poster>(
         channel_id: post.channel_id,
         question: post.question.id.clone(),
         source: Source::Daily,
-        at: clock.now_unix(),
+        at: services.clock.now_unix(),
     };
-    quiz.store().record_post(&shown).await?;
+    services.store.record_post(&shown).await?;
     Ok(Ok(message_id))
 }
 
@@ -94,30 +93,31 @@ pub async fn post_daily<P: Poster>(
 pub struct Wake(Arc<Notify>);
 
 impl Wake {
-    pub fn wake(&self) {
+    pub(super) fn wake(&self) {
         self.0.notify_one();
     }
 }
 
+/// Posts each schedule's question of the day, exactly once per local
+/// date, through a [`Poster`].
 pub struct Scheduler<P> {
-    quiz: Quiz,
+    services: Services,
     poster: P,
-    clock: Clock,
-    wake: Wake,
     /// Names this process in claims.
     holder: String,
 }
 
 impl<P: Poster> Scheduler<P> {
-    pub fn new(quiz: Quiz, poster: P, clock: Clock, wake: Wake) -> Self {
+    pub fn new(services: Services, poster: P) -> Self {
         let holder = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Scheduler { quiz, poster, clock, wake, holder }
+        Scheduler { services, poster, holder }
     }
 
-    /// Runs forever. Database errors are logged and retried.
-    pub async fn run(self) {
+    /// Runs until `stop` is set; a post in progress is finished first.
+    /// Database errors are logged and retried.
+    pub async fn run(self, mut stop: Stopping) {
         info!("daily scheduler started");
-        loop {
+        while !stop.is_set() {
             let sleep_until = match self.tick().await {
                 Ok(next) => next,
                 Err(e) => {
@@ -125,24 +125,27 @@ impl<P: Poster> Scheduler<P> {
                     None
                 }
             };
-            let now = self.clock.now();
+            let now = self.services.clock.now();
             let cap = now + chrono::Duration::from_std(MAX_SLEEP).unwrap_or(chrono::Duration::seconds(60));
             // Whatever is still due after a tick failed to be handled: give
             // it a second rather than spinning on it.
             let floor = now + chrono::Duration::seconds(1);
             let until = sleep_until.map_or(cap, |t| t.clamp(floor, cap));
             tokio::select! {
-                _ = self.clock.sleep_until(until) => {}
-                _ = self.wake.0.notified() => debug!("scheduler woken"),
+                _ = self.services.clock.sleep_until(until) => {}
+                _ = self.services.wake.0.notified() => debug!("scheduler woken"),
+                _ = stop.wait() => {}
             }
         }
+        info!("daily scheduler stopped");
     }
 
     /// Handles every schedule due now; returns when the next one is due.
     pub async fn tick(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let store = &self.services.store;
         loop {
-            let now = self.clock.now();
-            let due = self.quiz.store().due_schedules(now.timestamp(), BATCH).await?;
+            let now = self.services.clock.now();
+            let due = store.due_schedules(now.timestamp(), BATCH).await?;
             let full = due.len() == BATCH as usize;
             for schedule in due {
                 if let Err(e) = self.handle(&schedule, now).await {
@@ -153,12 +156,13 @@ impl<P: Poster> Scheduler<P> {
                 break;
             }
         }
-        let next = self.quiz.store().next_due_at().await?;
+        let next = store.next_due_at().await?;
         Ok(next.and_then(|t| Utc.timestamp_opt(t, 0).single()))
     }
 
     async fn handle(&self, s: &Schedule, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let store = self.quiz.store();
+        let store = &self.services.store;
+        let scope = Scope::Guild(s.guild_id);
         let due = Utc.timestamp_opt(s.next_due_at, 0).single().unwrap_or(now);
         let next = next_post_after(now, s.time, s.zone).timestamp();
         if !still_due_today(due, now, s.zone) {
@@ -167,9 +171,9 @@ impl<P: Poster> Scheduler<P> {
             return store.schedule_posted(s.channel_id, next, None).await;
         }
         let date = local_date(due, s.zone);
-        let picked = match self.quiz.next_question(s.channel_id, &s.filter).await {
+        let picked = match self.services.next_question(scope, s.channel_id, &s.filter).await {
             Ok(q) => q,
-            Err(QuizError::Store(e)) => return Err(e),
+            Err(ServiceError::Store(e)) => return Err(e),
             Err(e) => return self.failed(s, &e.to_string(), next).await,
         };
         let nonce = daily_nonce(s.channel_id, date);
@@ -185,8 +189,10 @@ impl<P: Poster> Scheduler<P> {
             ClaimOutcome::Held { until } => return store.schedule_posted(s.channel_id, until.min(next), None).await,
         };
         // A claim taken over from a dead process keeps its question.
-        let question = self.quiz.bank().get(&claim.question).unwrap_or(picked);
+        let bank = self.services.bank(scope);
+        let question = bank.get(&claim.question).unwrap_or(picked);
         let post = DailyPost {
+            bank,
             channel_id: s.channel_id,
             guild_id: s.guild_id,
             question,
@@ -194,11 +200,12 @@ impl<P: Poster> Scheduler<P> {
             nonce: &claim.nonce,
             ping_role: s.ping_role,
         };
-        match post_daily(&self.quiz, &self.poster, &post, &self.clock).await {
+        match post_daily(&self.services, &self.poster, &post).await {
             Ok(Ok(message_id)) => {
-                store.complete_daily(&claim, message_id, self.clock.now_unix()).await?;
+                let posted_at = self.services.clock.now_unix();
+                store.complete_daily(&claim, message_id, posted_at).await?;
                 info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
-                store.schedule_posted(s.channel_id, next, Some(self.clock.now_unix())).await
+                store.schedule_posted(s.channel_id, next, Some(posted_at)).await
             }
             Ok(Err(e)) => self.post_failed(s, &claim, e, now, next).await,
             Err(e) => Err(e),
@@ -208,12 +215,12 @@ impl<P: Poster> Scheduler<P> {
     async fn post_failed(
         &self,
         s: &Schedule,
-        claim: &super::Claim,
+        claim: &Claim,
         error: PostError,
         now: DateTime<Utc>,
         next: i64,
     ) -> Result<(), StoreError> {
-        let store = self.quiz.store();
+        let store = &self.services.store;
         match error {
             PostError::Temporary(reason) => {
                 store.release_daily(claim).await?;
@@ -233,6 +240,6 @@ impl<P: Poster> Scheduler<P> {
         let days = s.failing_days + 1;
         let pause = days >= MAX_FAILING_DAYS;
         warn!(channel = s.channel_id, reason, days, pause, "daily post failed");
-        self.quiz.store().schedule_failed(s.channel_id, reason, days, pause, next).await
+        self.services.store.schedule_failed(s.channel_id, reason, days, pause, next).await
     }
 }

@@ -25,7 +25,7 @@ use plotters::style::{Color, RGBColor, WHITE};
 
 use tracing::warn;
 
-use super::{CategoryProgress, Stats};
+use crate::service::stats::{CategoryProgress, Stats};
 
 /// Image width in pixels: wide enough for a category name and a readable
 /// bar, narrow enough that Discord does not scale it down in an embed.
@@ -59,7 +59,7 @@ const MUTED: RGBColor = RGBColor(0x6D, 0x6F, 0x78);
 
 /// DejaVu Sans: wide Unicode coverage for category names from any guide;
 /// licence in `assets/DejaVuSans-LICENSE.txt`.
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 
 /// Why a chart could not be made. The command sends its text without the
 /// image then; none of these is the member's problem.
@@ -271,7 +271,7 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::study::streak::Streak;
+    use crate::domain::streak::Streak;
 
     fn category(name: &str, levels: [usize; 3], total: usize) -> CategoryProgress {
         CategoryProgress { name: name.to_string(), levels, total }
@@ -285,7 +285,7 @@ mod tests {
             by_difficulty: [(0, 0); 3],
             mix: [0; 3],
             streak: Streak::default(),
-            strip: [0; super::super::STRIP_DAYS],
+            strip: [0; crate::service::stats::STRIP_DAYS],
             due_now: 0,
         }
     }

@@ -6,26 +6,38 @@ use chrono::NaiveDate;
 use poise::serenity_prelude as serenity;
 use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter};
 
+pub mod chart;
+
 use super::custom_id::ButtonAction;
-use crate::bank::render::{answer_markdown, split_chunks};
-use crate::bank::{Question, QuestionBank};
-use crate::board::{mix_text, BoardLine, BoardPage};
-use crate::level::Level;
-use crate::study::score::FORMULA;
-use crate::study::Source;
+use crate::domain::bank::render::{answer_markdown, split_chunks};
+use crate::domain::bank::{Question, QuestionBank};
+use crate::domain::level::Level;
+use crate::domain::study::Source;
+use crate::service::leaderboard::{BoardLine, BoardPage};
+use crate::service::stats::STRIP_DAYS;
 
 const TITLE_MAX: usize = 256;
 /// One answer piece per message, under the 4096 description limit and the
 /// 6000 total with room for title and footer.
 const ANSWER_PIECE_MAX: usize = 4000;
 
+/// Embed colours of the difficulties, indexed by [`Level::index`]:
+/// Discord's green, yellow and red.
+const COLOURS: [u32; 3] = [0x57_F2_87, 0xFE_E7_5C, 0xED_42_45];
+
 /// Embed colour of a difficulty.
 pub fn colour(level: Level) -> u32 {
-    match level {
-        Level::Beginner => 0x57_F2_87,
-        Level::Intermediate => 0xFE_E7_5C,
-        Level::Advanced => 0xED_42_45,
-    }
+    COLOURS[level.index()]
+}
+
+/// `🟢 3 🟡 1 🔴 0`.
+pub fn mix_text(mix: [u64; 3]) -> String {
+    Level::ALL.iter().zip(mix).map(|(l, n)| format!("{} {n}", l.marker())).collect::<Vec<_>>().join(" ")
+}
+
+/// `⬛🟩🟩⬛…`: one square per day, green where the member studied.
+pub fn strip_text(strip: &[u32; STRIP_DAYS]) -> String {
+    strip.iter().map(|&n| if n > 0 { '🟩' } else { '⬛' }).collect()
 }
 
 /// `text` as an embed title; over-long text is shortened with "…" and
@@ -144,19 +156,11 @@ pub fn level_buttons(question: &Question, source: Source, current: Option<Level>
             let style = if current == Some(level) { ButtonStyle::Success } else { ButtonStyle::Secondary };
             CreateButton::new(ButtonAction::Rate { question: question.id.clone(), source, level }.encode())
                 .label(level.name())
-                .emoji(level_emoji(level))
+                .emoji(level.emoji())
                 .style(style)
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
-}
-
-fn level_emoji(level: Level) -> char {
-    match level {
-        Level::Beginner => '🟢',
-        Level::Intermediate => '🟡',
-        Level::Advanced => '🔴',
-    }
 }
 
 /// Prompt shown above the level buttons.
@@ -233,7 +237,7 @@ pub fn board_message(board: &BoardPage, category_tag: Option<u32>) -> (CreateEmb
         .title(title(&heading).0)
         .description(description)
         .colour(0x58_65_F2)
-        .footer(CreateEmbedFooter::new(format!("{FORMULA} · Page {}", board.page + 1)));
+        .footer(CreateEmbedFooter::new(format!("{} · Page {}", board.score.formula(), board.page + 1)));
     let button = |page: u32, label: &str, enabled: bool| {
         CreateButton::new(ButtonAction::Board { period: board.period, page, category: category_tag }.encode())
             .label(label)

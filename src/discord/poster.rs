@@ -7,20 +7,24 @@ use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, HttpError, Nonce, RoleId, UserId};
 
 use super::{permissions, render};
-use crate::bank::QuestionBank;
-use crate::schedule::runner::{DailyPost, PostError, Poster};
+use crate::service::scheduler::{DailyPost, PostError, Poster};
 
 /// Posts daily questions with the bot's HTTP client; any process can, as
 /// no gateway connection is involved.
 #[derive(Clone)]
 pub struct DiscordPoster {
-    pub http: Arc<Http>,
-    pub bank: Arc<QuestionBank>,
+    http: Arc<Http>,
+}
+
+impl DiscordPoster {
+    pub fn new(http: Arc<Http>) -> Self {
+        DiscordPoster { http }
+    }
 }
 
 impl Poster for DiscordPoster {
     async fn post(&self, post: &DailyPost<'_>) -> Result<u64, PostError> {
-        let (embed, buttons) = render::daily_message(&self.bank, post.question, post.date);
+        let (embed, buttons) = render::daily_message(post.bank, post.question, post.date);
         let mut message = CreateMessage::new()
             .embed(embed)
             .components(buttons)

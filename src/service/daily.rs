@@ -1,0 +1,95 @@
+//! `/daily set|status|off|now`: validate and store schedules, report
+//! them, post one now. The Discord layer checks channel kinds and
+//! permissions, which only it can see.
+
+use super::scheduler::{post_daily, DailyPost, Poster};
+use super::{ServiceError, Services};
+use crate::domain::bank::Filter;
+use crate::domain::schedule::time::{local_date, next_post_after, parse_zone, TimeOfDay};
+use crate::domain::schedule::Schedule;
+use crate::domain::study::Scope;
+
+/// What `/daily set` asks for, as typed.
+#[derive(Debug, Clone)]
+pub struct ScheduleRequest {
+    pub guild_id: u64,
+    pub channel_id: u64,
+    pub time: String,
+    pub timezone: String,
+    pub filter: Filter,
+    pub ping_role: Option<u64>,
+}
+
+impl Services {
+    /// Checks what was typed (time, zone, filters) without storing it.
+    pub fn validate(&self, req: &ScheduleRequest) -> Result<(), ServiceError> {
+        TimeOfDay::parse(&req.time)?;
+        parse_zone(&req.timezone)?;
+        self.resolve(Scope::Guild(req.guild_id), &req.filter)?;
+        Ok(())
+    }
+
+    /// Validates and stores a channel's schedule (replacing any), clearing
+    /// a pause, and wakes the scheduler.
+    pub async fn set_schedule(&self, req: &ScheduleRequest) -> Result<Schedule, ServiceError> {
+        let time = TimeOfDay::parse(&req.time)?;
+        let zone = parse_zone(&req.timezone)?;
+        let (filter, _) = self.resolve(Scope::Guild(req.guild_id), &req.filter)?;
+        let now = self.clock.now();
+        let schedule = Schedule {
+            channel_id: req.channel_id,
+            guild_id: req.guild_id,
+            time,
+            zone,
+            filter,
+            ping_role: req.ping_role,
+            next_due_at: next_post_after(now, time, zone).timestamp(),
+            last_posted_at: None,
+            failure: None,
+            failing_days: 0,
+            paused: false,
+        };
+        self.store.upsert_schedule(&schedule, now.timestamp()).await?;
+        self.wake.wake();
+        Ok(schedule)
+    }
+
+    /// A server's schedules.
+    pub async fn schedules(&self, guild_id: u64) -> Result<Vec<Schedule>, ServiceError> {
+        Ok(self.store.guild_schedules(guild_id).await?)
+    }
+
+    /// Removes a channel's schedule; `false` if there was none.
+    pub async fn remove_schedule(&self, channel_id: u64) -> Result<bool, ServiceError> {
+        let removed = self.store.remove_schedule(channel_id).await?;
+        self.wake.wake();
+        Ok(removed)
+    }
+
+    /// Stops every schedule of a server the bot was removed from.
+    pub async fn forget_guild(&self, guild_id: u64) -> Result<u64, ServiceError> {
+        Ok(self.store.remove_guild_schedules(guild_id).await?)
+    }
+
+    /// The channel's schedule, or the error to show when there is none.
+    pub async fn schedule(&self, channel_id: u64) -> Result<Schedule, ServiceError> {
+        self.store.schedule(channel_id).await?.ok_or(ServiceError::NoSchedule(channel_id))
+    }
+
+    /// Posts the channel's next question now, outside the schedule (which
+    /// keeps its next time). `nonce` must be fresh: it names this post.
+    pub async fn post_now<P: Poster>(&self, poster: &P, schedule: &Schedule, nonce: &str) -> Result<u64, ServiceError> {
+        let scope = Scope::Guild(schedule.guild_id);
+        let question = self.next_question(scope, schedule.channel_id, &schedule.filter).await?;
+        let post = DailyPost {
+            bank: self.bank(scope),
+            channel_id: schedule.channel_id,
+            guild_id: schedule.guild_id,
+            question,
+            date: local_date(self.clock.now(), schedule.zone),
+            nonce,
+            ping_role: schedule.ping_role,
+        };
+        Ok(post_daily(self, poster, &post).await??)
+    }
+}

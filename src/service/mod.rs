@@ -1,0 +1,159 @@
+//! The use cases, one file each, named like what a member does:
+//!
+//! - [`quiz`]: pick a question for `/quiz`, note it was shown, Reveal;
+//! - [`rate`]: a level click — what it is worth, stored;
+//! - [`leaderboard`]: a page of the server's board;
+//! - [`review`]: the member's next `/review` question;
+//! - [`stats`]: a member's `/stats`;
+//! - [`members`]: the `/forget-me` command;
+//! - [`daily`]: `/daily set|status|off|now`;
+//! - [`scheduler`]: the loop that posts each day's question exactly once;
+//! - [`upkeep`]: keeps rolling leaderboards fresh.
+//!
+//! They speak plain Rust types: the Discord layer decodes an interaction,
+//! calls one method of [`Services`], and renders what comes back. Every
+//! service reaches the database through the store and the rules through the
+//! domain; none knows Discord.
+
+pub mod daily;
+pub mod leaderboard;
+pub mod members;
+pub mod quiz;
+pub mod rate;
+pub mod review;
+pub mod scheduler;
+pub mod stats;
+pub mod upkeep;
+
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use crate::clock::Clock;
+use crate::domain::bank::QuestionBank;
+use crate::domain::schedule::time::TimeError;
+use crate::domain::score::ScoreRule;
+use crate::domain::study::Scope;
+use crate::store::{Store, StoreError};
+use scheduler::{PostError, Wake};
+
+/// What every use case works with: the banks, the store, the clock, the
+/// score rule and the scheduler's wake-up. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    banks: Arc<QuestionBank>,
+    store: Store,
+    clock: Clock,
+    score: ScoreRule,
+    wake: Wake,
+}
+
+impl Services {
+    pub fn new(banks: Arc<QuestionBank>, store: Store, clock: Clock) -> Self {
+        Services { banks, store, clock, score: ScoreRule::STANDARD, wake: Wake::default() }
+    }
+
+    /// The same services scoring by another rule (tests).
+    pub fn with_score_rule(mut self, score: ScoreRule) -> Self {
+        self.score = score;
+        self
+    }
+
+    /// The time every use case reads.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// How ratings score, for the leaderboard's footer.
+    pub fn score_rule(&self) -> ScoreRule {
+        self.score
+    }
+
+    /// The questions a scope sees. Every server sees the built-in banks
+    /// today; taking the scope is what lets a server's own banks join them.
+    pub fn bank(&self, _scope: Scope) -> &QuestionBank {
+        &self.banks
+    }
+
+    /// The zone a scope's days are counted in
+    /// ([`crate::domain::study::study_day`]).
+    async fn zone(&self, scope: Scope) -> Result<Tz, StoreError> {
+        match scope {
+            Scope::Guild(id) => Ok(self.store.server_zone(id).await?.unwrap_or(Tz::UTC)),
+            Scope::DirectMessages => Ok(Tz::UTC),
+        }
+    }
+
+    /// Stops taking writes once the queued ones are written, and closes the
+    /// database: the last step of a shutdown.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Why a use case could not be done. Every variant but `Store` is the
+/// member's to fix, and its text says how.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("There is no category \"{given}\". Categories: {}.", .valid.join(", "))]
+    UnknownCategory { given: String, valid: Vec<String> },
+    #[error("No question matches {filter}. Categories: {}.", .valid.join(", "))]
+    EmptyPool { filter: String, valid: Vec<String> },
+    #[error("This question is no longer available.")]
+    QuestionGone,
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    #[error("There is no daily question in <#{0}>. Set one with `/daily set`.")]
+    NoSchedule(u64),
+    #[error("Could not post: {0}")]
+    Post(#[from] PostError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    /// Whether the message is meant for the member (as opposed to a fault
+    /// to log and apologise for).
+    pub fn is_user_facing(&self) -> bool {
+        !matches!(self, ServiceError::Store(_))
+    }
+
+    /// Whether the database is out of reach: worth "try again shortly".
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ServiceError::Store(e) if e.is_unavailable())
+    }
+}
+
+/// Asks the background tasks ([`scheduler`], [`upkeep`]) to finish what they
+/// are doing and return. Held by the composition root.
+#[derive(Debug)]
+pub struct Stop(tokio::sync::watch::Sender<bool>);
+
+/// A background task's side of [`Stop`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Stopping(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    pub fn new() -> (Stop, Stopping) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (Stop(tx), Stopping(rx))
+    }
+
+    /// Tells every [`Stopping`] to stop.
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl Stopping {
+    /// Whether a stop was asked for.
+    pub fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Returns once a stop is asked for (at once if it was).
+    pub async fn wait(&mut self) {
+        // An error means the `Stop` was dropped: stop too.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}

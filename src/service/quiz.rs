@@ -1,0 +1,98 @@
+//! `/quiz` and Reveal: choose a question for a channel, note that it was
+//! shown, and give a member its answer with their previous level.
+
+use tracing::warn;
+
+use super::{ServiceError, Services};
+use crate::domain::bank::pick::pick_least_posted;
+use crate::domain::bank::{Filter, Question, QuestionBank, QuestionId};
+use crate::domain::level::Level;
+use crate::domain::study::{Post, Scope};
+
+/// What Reveal shows: the question, and the level the member gave it last.
+#[derive(Debug)]
+pub struct Revealed<'a> {
+    pub bank: &'a QuestionBank,
+    pub question: &'a Question,
+    pub previous: Option<Level>,
+}
+
+impl Services {
+    /// The exact name of a category typed in any case, or the error
+    /// listing the valid ones.
+    pub fn category(&self, scope: Scope, given: &str) -> Result<String, ServiceError> {
+        let bank = self.bank(scope);
+        bank.find_category(given)
+            .map(String::from)
+            .ok_or_else(|| ServiceError::UnknownCategory { given: given.to_string(), valid: category_names(bank) })
+    }
+
+    /// Checks a filter against the scope's banks: the category's exact name
+    /// filled in, and the matching questions — or why none match.
+    pub fn resolve(&self, scope: Scope, filter: &Filter) -> Result<(Filter, Vec<&Question>), ServiceError> {
+        let mut filter = filter.clone();
+        if let Some(given) = &filter.category {
+            filter.category = Some(self.category(scope, given)?);
+        }
+        let bank = self.bank(scope);
+        let pool = bank.matching(&filter);
+        if pool.is_empty() {
+            return Err(ServiceError::EmptyPool { filter: describe(&filter), valid: category_names(bank) });
+        }
+        Ok((filter, pool))
+    }
+
+    /// Chooses the next question for a channel among those matching
+    /// `filter`, preferring ones posted there least often. Nothing is
+    /// recorded: call [`Services::posted`] once the question is on screen.
+    pub async fn next_question(
+        &self,
+        scope: Scope,
+        channel_id: u64,
+        filter: &Filter,
+    ) -> Result<&Question, ServiceError> {
+        let (_, pool) = self.resolve(scope, filter)?;
+        let counts = self.store.post_counts(channel_id).await?;
+        pick_least_posted(&pool, &counts, &mut rand::thread_rng()).ok_or(ServiceError::QuestionGone)
+    }
+
+    /// Records that a question was shown, so the channel's cycle moves on.
+    pub async fn posted(&self, post: &Post) -> Result<(), ServiceError> {
+        Ok(self.store.record_post(post).await?)
+    }
+
+    /// The question a button names, if the scope still has it.
+    pub fn question(&self, scope: Scope, id: &QuestionId) -> Result<&Question, ServiceError> {
+        self.bank(scope).get(id).ok_or(ServiceError::QuestionGone)
+    }
+
+    /// A question's answer for one member, with the level they gave it last
+    /// (highlighted on the buttons). Reading that level is a nicety: a
+    /// failure is logged and the answer shown without it.
+    pub async fn reveal(&self, scope: Scope, user_id: u64, id: &QuestionId) -> Result<Revealed<'_>, ServiceError> {
+        let question = self.question(scope, id)?;
+        let previous = match self.store.latest_level(scope, user_id, id).await {
+            Ok(level) => level,
+            Err(e) => {
+                warn!(error = %e, "could not read the member's previous level");
+                None
+            }
+        };
+        Ok(Revealed { bank: self.bank(scope), question, previous })
+    }
+}
+
+fn category_names(bank: &QuestionBank) -> Vec<String> {
+    bank.categories().into_iter().map(String::from).collect()
+}
+
+/// "🟡 Intermediate questions in \"Monitoring & Logging\"", for messages.
+fn describe(filter: &Filter) -> String {
+    let level = filter.difficulty.map(|d| format!("{} {} questions", d.marker(), d.name()));
+    match (level, &filter.category) {
+        (Some(l), Some(c)) => format!("{l} in \"{c}\""),
+        (Some(l), None) => l,
+        (None, Some(c)) => format!("questions in \"{c}\""),
+        (None, None) => "any question (no banks loaded)".into(),
+    }
+}

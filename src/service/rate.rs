@@ -1,0 +1,32 @@
+//! A level click: what it is worth, stored.
+//!
+//! The hot path of the bot: one bank lookup, one store read (the server's
+//! zone and the channel's latest question of the day, in one statement),
+//! one write. The day rule is [`crate::domain::study::study_day`].
+
+use super::{ServiceError, Services};
+use crate::domain::bank::Question;
+use crate::domain::study::{Rating, RatingSaved, Source};
+
+/// What a member sees after rating: the question (for its buttons) and
+/// their progress.
+#[derive(Debug)]
+pub struct Rated<'a> {
+    pub question: &'a Question,
+    pub saved: RatingSaved,
+}
+
+impl Services {
+    /// Stores a member's self-assessed level for a question the scope has,
+    /// with what it is worth on the leaderboard. `channel_id` is where the
+    /// click happened: a question of the day earns its bonus only there, on
+    /// its study day. `name` is the member's display name, kept for boards.
+    pub async fn rate(&self, rating: &Rating, channel_id: u64, name: Option<&str>) -> Result<Rated<'_>, ServiceError> {
+        let question = self.question(rating.scope, &rating.question)?;
+        let context = self.store.rating_context(rating.scope, channel_id).await?;
+        let on_time = rating.source == Source::Daily && context.on_time(&question.id, rating.at);
+        let worth = self.score.worth(question.difficulty, on_time, &question.category, context.day(rating.at));
+        let saved = self.store.record_rating(rating, &worth, name).await?;
+        Ok(Rated { question, saved })
+    }
+}
