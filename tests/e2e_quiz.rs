@@ -285,3 +285,65 @@ fn check_summarises_banks_and_reports_errors_with_file_and_line() {
     assert!(stderr.contains(&format!("{file}:4: unknown difficulty \"Expert\"")), "{stderr}");
     assert!(stderr.contains(&format!("{file}:8: question \"R\" has no")), "{stderr}");
 }
+
+/// SIGTERM in the middle of a burst of level clicks: every click Discord
+/// delivered before the signal is answered, every answered rating is in the
+/// database, and the bot exits cleanly.
+#[tokio::test]
+async fn sigterm_mid_burst_answers_every_delivered_click() {
+    const CLICKS: u64 = 200;
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let mut bot = BotProcess::spawn(&standin, &db, &[]);
+    standin.wait_commands(WAIT).await;
+    let bank = shipped_bank();
+
+    let post = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await.message();
+    let title = embed(&post)["title"].as_str().unwrap().to_string();
+    let question = bank.questions().iter().find(|q| q.title == title).unwrap();
+    let reveal = button(&post, "Reveal answer");
+    let answer = interact(&standin, standin.click(&reveal, &post, &bob(), Place::guild())).await.message();
+    let level = button(&answer, "Intermediate");
+
+    let members: Vec<TestUser> =
+        (0..CLICKS).map(|n| TestUser::new(1_300_000_000_000_000_000 + n, &format!("member{n}"))).collect();
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for (n, member) in members.iter().enumerate() {
+        let (id, payload) = standin.click(&level, &answer, member, Place::guild());
+        standin.send(payload).await;
+        if n as u64 == CLICKS / 2 - 1 {
+            let pid = bot.pid().expect("the bot runs").to_string();
+            let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+            assert!(sent.success());
+        }
+        if (n as u64) < CLICKS / 2 { &mut before } else { &mut after }.push((id, member.id));
+    }
+
+    let status = bot.wait_exit(Duration::from_secs(20)).await.expect("the bot exits after SIGTERM");
+    assert!(status.success(), "exit status {status:?}\n{}", bot.log());
+    let store = open_store(&db).await;
+    let scope = Scope::Guild(GUILD_ID);
+    let mut saved = 0;
+    for (n, (id, user)) in before.iter().chain(&after).enumerate() {
+        let callbacks = standin.callbacks_for(*id);
+        if n < before.len() {
+            assert_eq!(callbacks.len(), 1, "click {n}, delivered before the signal, answered once\n{}", bot.log());
+        }
+        let Some(cb) = callbacks.first() else { continue };
+        assert!(cb.accepted(), "click {n}: {:?}", cb.error);
+        if cb.content().contains("Saved: 🟡 **Intermediate**") {
+            saved += 1;
+            let stored = store.latest_level(scope, *user, &question.id).await.unwrap();
+            assert_eq!(stored, Some(Level::Intermediate), "click {n} was answered as saved");
+        } else {
+            assert!(cb.ephemeral() && cb.content().contains("restarting"), "click {n}: {}", cb.content());
+        }
+    }
+    assert!(saved >= before.len(), "{saved} saved");
+    let log = bot.log();
+    assert!(log.contains("shutting down") && log.contains("stopped"), "{log}");
+    assert!(log.contains("daily scheduler stopped") && log.contains("board upkeep stopped"), "{log}");
+    standin.assert_no_violations();
+}
