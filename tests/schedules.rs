@@ -131,7 +131,44 @@ async fn a_released_claim_can_be_retried(db: TestDb) {
     assert!(matches!(retry, ClaimOutcome::Won(_)));
 }
 
+/// A level click's one read: the server's zone (its schedule in the lowest
+/// channel id) and the channel's latest posted question of the day.
+async fn a_click_reads_the_server_zone_and_the_latest_daily_at_once(db: TestDb) {
+    use quizbot::domain::study::{DailyShown, Scope};
+    let store = db.store().await;
+    let none = store.rating_context(Scope::Guild(GUILD), 30).await.unwrap();
+    assert_eq!((none.zone, none.daily), (chrono_tz::Tz::UTC, None), "no schedule, no daily");
+    assert_eq!(store.server_zone(GUILD).await.unwrap(), None);
+
+    let tokyo = Schedule { zone: parse_zone("Asia/Tokyo").unwrap(), ..schedule(30, 1_000) };
+    store.upsert_schedule(&tokyo, 0).await.unwrap();
+    store.upsert_schedule(&schedule(20, 1_000), 0).await.unwrap();
+    let berlin = parse_zone("Europe/Berlin").unwrap();
+    assert_eq!(store.server_zone(GUILD).await.unwrap(), Some(berlin), "the lowest channel's zone");
+
+    // Two days of channel 30: yesterday's posted, today's only claimed.
+    let yesterday = day().pred_opt().unwrap();
+    let old = QuestionId::derive("bank", "yesterday");
+    for (date, question) in [(yesterday, &old), (day(), &q())] {
+        let nonce = daily_nonce(30, date);
+        let ClaimOutcome::Won(claim) = store.claim_daily(30, date, question, &nonce, "a", 0, 60).await.unwrap() else {
+            panic!("a fresh claim is won");
+        };
+        if date == yesterday {
+            store.complete_daily(&claim, 555, 7_000).await.unwrap();
+        }
+    }
+    let ctx = store.rating_context(Scope::Guild(GUILD), 30).await.unwrap();
+    assert_eq!(ctx.zone, berlin);
+    assert_eq!(ctx.daily, Some(DailyShown { question: old.clone(), posted_at: 7_000 }), "only posted days count");
+    let other_channel = store.rating_context(Scope::Guild(GUILD), 20).await.unwrap();
+    assert_eq!(other_channel.daily, None);
+    let dm = store.rating_context(Scope::DirectMessages, 30).await.unwrap();
+    assert_eq!((dm.zone, dm.daily), (chrono_tz::Tz::UTC, None));
+}
+
 on_both_backends!(
+    a_click_reads_the_server_zone_and_the_latest_daily_at_once,
     schedules_round_trip_and_replace,
     due_query_returns_earliest_active_only,
     eight_claimers_one_winner,
