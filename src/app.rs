@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::discord::{self, Bot};
 use crate::domain::bank::{BankError, QuestionBank};
 use crate::service::scheduler::Scheduler;
-use crate::service::{Services, Stop};
+use crate::service::{Services, Stop, Stopping};
 use crate::store::{Store, StoreError};
 
 /// How long a background task may take to finish once told to stop.
@@ -110,19 +110,30 @@ async fn run_bot(
 ) -> Result<(), discord::StartError> {
     let bot = Bot::connect(config, services.clone()).await?;
     let (stop, stopping) = Stop::new();
-    let tasks = [
-        tokio::spawn(Scheduler::new(services.clone(), bot.poster()).run(stopping.clone())),
-        tokio::spawn(services.clone().keep_boards_fresh(stopping)),
-    ];
+    let tasks = tokio::spawn(background(services.clone(), bot.poster(), bot.started(), stopping));
     let result = bot.run(shutdown).await;
     stop.stop();
-    for task in tasks {
-        finish(task).await;
-    }
+    finish(tasks).await;
     result
 }
 
-/// Waits for a stopped task, at most [`TASK_LIMIT`].
+/// The daily scheduler and the board upkeep, side by side, from the moment
+/// the bot is ready until `stopping` is set. A bot that never gets ready
+/// (a revoked token, commands refused) posts nothing.
+async fn background(
+    services: Services,
+    poster: discord::DiscordPoster,
+    started: impl Future<Output = bool>,
+    mut stopping: Stopping,
+) {
+    tokio::select! {
+        ready = started => if !ready { return },
+        () = stopping.wait() => return,
+    }
+    tokio::join!(Scheduler::new(services.clone(), poster).run(stopping.clone()), services.keep_boards_fresh(stopping),);
+}
+
+/// Waits for the stopped background tasks, at most [`TASK_LIMIT`].
 async fn finish(mut task: JoinHandle<()>) {
     match tokio::time::timeout(TASK_LIMIT, &mut task).await {
         Ok(Ok(())) => {}

@@ -66,12 +66,12 @@ impl InFlight {
         self.0.draining.load(Ordering::Acquire)
     }
 
-    /// Keeps serving for [`GRACE`], then stops taking interactions and waits
+    /// Keeps serving for `grace`, then stops taking interactions and waits
     /// until none is in flight, or `limit` (counted from the call) is up.
     /// Returns how many were still in flight then.
-    pub async fn drain(&self, limit: Duration) -> usize {
+    pub async fn drain(&self, grace: Duration, limit: Duration) -> usize {
         let deadline = tokio::time::Instant::now() + limit;
-        tokio::time::sleep(GRACE.min(limit)).await;
+        tokio::time::sleep(grace.min(limit)).await;
         self.0.draining.store(true, Ordering::Release);
         loop {
             let idle = self.0.idle.notified();

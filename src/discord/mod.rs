@@ -28,7 +28,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::service::{ServiceError, Services};
-use inflight::{InFlight, Tracked};
+use inflight::{InFlight, Tracked, GRACE};
 pub use poster::DiscordPoster;
 
 /// Shared state handed to every command and event. Cheap to clone.
@@ -63,6 +63,10 @@ pub const STORE_UNAVAILABLE: &str = "⏳ The bot cannot reach its database right
 /// How long a shutdown waits for the interactions being handled.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
+/// How long it waits, once the gateway is closed, for the events it was
+/// still handing over.
+const LAST_EVENTS_LIMIT: Duration = Duration::from_secs(2);
+
 impl BotError {
     /// The ephemeral text for the member; logs the error at the level it
     /// deserves (info for their mistakes, error for ours).
@@ -91,6 +95,8 @@ pub struct Bot {
     inflight: InFlight,
     /// Set when start-up fails, so `run` reports it instead of a clean stop.
     startup_failure: Arc<OnceLock<String>>,
+    /// Becomes true once the commands are registered; closed if that fails.
+    started: tokio::sync::watch::Receiver<bool>,
     shards: Option<crate::config::ShardRange>,
 }
 
@@ -101,6 +107,7 @@ impl Bot {
         let guild_id = config.guild_id;
         let startup_failure: Arc<OnceLock<String>> = Arc::default();
         let failure = startup_failure.clone();
+        let (started_tx, started) = tokio::sync::watch::channel(false);
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
                 commands: commands::all(),
@@ -137,6 +144,7 @@ impl Bot {
                     }
                     info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
                     let poster = DiscordPoster::new(ctx.http.clone());
+                    let _ = started_tx.send(true);
                     Ok(Data { services, poster, bot_id: ready.user.id })
                 })
             })
@@ -153,7 +161,15 @@ impl Bot {
         let framework = Tracked::new(framework, inflight.clone());
         let client =
             serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
-        Ok(Bot { client, inflight, startup_failure, shards: config.shards })
+        Ok(Bot { client, inflight, startup_failure, started, shards: config.shards })
+    }
+
+    /// Completes with `true` once the bot is ready and its commands are
+    /// registered, or `false` if it stopped before: what the background
+    /// tasks wait for, so that nothing is posted by a bot that cannot run.
+    pub fn started(&self) -> impl Future<Output = bool> + Send + 'static {
+        let mut started = self.started.clone();
+        async move { started.wait_for(|ready| *ready).await.is_ok() }
     }
 
     /// Posts daily questions with this bot's HTTP client.
@@ -165,7 +181,7 @@ impl Bot {
     /// On shutdown it stops taking interactions, waits for those in flight
     /// (at most [`DRAIN_LIMIT`]) and closes the gateway.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
-        let Bot { mut client, inflight, startup_failure, shards } = self;
+        let Bot { mut client, inflight, startup_failure, shards, .. } = self;
         let manager = client.shard_manager.clone();
         let mut gateway = tokio::spawn(async move {
             match shards {
@@ -179,15 +195,19 @@ impl Bot {
             () = shutdown => None,
         };
         let ended = match ended {
-            Some(ended) => ended,
+            // The gateway ended by itself: finish what it handed over.
+            Some(ended) => {
+                finish_in_flight(&inflight, Duration::ZERO, DRAIN_LIMIT).await;
+                ended
+            }
             None => {
                 info!("shutting down: finishing the interactions in flight");
-                let left = inflight.drain(DRAIN_LIMIT).await;
-                if left > 0 {
-                    warn!(left, "shutting down with interactions still in flight");
-                }
+                finish_in_flight(&inflight, GRACE, DRAIN_LIMIT).await;
                 manager.shutdown_all().await;
-                gateway.await
+                let ended = gateway.await;
+                // Events handed over while the shards were closing.
+                finish_in_flight(&inflight, Duration::ZERO, LAST_EVENTS_LIMIT).await;
+                ended
             }
         };
         match ended {
@@ -199,6 +219,14 @@ impl Bot {
             Some(reason) => Err(StartError::Startup(reason.clone())),
             None => Ok(()),
         }
+    }
+}
+
+/// Waits for the interactions in flight (see [`InFlight::drain`]).
+async fn finish_in_flight(inflight: &InFlight, grace: Duration, limit: Duration) {
+    let left = inflight.drain(grace, limit).await;
+    if left > 0 {
+        warn!(left, "stopping with interactions still in flight");
     }
 }
 

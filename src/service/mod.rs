@@ -146,9 +146,9 @@ impl Stop {
 }
 
 impl Stopping {
-    /// Whether a stop was asked for.
+    /// Whether a stop was asked for (or its [`Stop`] is gone).
     pub fn is_set(&self) -> bool {
-        *self.0.borrow()
+        *self.0.borrow() || self.0.has_changed().is_err()
     }
 
     /// Returns once a stop is asked for (at once if it was).

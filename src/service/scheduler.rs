@@ -105,17 +105,20 @@ pub struct Scheduler<P> {
     poster: P,
     /// Names this process in claims.
     holder: String,
+    /// Set by [`Scheduler::run`]: a tick stops between two posts once set.
+    stop: Option<Stopping>,
 }
 
 impl<P: Poster> Scheduler<P> {
     pub fn new(services: Services, poster: P) -> Self {
         let holder = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Scheduler { services, poster, holder }
+        Scheduler { services, poster, holder, stop: None }
     }
 
     /// Runs until `stop` is set; a post in progress is finished first.
     /// Database errors are logged and retried.
-    pub async fn run(self, mut stop: Stopping) {
+    pub async fn run(mut self, mut stop: Stopping) {
+        self.stop = Some(stop.clone());
         info!("daily scheduler started");
         while !stop.is_set() {
             let sleep_until = match self.tick().await {
@@ -148,6 +151,10 @@ impl<P: Poster> Scheduler<P> {
             let due = store.due_schedules(now.timestamp(), BATCH).await?;
             let full = due.len() == BATCH as usize;
             for schedule in due {
+                if self.stop.as_ref().is_some_and(Stopping::is_set) {
+                    // The rest stay due for the next start, or another process.
+                    return Ok(None);
+                }
                 if let Err(e) = self.handle(&schedule, now).await {
                     warn!(channel = schedule.channel_id, error = %e, "daily post failed");
                 }

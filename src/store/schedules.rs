@@ -114,11 +114,10 @@ impl Store {
         let zone: Option<String> = row.try_get("zone")?;
         let question: Option<String> = row.try_get("question_id")?;
         let posted_at: Option<i64> = row.try_get("posted_at")?;
-        let daily = match (question, posted_at) {
-            (Some(id), Some(posted_at)) => Some(DailyShown {
-                question: QuestionId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("question id {id:?}")))?,
-                posted_at,
-            }),
+        // An id this version cannot read names no question it could rate:
+        // no bonus, rather than every click in the channel failing.
+        let daily = match (question.as_deref().and_then(QuestionId::parse), posted_at) {
+            (Some(question), Some(posted_at)) => Some(DailyShown { question, posted_at }),
             _ => None,
         };
         Ok(RatingContext { zone: zone.map(|z| stored_zone(&z)).transpose()?.unwrap_or(Tz::UTC), daily })
