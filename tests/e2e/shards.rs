@@ -4,7 +4,7 @@
 //! interactions of its own shard; both run the scheduler, and each server's
 //! daily question is posted exactly once.
 
-mod backends;
+use crate::backends;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! a short "try again" reply, and once it is back they work again without a
 //! restart.
 
-mod backends;
+use crate::backends;
 
 use serde_json::json;
 use standin::e2e::{button, interact, WAIT};
