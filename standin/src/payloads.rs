@@ -3,7 +3,7 @@
 //!
 //! Serenity silently drops a gateway event it cannot deserialize (its `Event`
 //! enum falls back to `Unknown`), so every field a serenity 0.12.5 model marks
-//! as required must be present here. `tests/standin.rs` deserializes each
+//! as required must be present here. `tests/self_test.rs` deserializes each
 //! shape with serenity's own types to keep it that way; when Discord or
 //! serenity add a required field, that test fails first.
 
