@@ -32,7 +32,7 @@
 //!
 //! The PostgreSQL groups run when `TEST_DATABASE_URL` is set, each in a
 //! fresh schema dropped at the end (as the store tests do, see
-//! `tests/backends`).
+//! `tests/store/backends.rs`).
 //!
 //! # The million ratings
 //! Importing them takes minutes, so on SQLite the seeded database is cached
@@ -78,7 +78,7 @@ use common::{
 };
 
 // The store tests' temporary databases: a SQLite file, or a PostgreSQL schema.
-#[path = "../tests/backends/mod.rs"]
+#[path = "../tests/store/backends.rs"]
 mod backends;
 use backends::TestDb;
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::support::e2e::buttons;
-use crate::support::{Callback, Place, StandIn, TestUser};
+use standin::e2e::buttons;
+use standin::{Callback, Place, StandIn, TestUser};
 
 /// How long after its last send a phase waits for stragglers; past
 /// Discord's 3 s deadline, so anything still missing is lost.

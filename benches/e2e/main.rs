@@ -1,6 +1,6 @@
 //! The end-to-end load benchmark: the real quizbot (release build, SQLite)
-//! and a floor bot (see `floor.rs`) each against the stand-in Discord from
-//! `tests/support`, with the same load, measured on the stand-in's side.
+//! and a floor bot (see `floor.rs`) each against the stand-in Discord
+//! (`standin/`), with the same load, measured on the stand-in's side.
 //!
 //! `cargo bench --bench e2e` prints a table and writes the same numbers to
 //! `target/bench-e2e.json`, and each bot's log of the load run to
@@ -18,9 +18,6 @@
 //!   click is then looked up in the database;
 //! - peak memory (VmHWM) after GUILD_CREATE for 1,000 and 10,000 servers.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
 mod floor;
 mod load;
 mod memory;
@@ -34,8 +31,8 @@ use serde_json::{json, Value};
 
 use load::{answer_message, button_id, Outcome};
 use memory::MemoryRun;
-use support::e2e::WAIT;
-use support::{BotProcess, Place, StandIn, StandInConfig, TestUser};
+use standin::e2e::WAIT;
+use standin::{BotProcess, Place, StandIn, StandInConfig, TestUser};
 
 /// Steady rates, per second.
 const RATES: [u32; 2] = [100, 500];
@@ -70,7 +67,7 @@ impl Target {
         let log = std::env::var("E2E_BENCH_LOG").unwrap_or_else(|_| "info,serenity=warn".to_string());
         let log = ("RUST_LOG", log.as_str());
         Ok(match self {
-            Target::Quizbot => BotProcess::spawn(standin, db, &[log]),
+            Target::Quizbot => BotProcess::spawn(&standin::quizbot!(), standin, db, &[log]),
             Target::Floor => {
                 let me = std::env::current_exe()?;
                 BotProcess::spawn_program(standin, &me, &[], db, &[log, (floor::FLOOR_ENV, "1")])

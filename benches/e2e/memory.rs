@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::e2e::WAIT;
-use crate::support::{ChannelSpec, GuildSpec, Place, RoleSpec, StandIn, StandInConfig, TestUser, OWNER_ID};
 use crate::Target;
+use standin::e2e::WAIT;
+use standin::{ChannelSpec, GuildSpec, Place, RoleSpec, StandIn, StandInConfig, TestUser, OWNER_ID};
 
 /// What one run measured.
 #[derive(Clone, Debug)]

@@ -56,7 +56,7 @@ pub(super) fn commands(st: &mut State, req: &Req<'_>, app: &str, guild: Option<&
             let list = req.body.as_array().cloned().unwrap_or_default();
             let registered: Vec<Value> = list.iter().map(|c| normalize_command(st, c, &old, guild_id)).collect();
             set_scope(st, guild_id, registered.clone());
-            st.registrations.push(Registration { epoch: st.epoch, guild_id, commands: registered.clone() });
+            st.registrations.push(Registration { epoch: st.epoch, commands: registered.clone() });
             Reply::ok(Value::Array(registered))
         }
         "POST" => {

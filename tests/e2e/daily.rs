@@ -3,14 +3,12 @@
 //! before 09:00 Berlin time (`QUIZBOT_CLOCK_START`), so "tomorrow morning"
 //! arrives in seconds.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::e2e::{assert_clean, interact, WAIT};
-use support::{
+use standin::e2e::{assert_clean, interact, WAIT};
+use standin::{
     BotProcess, Overwrite, Place, RecordedRequest, StandIn, TestUser, CHANNEL_ID, EMBED_LINKS, GUILD_ID,
     OTHER_CHANNEL_ID, SEND_MESSAGES, VOICE_CHANNEL_ID,
 };
@@ -34,7 +32,7 @@ fn member() -> TestUser {
 }
 
 fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {
-    BotProcess::spawn(standin, db, &[("QUIZBOT_CLOCK_START", clock)])
+    BotProcess::spawn(&standin::quizbot!(), standin, db, &[("QUIZBOT_CLOCK_START", clock)])
 }
 
 /// Sends an interaction; returns the message it answered with, following a
@@ -94,7 +92,7 @@ async fn posts_once_at_nine_and_not_again_after_a_restart() {
     let db = dir.path().join("quizbot.db");
     let mut bot = spawn(&standin, &db, BEFORE_NINE);
     standin.wait_commands(WAIT).await;
-    let role = support::bot_role_id(GUILD_ID); // any role of the server will do as the ping
+    let role = standin::bot_role_id(GUILD_ID); // any role of the server will do as the ping
     let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[("ping", json!(role.to_string()))]).await;
     assert!(ephemeral(&reply));
     assert!(content(&reply).starts_with("✅ Daily question set."), "{}", content(&reply));

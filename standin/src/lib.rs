@@ -1,9 +1,10 @@
-#![allow(dead_code)]
 //! A stand-in Discord on loopback: REST (hyper) and gateway (WebSocket)
 //! strict enough that a bot passing against it behaves on real Discord.
 //!
-//! Integration tests include it with `mod support;` and use only part of it,
-//! hence `dead_code` is allowed above.
+//! A dev-only workspace crate (`quizbot-standin`, lib `standin`): the bot's
+//! end-to-end tests and its e2e load bench depend on it, so it is compiled
+//! once rather than into each of them. It does not depend on the bot; its
+//! own tests (`tests/self_test.rs`) check it against serenity and poise.
 //!
 //! - [`StandIn::start`] binds both servers on `127.0.0.1:0`; point the bot at
 //!   [`StandIn::api_base`] (`DISCORD_API_BASE`, or serenity's
@@ -17,7 +18,8 @@
 //!   [`StandIn::click`] build INTERACTION_CREATE payloads, [`StandIn::send`]
 //!   dispatches one, [`StandIn::wait_callback`] returns the bot's answer
 //!   together with the message a member would now see.
-//! - [`BotProcess`] runs the real `quizbot run` binary against the stand-in.
+//! - [`BotProcess`] runs the real `quizbot run` binary against the stand-in;
+//!   the bot's tests name the binary with [`quizbot!`].
 //! - Guilds are modelled with roles, the bot's member roles and channels of
 //!   several kinds with permission overwrites ([`GuildSpec`], [`RoleSpec`],
 //!   [`ChannelSpec`], [`Overwrite`]); the bot's and the members' permissions
@@ -59,11 +61,8 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-#[allow(unused_imports)] // not every test file runs the binary
-pub use bot::{BotProcess, FAKE_TOKEN};
-#[allow(unused_imports)] // not every test file configures guilds
+pub use bot::{BotProcess, Quizbot, FAKE_TOKEN};
 pub use guild::{bot_role_id, ChannelSpec, GuildSpec, Overwrite, OverwriteTarget, RoleSpec};
-#[allow(unused_imports)] // not every test file uses every permission bit
 pub use permissions::{
     effective, ADMINISTRATOR, ALL_PERMISSIONS, ATTACH_FILES, CONNECT, EMBED_LINKS, MANAGE_CHANNELS, MANAGE_GUILD,
     MANAGE_MESSAGES, MANAGE_ROLES, MENTION_EVERYONE, READ_MESSAGE_HISTORY, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS,
@@ -185,16 +184,6 @@ impl StandIn {
     /// `ws://127.0.0.1:PORT`, what `GET /gateway` answers.
     pub fn gateway_url(&self) -> String {
         self.shared.ws_url.clone()
-    }
-
-    /// A serenity `Http` aimed at the stand-in, as the bot builds it: the
-    /// rate limiter is off because its path ignores the proxy.
-    pub fn serenity_http(&self, token: &str) -> serenity::http::Http {
-        serenity::http::HttpBuilder::new(token)
-            .proxy(self.api_base())
-            .ratelimiter_disabled(true)
-            .application_id(serenity::model::id::ApplicationId::new(APP_ID))
-            .build()
     }
 
     /// The configuration the stand-in was started with (for the guilds as

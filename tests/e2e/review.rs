@@ -1,14 +1,12 @@
 //! End to end: `/review` brings a question back on the day it is due, and
 //! `/stats` shows the progress, with a levels chart once there is any.
 
-mod support;
-
 use std::path::PathBuf;
 
 use serde_json::json;
-use support::e2e::WAIT;
-use support::e2e::{button, interact};
-use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
+use standin::e2e::WAIT;
+use standin::e2e::{button, interact};
+use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::bank::QuestionBank;
 use quizbot::domain::level::Level;
@@ -24,7 +22,8 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let me = TestUser::new(1_500_000_000_000_000_001, "learner");
 
     // Day 1: study one question and rate it Beginner (due again in 1 day).
-    let mut bot = BotProcess::spawn(&standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
+    let mut bot =
+        BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
     standin.wait_commands(WAIT).await;
     // Nothing studied yet: the text says so, and no (all-grey) chart.
     let cb = interact(&standin, standin.slash("stats", json!([]), &me, Place::guild())).await;
@@ -49,7 +48,8 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     // Day 2: the question is due.
     bot.kill().await;
     drop(bot);
-    let bot = BotProcess::spawn(&standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-21T10:30:00Z")]);
+    let bot =
+        BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-21T10:30:00Z")]);
     standin.wait_commands(WAIT).await;
     let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.ephemeral());

@@ -60,7 +60,6 @@ pub(crate) enum Found<'a> {
 /// A successful bulk registration.
 pub(crate) struct Registration {
     pub epoch: u64,
-    pub guild_id: Option<u64>,
     pub commands: Vec<Value>,
 }
 
@@ -418,16 +417,6 @@ impl State {
         match self.dm_channels.get(&channel_id) {
             Some(u) => Found::Dm(payloads::dm_channel(channel_id, u)),
             None => Found::Unknown,
-        }
-    }
-
-    /// The bot's permissions in guild channel `channel_id` (computed, before
-    /// the implicit rules); `None` if it is not a channel of a guild the bot
-    /// is in.
-    pub fn bot_permissions(&self, channel_id: u64) -> Option<u64> {
-        match self.find_channel(channel_id) {
-            Found::Guild(g, c) => Some(g.bot_permissions(c)),
-            _ => None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Store tests with the real migrations, on SQLite and on PostgreSQL.
 
-mod backends;
-use backends::TestDb;
+use crate::backends::TestDb;
+use crate::on_both_backends;
 
 use chrono::NaiveDate;
 use quizbot::domain::bank::QuestionId;

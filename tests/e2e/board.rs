@@ -2,14 +2,12 @@
 //! leaderboard ranks them by the documented score, shows streaks, and pages
 //! with buttons that still work after a restart.
 
-mod support;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use support::e2e::{button, interact, WAIT};
-use support::{BotProcess, Place, StandIn, TestUser};
+use standin::e2e::{button, interact, WAIT};
+use standin::{BotProcess, Place, StandIn, TestUser};
 
 use quizbot::domain::bank::QuestionBank;
 use quizbot::domain::score::ScoreRule;
@@ -31,7 +29,7 @@ async fn study(standin: &StandIn, bank: &QuestionBank, who: &TestUser) -> u64 {
 }
 
 fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {
-    BotProcess::spawn(standin, db, &[("QUIZBOT_CLOCK_START", clock)])
+    BotProcess::spawn(&standin::quizbot!(), standin, db, &[("QUIZBOT_CLOCK_START", clock)])
 }
 
 /// Board lines as (user id, score, streak).

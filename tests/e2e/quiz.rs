@@ -2,14 +2,12 @@
 //! `/quiz` → Reveal → level → `/leaderboard`, across a restart, plus the
 //! ways members and Discord can send something unexpected.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::e2e::{assert_clean, button, buttons, interact, WAIT};
-use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
+use standin::e2e::{assert_clean, button, buttons, interact, WAIT};
+use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::bank::{QuestionBank, QuestionId};
 use quizbot::domain::level::Level;
@@ -43,7 +41,7 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("quizbot.db");
-    let mut bot = BotProcess::spawn(&standin, &db, &[]);
+    let mut bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[]);
     let commands = standin.wait_commands(WAIT).await;
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     assert!(names.contains(&"quiz") && names.contains(&"leaderboard"), "{names:?}");
@@ -124,7 +122,7 @@ async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("quizbot.db");
-    let bot = BotProcess::spawn(&standin, &db, &[("DISCORD_GUILD_ID", &GUILD_ID.to_string())]);
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("DISCORD_GUILD_ID", &GUILD_ID.to_string())]);
     let commands = standin.wait_commands(WAIT).await;
     assert!(standin.registered_commands(Some(GUILD_ID)).len() == commands.len(), "registered in the guild");
 
@@ -177,7 +175,7 @@ async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
 async fn a_channel_works_through_its_pool_before_repeating_and_dms_work() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let bot = BotProcess::spawn(&standin, &dir.path().join("quizbot.db"), &[]);
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &dir.path().join("quizbot.db"), &[]);
     standin.wait_commands(WAIT).await;
     let bank = shipped_bank();
     let pool: Vec<&str> =
@@ -215,7 +213,8 @@ async fn a_long_answer_arrives_whole_across_messages() {
     let bank = format!("---\ntitle: \"Long\"\n---\n## Ops\n\n??? question \"1. Walk me through an incident.\"\n    🔴 **Advanced**\n\n{answer}");
     std::fs::write(data.join("long.md"), bank).unwrap();
     let data = data.display().to_string();
-    let bot = BotProcess::spawn(&standin, &dir.path().join("quizbot.db"), &[("QUIZBOT_DATA", &data)]);
+    let bot =
+        BotProcess::spawn(&standin::quizbot!(), &standin, &dir.path().join("quizbot.db"), &[("QUIZBOT_DATA", &data)]);
     standin.wait_commands(WAIT).await;
 
     let cb = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await;
@@ -295,7 +294,7 @@ async fn sigterm_mid_burst_answers_every_delivered_click() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("quizbot.db");
-    let mut bot = BotProcess::spawn(&standin, &db, &[]);
+    let mut bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[]);
     standin.wait_commands(WAIT).await;
     let bank = shipped_bank();
 

@@ -4,14 +4,13 @@
 //! interactions of its own shard; both run the scheduler, and each server's
 //! daily question is posted exactly once.
 
-mod backends;
-mod support;
+use crate::backends;
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::e2e::{assert_clean, interact, WAIT};
-use support::{
+use standin::e2e::{assert_clean, interact, WAIT};
+use standin::{
     BotProcess, ChannelSpec, GuildSpec, Place, StandIn, StandInConfig, TestUser, CHANNEL_ID, GUILD_ID, OWNER_ID,
 };
 
@@ -49,7 +48,7 @@ async fn daily_set(standin: &StandIn, guild: u64, channel: u64) -> Value {
 async fn spawn_both(standin: &StandIn, db: &backends::TestDb, dir: &tempfile::TempDir) -> [BotProcess; 2] {
     let spawn = |shards: &str| {
         let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
-        BotProcess::spawn(standin, &dir.path().join(format!("unused-{shards}.db")), &env)
+        BotProcess::spawn(&standin::quizbot!(), standin, &dir.path().join(format!("unused-{shards}.db")), &env)
     };
     let first = spawn("0-0/2");
     standin.wait_commands(WAIT).await;

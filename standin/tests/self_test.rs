@@ -1,4 +1,4 @@
-//! Self-test of the stand-in Discord (`tests/support`).
+//! Self-test of the stand-in Discord (this crate).
 //!
 //! Serenity drops a gateway event it cannot deserialize without a word, so a
 //! stand-in payload missing one required field looks like a bot ignoring a
@@ -6,8 +6,6 @@
 //! serenity's own model types, then run a minimal poise bot against it end
 //! to end, including the failures Discord reports (late and double
 //! acknowledgements, over-limit embeds, invalid command definitions).
-
-mod support;
 
 use std::time::Duration;
 
@@ -29,13 +27,30 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use support::{
+use standin::{
     ChannelSpec, GuildSpec, Overwrite, OverwriteTarget, Place, RoleSpec, StandIn, StandInConfig, TestUser,
     BOT_CHANNEL_PERMISSIONS, BOT_ROLE_ID, CATEGORY_ID, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID,
     OTHER_CHANNEL_ID, OWNER_ID, VOICE_CHANNEL_ID,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
+
+/// A serenity `Http` aimed at the stand-in, as the bot builds it: the rate
+/// limiter is off because its path ignores the proxy. (Here rather than in
+/// the stand-in, which does not depend on serenity.)
+trait SerenityHttp {
+    fn serenity_http(&self, token: &str) -> serenity::http::Http;
+}
+
+impl SerenityHttp for StandIn {
+    fn serenity_http(&self, token: &str) -> serenity::http::Http {
+        serenity::http::HttpBuilder::new(token)
+            .proxy(self.api_base())
+            .ratelimiter_disabled(true)
+            .application_id(serenity::model::id::ApplicationId::new(standin::APP_ID))
+            .build()
+    }
+}
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -142,7 +157,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     let (raw_ready, ready) = next_frame(&mut ws).await;
     assert_eq!(raw_ready["s"], 1);
     let Event::Ready(ready) = dispatched(ready) else { panic!("READY expected") };
-    assert_eq!(ready.ready.application.id.get(), support::APP_ID);
+    assert_eq!(ready.ready.application.id.get(), standin::APP_ID);
     let (raw_guild, guild) = next_frame(&mut ws).await;
     assert_eq!(raw_guild["s"], 2);
     let Event::GuildCreate(guild) = dispatched(guild) else { panic!("GUILD_CREATE expected") };
@@ -152,14 +167,14 @@ async fn every_payload_deserializes_with_serenity_types() {
     // gives the bot what the stand-in reports.
     let g = &guild.guild;
     assert_eq!(g.roles[&RoleId::new(GUILD_ID)].permissions.bits(), DEFAULT_MEMBER_PERMISSIONS);
-    assert_eq!(g.roles[&RoleId::new(BOT_ROLE_ID)].tags.bot_id, Some(UserId::new(support::BOT_ID)));
+    assert_eq!(g.roles[&RoleId::new(BOT_ROLE_ID)].tags.bot_id, Some(UserId::new(standin::BOT_ID)));
     let kinds: Vec<ChannelType> = [CHANNEL_ID, CATEGORY_ID, OTHER_CHANNEL_ID, VOICE_CHANNEL_ID]
         .iter()
         .map(|id| g.channels[&ChannelId::new(*id)].kind)
         .collect();
     assert_eq!(kinds, [ChannelType::Text, ChannelType::Category, ChannelType::Text, ChannelType::Voice]);
     assert_eq!(g.channels[&ChannelId::new(VOICE_CHANNEL_ID)].parent_id, Some(ChannelId::new(CATEGORY_ID)));
-    let me = &g.members[&UserId::new(support::BOT_ID)];
+    let me = &g.members[&UserId::new(standin::BOT_ID)];
     assert_eq!(me.roles, [RoleId::new(BOT_ROLE_ID)]);
     let practice = &g.channels[&ChannelId::new(CHANNEL_ID)];
     assert_eq!(g.user_permissions_in(practice, me).bits(), BOT_CHANNEL_PERMISSIONS);
@@ -269,7 +284,7 @@ async fn every_payload_deserializes_with_serenity_types() {
     let member: Member = http.get_member(GuildId::new(GUILD_ID), UserId::new(4242)).await.expect("member");
     assert_eq!(member.user.name, "alice");
     let private = http.create_private_channel(&json!({"recipient_id": "4242"})).await.expect("DM channel");
-    assert_eq!(private.id.get(), support::dm_channel_id(4242));
+    assert_eq!(private.id.get(), standin::dm_channel_id(4242));
     let post = || {
         CreateMessage::new()
             .content("daily question")
@@ -464,7 +479,7 @@ async fn poise_bot_end_to_end() {
     standin.send(payload).await;
     let cb = standin.wait_callback(id, WAIT).await;
     assert_eq!((cb.kind, cb.content(), cb.ephemeral()), (4, "pong", false));
-    assert!(cb.latency < support::ACK_DEADLINE);
+    assert!(cb.latency < standin::ACK_DEADLINE);
     assert_eq!(standin.callbacks_for(id).len(), 1);
 
     // Clicking its button: the event handler answers ephemerally.
@@ -565,7 +580,7 @@ const FORUM: u64 = 1_100_000_000_000_000_217;
 /// A guild with roles, overwrites of every kind and channels of every kind
 /// the stand-in models.
 fn model_config() -> StandInConfig {
-    use support::{ATTACH_FILES, EMBED_LINKS, MANAGE_GUILD, SEND_MESSAGES, VIEW_CHANNEL};
+    use standin::{ATTACH_FILES, EMBED_LINKS, MANAGE_GUILD, SEND_MESSAGES, VIEW_CHANNEL};
     use OverwriteTarget::{Everyone, Role as R};
     let guild = GuildSpec::new(GUILD_ID, "Study Group", OWNER_ID)
         .with_role(RoleSpec::new(QUIZ_MASTER, "Quiz Master", MANAGE_GUILD).position(2))
@@ -634,7 +649,7 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     assert_eq!(discord_code(http.get_guild(GuildId::new(42)).await), (404, 10004));
 
     // The bot's member carries its roles; an unknown member is 10007.
-    let me: Member = http.get_member(guild_id, UserId::new(support::BOT_ID)).await.expect("bot member");
+    let me: Member = http.get_member(guild_id, UserId::new(standin::BOT_ID)).await.expect("bot member");
     assert_eq!(me.roles, [RoleId::new(BOT_ROLE_ID), RoleId::new(HELPER)]);
     assert_eq!(discord_code(http.get_member(guild_id, UserId::new(4242)).await), (404, 10007));
 
@@ -670,9 +685,9 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     // thread's parent overwrites).
     let now = serenity::model::Timestamp::now().to_string();
     let spec = standin.guild(GUILD_ID).expect("in the guild");
-    let created: Guild = parse("GUILD_CREATE", &support::payloads::guild_create(&spec, "quizbot", &now));
+    let created: Guild = parse("GUILD_CREATE", &standin::payloads::guild_create(&spec, "quizbot", &now));
     assert_eq!(created.threads.len(), 1);
-    let bot = &created.members[&UserId::new(support::BOT_ID)];
+    let bot = &created.members[&UserId::new(standin::BOT_ID)];
     for c in created.channels.values() {
         let serenity_says = created.user_permissions_in(c, bot).bits();
         assert_eq!(serenity_says, standin.bot_permissions(c.id.get()), "#{}", c.name);
@@ -697,13 +712,13 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     // A thread needs SEND_MESSAGES_IN_THREADS, which @everyone lacks here.
     assert_eq!(post(&http, THREAD, text("x")).await.err(), Some((403, 50013)));
     assert!(!standin.bot_can_post(THREAD));
-    standin.set_role_permissions(HELPER, support::SEND_MESSAGES_IN_THREADS);
+    standin.set_role_permissions(HELPER, standin::SEND_MESSAGES_IN_THREADS);
     assert!(standin.bot_can_post(THREAD));
     assert!(post(&http, THREAD, text("in the thread")).await.is_ok());
     // ADMINISTRATOR bypasses every overwrite.
-    standin.set_role_permissions(HELPER, support::ADMINISTRATOR);
+    standin.set_role_permissions(HELPER, standin::ADMINISTRATOR);
     assert!(post(&http, SECRET, embed()).await.is_ok());
-    assert_eq!(standin.bot_permissions(SECRET), support::ALL_PERMISSIONS);
+    assert_eq!(standin.bot_permissions(SECRET), standin::ALL_PERMISSIONS);
     assert_eq!(post(&http, CATEGORY_ID, text("x")).await.err(), Some((400, 50008)));
 
     // Refusals are answers the bot must handle, not violations, and leave
@@ -811,7 +826,7 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
         (channel.id.get(), channel.kind, channel.name.as_deref()),
         (READ_ONLY, ChannelType::News, Some("announcements"))
     );
-    assert_eq!(channel.permissions.map(|p| p.bits()), Some(support::ALL_PERMISSIONS));
+    assert_eq!(channel.permissions.map(|p| p.bits()), Some(standin::ALL_PERMISSIONS));
     let ResolvedValue::Role(role) = set[2].value else { panic!("a role: {set:?}") };
     assert_eq!(role.name, "Quiz Master");
 
@@ -869,7 +884,7 @@ async fn slash_options_resolve_channels_and_roles_and_permissions_are_computed()
     let why = refused(|| standin.slash("quiz", json!([]), &ada, Place::in_guild(42, 43)));
     assert!(why.contains("not in guild 42"), "{why}");
     // A member overwrite removing USE_APPLICATION_COMMANDS hides commands.
-    let no_commands = Overwrite::member(alice.id, 0, support::USE_APPLICATION_COMMANDS);
+    let no_commands = Overwrite::member(alice.id, 0, standin::USE_APPLICATION_COMMANDS);
     standin.set_overwrites(CHANNEL_ID, vec![no_commands]);
     let why = refused(|| standin.slash("quiz", json!([]), &alice, here));
     assert!(why.contains("USE_APPLICATION_COMMANDS"), "{why}");
@@ -927,7 +942,7 @@ async fn session(standin: &StandIn, intents: u64) -> Ws {
 
 #[tokio::test]
 async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
-    use support::{SEND_MESSAGES, VIEW_CHANNEL};
+    use standin::{SEND_MESSAGES, VIEW_CHANNEL};
     let standin = StandIn::start().await;
     let http = standin.serenity_http("test-token");
     let mut ws = session(&standin, GatewayIntents::GUILDS.bits()).await;
@@ -997,7 +1012,7 @@ async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     assert_eq!((gone.guild.id.get(), gone.guild.unavailable), (GUILD_ID, false));
     assert_eq!(post(&http, CHANNEL_ID, text("x")).await.err(), Some((403, 50001)));
     assert_eq!(discord_code(http.get_guild(GuildId::new(GUILD_ID)).await), (403, 50001));
-    assert_eq!(discord_code(http.get_member(GuildId::new(GUILD_ID), UserId::new(support::BOT_ID)).await), (403, 50001));
+    assert_eq!(discord_code(http.get_member(GuildId::new(GUILD_ID), UserId::new(standin::BOT_ID)).await), (403, 50001));
     let why = refused(|| standin.slash("quiz", json!([]), &alice, Place::guild()));
     assert!(why.contains("removed from guild"), "{why}");
     assert!(standin.guild(GUILD_ID).is_none());
@@ -1110,7 +1125,7 @@ async fn uploads_keep_their_bytes_and_discords_attachment_limits() {
 
 #[test]
 fn specs_overwrites_and_implicit_permissions() {
-    use support::{effective, ATTACH_FILES, EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL};
+    use standin::{effective, ATTACH_FILES, EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL};
     // The old literal form still works with the new fields defaulted.
     let plain = ChannelSpec { id: 7, name: "plain".into(), ..ChannelSpec::default() };
     assert_eq!(plain, ChannelSpec::text(7, "plain"));

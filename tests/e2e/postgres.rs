@@ -5,13 +5,12 @@
 //! a short "try again" reply, and once it is back they work again without a
 //! restart.
 
-mod backends;
-mod support;
+use crate::backends;
 
 use serde_json::json;
-use support::e2e::{button, interact, WAIT};
-use support::proxy::TcpProxy;
-use support::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
+use standin::e2e::{button, interact, WAIT};
+use standin::proxy::TcpProxy;
+use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::level::Level;
 use quizbot::domain::study::Scope;
@@ -37,7 +36,12 @@ async fn quiz_flow_on_postgres_survives_an_outage() {
     let proxy = TcpProxy::start(&through(db.url(), 0).0).await;
     let (_, url) = through(db.url(), proxy.port());
     let dir = tempfile::tempdir().unwrap();
-    let _bot = BotProcess::spawn(&standin, &dir.path().join("unused.db"), &[("DATABASE_URL", url.as_str())]);
+    let _bot = BotProcess::spawn(
+        &standin::quizbot!(),
+        &standin,
+        &dir.path().join("unused.db"),
+        &[("DATABASE_URL", url.as_str())],
+    );
     standin.wait_commands(WAIT).await;
 
     // The whole flow, stored in PostgreSQL.

@@ -21,6 +21,31 @@ pub const FAKE_TOKEN: &str = "standin.fake.token";
 /// How many log lines a panicking test prints.
 const LOG_TAIL_LINES: usize = 200;
 
+/// The bot under test: the `quizbot` binary and the question banks it is
+/// given (`QUIZBOT_DATA`). Cargo tells only the bot's own package where they
+/// are (`CARGO_BIN_EXE_quizbot` and `CARGO_MANIFEST_DIR` exist while it
+/// compiles its integration tests and benches), so [`quizbot!`](crate::quizbot),
+/// expanded there, fills this in.
+#[derive(Debug, Clone)]
+pub struct Quizbot {
+    /// The `quizbot` executable.
+    pub binary: PathBuf,
+    /// The directory of question banks (the repository's `data/`).
+    pub data: PathBuf,
+}
+
+/// The [`Quizbot`] cargo built for the calling package's integration tests
+/// or benches, with that package's `data/` banks. Compiles only there.
+#[macro_export]
+macro_rules! quizbot {
+    () => {
+        $crate::Quizbot {
+            binary: ::std::path::PathBuf::from(::std::env!("CARGO_BIN_EXE_quizbot")),
+            data: ::std::path::Path::new(::std::env!("CARGO_MANIFEST_DIR")).join("data"),
+        }
+    };
+}
+
 /// A running `quizbot run` process; killed on drop.
 pub struct BotProcess {
     child: Option<Child>,
@@ -36,17 +61,19 @@ pub struct BotProcess {
 }
 
 impl BotProcess {
-    /// Starts the bot with `DISCORD_TOKEN` (fake), `DISCORD_API_BASE`
-    /// (the stand-in), `DATABASE_URL=sqlite://{db_path}`, `QUIZBOT_DATA`
-    /// (the repository's `data/`), `RUST_LOG=info,quizbot=debug`, then
+    /// Starts `bot` (`quizbot run`) with `DISCORD_TOKEN` (fake),
+    /// `DISCORD_API_BASE` (the stand-in), `DATABASE_URL=sqlite://{db_path}`,
+    /// `QUIZBOT_DATA` (`bot.data`), `RUST_LOG=info,quizbot=debug`, then
     /// `extra_env` (which may override any of them). Starts a new stand-in
     /// epoch first, so `wait_ready`/`wait_commands` wait for this process.
-    pub fn spawn(standin: &StandIn, db_path: &Path, extra_env: &[(&str, &str)]) -> BotProcess {
-        BotProcess::spawn_program(standin, Path::new(env!("CARGO_BIN_EXE_quizbot")), &["run"], db_path, extra_env)
+    pub fn spawn(bot: &Quizbot, standin: &StandIn, db_path: &Path, extra_env: &[(&str, &str)]) -> BotProcess {
+        let data = bot.data.to_str().expect("the data directory's path is UTF-8");
+        let env: Vec<(&str, &str)> = [("QUIZBOT_DATA", data)].into_iter().chain(extra_env.iter().copied()).collect();
+        BotProcess::spawn_program(standin, &bot.binary, &["run"], db_path, &env)
     }
 
     /// Like [`spawn`](Self::spawn), for another program with the same
-    /// environment: the load benchmark's floor bot.
+    /// environment but `QUIZBOT_DATA`: the load benchmark's floor bot.
     pub fn spawn_program(
         standin: &StandIn,
         program: &Path,
@@ -84,7 +111,6 @@ impl BotProcess {
             .env("DISCORD_TOKEN", FAKE_TOKEN)
             .env("DISCORD_API_BASE", self.standin.api_base())
             .env("DATABASE_URL", format!("sqlite://{}", self.db_path.display()))
-            .env("QUIZBOT_DATA", Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
             .env("RUST_LOG", "info,quizbot=debug")
             .env("RUST_BACKTRACE", "1")
             .env("NO_COLOR", "1")

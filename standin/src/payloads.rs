@@ -3,7 +3,7 @@
 //!
 //! Serenity silently drops a gateway event it cannot deserialize (its `Event`
 //! enum falls back to `Unknown`), so every field a serenity 0.12.5 model marks
-//! as required must be present here. `tests/standin.rs` deserializes each
+//! as required must be present here. `tests/self_test.rs` deserializes each
 //! shape with serenity's own types to keep it that way; when Discord or
 //! serenity add a required field, that test fails first.
 
@@ -27,7 +27,7 @@ pub const ATTACHMENT_SIZE_LIMIT: u64 = 10 * 1024 * 1024;
 
 /// Discord's current time in the format it uses (RFC 3339, UTC).
 pub fn now_timestamp() -> String {
-    serenity::model::Timestamp::now().to_string()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("format the time")
 }
 
 /// A user object as Discord embeds it in members, messages and interactions.

@@ -334,7 +334,7 @@ fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> 
 
 pub(super) fn unknown(st: &mut State, req: &Req<'_>) -> Reply {
     st.violation(format!(
-        "unhandled route {} {} (the stand-in answered 404; model it in tests/support/rest.rs if the bot needs it)",
+        "unhandled route {} {} (the stand-in answered 404; model it in standin/src/rest.rs if the bot needs it)",
         req.method, req.path
     ));
     Reply::error(404, 0, "404: Not Found")

@@ -1,8 +1,8 @@
 //! Store tests for daily schedules and the exactly-once claim, on SQLite
 //! and on PostgreSQL.
 
-mod backends;
-use backends::TestDb;
+use crate::backends::TestDb;
+use crate::on_both_backends;
 
 use chrono::NaiveDate;
 use quizbot::domain::bank::{Filter, QuestionId};

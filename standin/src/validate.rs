@@ -134,7 +134,7 @@ pub fn message_body(body: &Value, errs: &mut FormErrors) {
             errs.add(
                 "flags",
                 "STAND_IN_UNSUPPORTED",
-                "The stand-in does not model components v2 (IS_COMPONENTS_V2); extend tests/support/validate.rs",
+                "The stand-in does not model components v2 (IS_COMPONENTS_V2); extend standin/src/validate.rs",
             );
         } else {
             components_check(components, errs);

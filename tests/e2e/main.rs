@@ -1,0 +1,15 @@
+//! End to end: the real `quizbot` binary against the stand-in Discord
+//! (`standin/`), one module per part of the bot. One test binary, so the
+//! bot and serenity are linked once for all of them.
+
+// The PostgreSQL test schemas of the store tests (for `postgres` and
+// `shards`).
+#[path = "../store/backends.rs"]
+mod backends;
+
+mod board;
+mod daily;
+mod postgres;
+mod quiz;
+mod review;
+mod shards;
