@@ -93,7 +93,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn data_bank() -> QuestionBank {
-    QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).expect("the data/ banks load")
+    quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).expect("the data/ banks load")
 }
 
 // ---------------------------------------------------------------- bank ---

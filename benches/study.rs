@@ -15,7 +15,6 @@ use common::{
 };
 
 use quizbot::clock::Clock;
-use quizbot::domain::bank::QuestionBank;
 use quizbot::domain::level::Level;
 use quizbot::domain::score::Period;
 use quizbot::domain::study::{Rating, Scope, Source};
@@ -38,7 +37,7 @@ async fn run() -> anyhow::Result<()> {
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = Store::connect(&url, 4).await?;
     println!("database: {}", url.split(':').next().unwrap_or_default());
-    let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])?);
+    let bank = Arc::new(quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])?);
     let now = study_now();
     // The services read this clock; the bench moves it as time goes by.
     let clock = Clock::manual(now);

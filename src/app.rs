@@ -22,7 +22,7 @@ use tracing_subscriber::EnvFilter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::discord::{self, Bot};
-use crate::domain::bank::{BankError, QuestionBank};
+use crate::domain::bank::BankError;
 use crate::service::scheduler::Scheduler;
 use crate::service::{Services, Stop, Stopping};
 use crate::store::{Store, StoreError};
@@ -52,7 +52,7 @@ pub fn run() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let bank = match QuestionBank::load(std::slice::from_ref(&config.data)) {
+    let bank = match crate::bank_files::load(std::slice::from_ref(&config.data)) {
         Ok(bank) if !bank.is_empty() => bank,
         Ok(_) => {
             eprintln!("error: the question banks in {} hold no questions", config.data.display());

@@ -15,7 +15,7 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
     } else {
         paths.to_vec()
     };
-    match QuestionBank::load(&paths) {
+    match crate::bank_files::load(&paths) {
         Ok(bank) => {
             print!("{}", summary(&bank));
             ExitCode::SUCCESS

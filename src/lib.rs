@@ -14,10 +14,11 @@
 //!
 //! [`app`] is the one composition root (config → store → banks → services
 //! → Discord) and owns every background task; [`config`] reads the
-//! environment, [`clock`] is the injectable time source, [`check`] is
-//! `quizbot check`.
+//! environment, [`clock`] is the injectable time source, [`bank_files`]
+//! reads the banks from disk, [`check`] is `quizbot check`.
 
 pub mod app;
+pub mod bank_files;
 pub mod check;
 pub mod clock;
 pub mod config;

@@ -51,7 +51,7 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("quizbot.db");
-    let bank = QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let bank = quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
     let mut score: HashMap<u64, u64> = HashMap::new();
     let (a, b, c) = (user(1), user(2), user(3));
 
@@ -122,7 +122,7 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
 async fn forget_me_removes_the_member_from_the_board_after_confirming() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let bank = QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let bank = quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
     let _bot = spawn(&standin, &dir.path().join("quizbot.db"), "2026-11-20T10:00:00Z");
     standin.wait_commands(WAIT).await;
     let (leaver, stayer) = (user(1), user(2));

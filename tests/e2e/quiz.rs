@@ -25,7 +25,7 @@ fn carol() -> TestUser {
 }
 
 fn shipped_bank() -> QuestionBank {
-    QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap()
+    quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap()
 }
 
 async fn open_store(db: &Path) -> Store {

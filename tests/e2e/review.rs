@@ -8,7 +8,6 @@ use standin::e2e::WAIT;
 use standin::e2e::{button, interact};
 use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
-use quizbot::domain::bank::QuestionBank;
 use quizbot::domain::level::Level;
 use quizbot::domain::study::{Scope, Source};
 use quizbot::store::Store;
@@ -18,7 +17,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("quizbot.db");
-    let bank = QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let bank = quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
     let me = TestUser::new(1_500_000_000_000_000_001, "learner");
 
     // Day 1: study one question and rate it Beginner (due again in 1 day).

@@ -70,7 +70,8 @@ impl World {
     async fn new(start: &str) -> World {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("quizbot.db").display());
-        let bank = Arc::new(QuestionBank::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
+        let bank =
+            Arc::new(quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
         let store = Store::connect(&url, 4).await.unwrap();
         let clock = Clock::manual(utc(start));
         let services = Services::new(bank.clone(), store.clone(), clock.clone());

@@ -161,11 +161,11 @@ fn loading_a_folder_reads_only_markdown() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("small.md"), SMALL).unwrap();
     std::fs::write(dir.join("notes.txt"), "not a bank").unwrap();
-    let bank = QuestionBank::load(std::slice::from_ref(&dir)).unwrap();
+    let bank = crate::bank_files::load(std::slice::from_ref(&dir)).unwrap();
     assert_eq!(bank.len(), 3);
     assert_eq!(bank.banks()[0].slug, "small");
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    assert!(matches!(QuestionBank::load(&[empty]), Err(BankError::Empty(_))));
+    assert!(matches!(crate::bank_files::load(&[empty]), Err(BankError::Empty(_))));
     std::fs::remove_dir_all(&dir).unwrap();
 }
