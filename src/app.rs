@@ -41,6 +41,9 @@ pub fn run() -> ExitCode {
         }
     };
     init_tracing();
+    if let Some(start) = config.clock_start {
+        warn!(%start, "QUIZBOT_CLOCK_START is set: the bot's clock is shifted (for tests only); daily posts and rating times follow it, not the real time");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -1,4 +1,4 @@
-//! Configuration from the environment (and `.env`, loaded by `main`),
+//! Configuration from the environment (and `.env`, [`load_env_file`]),
 //! parsed once into types. A missing or malformed variable fails fast with
 //! its name; the token is wrapped so it never reaches a log or `Debug`.
 
@@ -154,9 +154,73 @@ impl Config {
     }
 }
 
+/// Loads `.env` (from the working directory or a parent) into the
+/// environment, if there is one. Returns a warning for a file that could
+/// not be read or parsed: variables before a malformed line are loaded,
+/// the rest are not.
+pub fn load_env_file() -> Option<String> {
+    let err = match dotenvy::dotenv() {
+        Ok(_) => return None,
+        Err(e) if e.not_found() => return None,
+        Err(e) => e,
+    };
+    Some(match err {
+        dotenvy::Error::LineParse(line, index) => {
+            let text = env_file_path().and_then(|path| std::fs::read_to_string(path).ok()).unwrap_or_default();
+            malformed_line_warning(&text, &line, index)
+        }
+        // I/O and encoding errors name no value.
+        other => format!("warning: ignoring .env: {other}"),
+    })
+}
+
+/// Where dotenvy found `.env`: the working directory or its nearest parent
+/// that has one.
+fn env_file_path() -> Option<PathBuf> {
+    let dir = std::env::current_dir().ok()?;
+    dir.ancestors().map(|d| d.join(".env")).find(|p| p.is_file())
+}
+
+/// The warning for a malformed `.env` line: its number and the column,
+/// never its text, which may hold the token (`DISCORD_TOKEN=Bot MTA…`, an
+/// unterminated quote).
+///
+/// dotenvy reports the whole line, or for a bad value only the value, with
+/// the position of the fault within what it reports.
+fn malformed_line_warning(file: &str, reported: &str, index: usize) -> String {
+    let reported = reported.trim_end();
+    let found = (!reported.trim().is_empty())
+        .then(|| {
+            file.lines().enumerate().find_map(|(n, line)| {
+                line.find(reported).map(|start| (n + 1, line[..start].chars().count() + index + 1))
+            })
+        })
+        .flatten();
+    let at = match found {
+        Some((line, column)) => format!("line {line}, character {column}"),
+        None => "a line".to_string(),
+    };
+    format!(
+        "warning: .env is malformed at {at} (the line is not shown, as it may hold a secret); \
+         that line and the ones after it were not loaded. Quote values with spaces: KEY=\"a b\""
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_env_line_is_named_by_number_without_its_text() {
+        let file = "DATABASE_URL=sqlite://quizbot.db\nDISCORD_TOKEN=Bot MTAsecret.xyz\nGUILD=1\n";
+        let warning = malformed_line_warning(file, "DISCORD_TOKEN=Bot MTAsecret.xyz", 18);
+        assert!(warning.contains("line 2, character 19"), "{warning}");
+        assert!(!warning.contains("MTAsecret"), "{warning}");
+        // A bad value is reported alone, with the position within it.
+        let warning = malformed_line_warning(file, "Bot MTAsecret.xyz", 3);
+        assert!(warning.contains("line 2, character 18"), "{warning}");
+        assert!(!malformed_line_warning("", "TOKEN='abc", 6).contains("abc"));
+    }
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {

@@ -28,10 +28,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A missing .env is normal; a malformed one is worth a word.
-    if let Err(err) = dotenvy::dotenv() {
-        if !err.not_found() {
-            eprintln!("warning: ignoring .env: {err}");
-        }
+    if let Some(warning) = quizbot::config::load_env_file() {
+        eprintln!("{warning}");
     }
     match cli.command.unwrap_or(Command::Run) {
         Command::Check { paths } => quizbot::check::run(&paths),

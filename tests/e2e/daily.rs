@@ -92,6 +92,7 @@ async fn posts_once_at_nine_and_not_again_after_a_restart() {
     let db = dir.path().join("quizbot.db");
     let mut bot = spawn(&standin, &db, BEFORE_NINE);
     standin.wait_commands(WAIT).await;
+    assert!(bot.log().contains("QUIZBOT_CLOCK_START is set"), "a shifted clock is announced");
     let role = standin::bot_role_id(GUILD_ID); // any role of the server will do as the ping
     let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[("ping", json!(role.to_string()))]).await;
     assert!(ephemeral(&reply));

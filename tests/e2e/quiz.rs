@@ -346,3 +346,20 @@ async fn sigterm_mid_burst_answers_every_delivered_click() {
     assert!(log.contains("daily scheduler stopped") && log.contains("board upkeep stopped"), "{log}");
     standin.assert_no_violations();
 }
+
+/// A malformed `.env` names the line, never its text: the token is on it.
+#[test]
+fn a_malformed_env_file_does_not_print_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "QUIZBOT_DATA=data\nDISCORD_TOKEN=Bot MTAsecret.token\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quizbot"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("MTAsecret"), "the token leaked: {stderr}");
+    assert!(stderr.contains(".env is malformed at line 2"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "without the token line, no token: {stderr}");
+}
