@@ -380,7 +380,7 @@ async fn seed_study(store: &Store, bank: &Arc<QuestionBank>) {
     store.import_ratings(&study_ratings(bank, study_now())).await.expect("the study data imports");
     let quiz = Services::new(bank.clone(), store.clone(), Clock::manual(study_now()));
     for period in Period::ALL {
-        let query = BoardQuery { guild_id: STUDY_GUILD, period, category: None, page: 0, caller: 1 };
+        let query = BoardQuery { guild_id: STUDY_GUILD, period, category: None, page: 0, caller: Some(1) };
         quiz.leaderboard(&query).await.expect("a first board view");
     }
     eprintln!("seeded {STUDY_RATINGS} ratings by {STUDY_MEMBERS} members in {:.1?}", start.elapsed());
@@ -459,7 +459,8 @@ fn study_benches(c: &mut Criterion) {
             ("leaderboard_all_category_page4", Period::All, Some(category), 3),
         ];
         for (name, period, category, page) in boards {
-            let query = BoardQuery { guild_id: STUDY_GUILD, period, category, page, caller: STUDY_TYPICAL_MEMBER };
+            let query =
+                BoardQuery { guild_id: STUDY_GUILD, period, category, page, caller: Some(STUDY_TYPICAL_MEMBER) };
             group.bench_function(name, |b| {
                 let quiz = quiz();
                 b.to_async(&rt).iter(|| async { quiz.leaderboard(&query).await.expect("a board") })

@@ -6,7 +6,7 @@
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, FullEvent, Interaction,
+    CreateInteractionResponseMessage, FullEvent, Interaction, MessageFlags, MessageInteractionMetadata,
 };
 use tracing::{debug, info, warn};
 
@@ -42,15 +42,20 @@ pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -
 /// Answers every click exactly once: the action's response, or an
 /// ephemeral explanation when it cannot be done.
 async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) {
+    let private = click.message.flags.is_some_and(|f| f.contains(MessageFlags::EPHEMERAL));
     let result = match ButtonAction::decode(&click.data.custom_id) {
         None => {
             debug!(custom_id = %click.data.custom_id, "unknown button");
             Err(BotError::Service(ServiceError::QuestionGone))
         }
+        Some(action) if action.private_only() && !private => {
+            info!(custom_id = %click.data.custom_id, "a private button on a shared message");
+            Err(BotError::Misplaced)
+        }
         Some(ButtonAction::Reveal { question, source }) => reveal(ctx, data, click, &question, source).await,
         Some(ButtonAction::Rate { question, source, level }) => rate(ctx, data, click, question, source, level).await,
         Some(ButtonAction::Board { period, page, category }) => {
-            board_page(ctx, data, click, period, page, category).await
+            board_page(ctx, data, click, private, period, page, category).await
         }
         Some(ButtonAction::Forget { confirm, everywhere }) => forget(ctx, data, click, confirm, everywhere).await,
     };
@@ -102,12 +107,15 @@ async fn reveal(
     Ok(())
 }
 
-/// Turns the leaderboard message to another page; the clicker's own line
-/// is shown below it.
+/// Turns the leaderboard message to another page. Its "You" line stays the
+/// line of whoever the message is for: the clicker on a private board, the
+/// member who ran `/leaderboard` on a shared one (none if Discord does not
+/// say who), never a clicker's line in everyone's view.
 async fn board_page(
     ctx: &serenity::Context,
     data: &Data,
     click: &ComponentInteraction,
+    private: bool,
     period: Period,
     page: u32,
     tag: Option<u32>,
@@ -121,16 +129,26 @@ async fn board_page(
         period,
         category: category.map(String::from),
         page,
-        caller: click.user.id.get(),
+        caller: if private { Some(click.user.id) } else { invoker(&click.message) }.map(|u| u.get()),
     };
     let board = data.services.leaderboard(&query).await?;
-    let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag));
+    let (embed, buttons) =
+        render::board_message(&board, query.category.as_deref().map(category_tag), query.caller.is_some());
     let msg = CreateInteractionResponseMessage::new()
         .embed(embed)
         .components(buttons)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
     Ok(())
+}
+
+/// Who ran the command a message answers, as Discord records it.
+fn invoker(message: &serenity::Message) -> Option<serenity::UserId> {
+    match message.interaction_metadata.as_deref()? {
+        MessageInteractionMetadata::Command(m) => Some(m.user.id),
+        MessageInteractionMetadata::Component(m) => Some(m.user.id),
+        _ => None,
+    }
 }
 
 /// Deletes the clicker's data (or cancels) and says what happened, in

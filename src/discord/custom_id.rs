@@ -40,6 +40,14 @@ pub fn category_tag(name: &str) -> u32 {
 }
 
 impl ButtonAction {
+    /// Whether the button belongs only on a message its clicker alone sees
+    /// (the answer with its levels, the forget-me confirmation). A
+    /// modified client can send any id on any message; on a public post
+    /// these would rewrite that post for everyone.
+    pub fn private_only(&self) -> bool {
+        matches!(self, ButtonAction::Rate { .. } | ButtonAction::Forget { .. })
+    }
+
     pub fn encode(&self) -> String {
         match self {
             ButtonAction::Forget { confirm, everywhere } => {

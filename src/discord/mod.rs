@@ -47,6 +47,9 @@ pub enum BotError {
     Service(#[from] ServiceError),
     #[error("Discord request failed: {0}")]
     Discord(#[from] serenity::Error),
+    /// A button that belongs on a private message arrived on a shared one.
+    #[error("This button does not belong to this message.")]
+    Misplaced,
     /// Without its commands the bot is useless: it stops instead.
     #[error("could not register the slash commands: {0}")]
     Registration(serenity::Error),
@@ -75,6 +78,10 @@ impl BotError {
             BotError::Service(e) if e.is_user_facing() => {
                 info!(what, reason = %e, "refused");
                 e.to_string()
+            }
+            BotError::Misplaced => {
+                info!(what, reason = %self, "refused");
+                self.to_string()
             }
             BotError::Service(e) if e.is_unavailable() => {
                 warn!(what, error = %e, "database unavailable");

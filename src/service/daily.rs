@@ -59,9 +59,10 @@ impl Services {
         Ok(self.store.guild_schedules(guild_id).await?)
     }
 
-    /// Removes a channel's schedule; `false` if there was none.
-    pub async fn remove_schedule(&self, channel_id: u64) -> Result<bool, ServiceError> {
-        let removed = self.store.remove_schedule(channel_id).await?;
+    /// Removes a channel's schedule in a server; `false` if the server had
+    /// none there (a channel of another server is never touched).
+    pub async fn remove_schedule(&self, guild_id: u64, channel_id: u64) -> Result<bool, ServiceError> {
+        let removed = self.store.remove_schedule(guild_id, channel_id).await?;
         self.wake.wake();
         Ok(removed)
     }
@@ -71,9 +72,11 @@ impl Services {
         Ok(self.store.remove_guild_schedules(guild_id).await?)
     }
 
-    /// The channel's schedule, or the error to show when there is none.
-    pub async fn schedule(&self, channel_id: u64) -> Result<Schedule, ServiceError> {
-        self.store.schedule(channel_id).await?.ok_or(ServiceError::NoSchedule(channel_id))
+    /// The channel's schedule in a server, or the error to show when there
+    /// is none.
+    pub async fn schedule(&self, guild_id: u64, channel_id: u64) -> Result<Schedule, ServiceError> {
+        let schedule = self.store.schedule(channel_id).await?.filter(|s| s.guild_id == guild_id);
+        schedule.ok_or(ServiceError::NoSchedule(channel_id))
     }
 
     /// Posts the channel's next question now, outside the schedule (which

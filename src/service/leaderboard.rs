@@ -44,7 +44,8 @@ pub struct BoardQuery {
     /// An exact category name, or `None` for all.
     pub category: Option<String>,
     pub page: u32,
-    pub caller: u64,
+    /// Whose line to show below the page, if anyone's.
+    pub caller: Option<u64>,
 }
 
 impl Services {
@@ -62,12 +63,13 @@ impl Services {
                 now: now.timestamp(),
                 offset,
                 limit: u64::from(PAGE_SIZE),
-                caller: q.caller,
+                // 0 names nobody: Discord never issues that id.
+                caller: q.caller.unwrap_or(0),
             })
             .await?;
 
         let mut users: Vec<u64> = slice.rows.iter().map(|r| r.user_id).collect();
-        users.push(q.caller);
+        users.extend(q.caller);
         let mix = store.level_mix(q.guild_id, &users).await?;
         let names = store.member_names(q.guild_id, &users).await?;
         let days = store.study_days_of(q.guild_id, &users).await?;

@@ -60,11 +60,12 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a channel's schedule; its past posts stay. `false` if there
-    /// was none.
-    pub async fn remove_schedule(&self, channel_id: u64) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM schedules WHERE channel_id = $1")
+    /// Removes a channel's schedule in a server; its past posts stay.
+    /// `false` if that server had none there.
+    pub async fn remove_schedule(&self, guild_id: u64, channel_id: u64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM schedules WHERE channel_id = $1 AND guild_id = $2")
             .bind(id_key(channel_id))
+            .bind(id_key(guild_id))
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)

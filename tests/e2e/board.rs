@@ -112,6 +112,11 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
     let text = second.message()["embeds"][0]["description"].as_str().unwrap().to_string();
     assert_eq!(lines(&text).len(), 2, "{text}");
     assert!(text.starts_with("`#11`"), "{text}");
+    // The shared board stays the board of whoever ran /leaderboard: the
+    // clicker's own line is not put in everyone's view.
+    let you = text.split("**You").nth(1).unwrap_or_default();
+    assert!(!you.contains(&user(5).id.to_string()), "the clicker's line went public: {text}");
+    assert!(you.contains(&user(12).id.to_string()), "the line of the member who ran it: {text}");
     let back = second.message();
     let again = interact(&standin, standin.click(&button(&back, "◀"), &back, &user(5), Place::guild())).await;
     assert_eq!(lines(again.message()["embeds"][0]["description"].as_str().unwrap()).len(), 10);

@@ -140,6 +140,22 @@ async fn bad_buttons_unknown_commands_and_bad_filters_get_ephemeral_answers() {
         assert_eq!(cb.content(), "This question is no longer available.");
     }
 
+    // Buttons that belong on a private message, sent on the public post by
+    // a modified client: refused privately; the post keeps its question and
+    // nothing is stored.
+    let answer = interact(&standin, standin.click(&reveal, &post, &bob(), Place::guild())).await.message();
+    let level = button(&answer, "Advanced");
+    let forget = quizbot::discord::custom_id::ButtonAction::Forget { confirm: true, everywhere: true }.encode();
+    for custom_id in [level.as_str(), forget.as_str()] {
+        let forged: Value = serde_json::from_str(&post.to_string().replace(&reveal, custom_id)).unwrap();
+        let cb = interact(&standin, standin.click(custom_id, &forged, &carol(), Place::guild())).await;
+        assert_eq!(cb.kind, 4, "a new private answer, not an update of the post");
+        assert!(cb.ephemeral());
+        assert_eq!(cb.content(), "This button does not belong to this message.");
+    }
+    let store = open_store(&db).await;
+    assert_eq!(store.studied_count(Scope::Guild(GUILD_ID), carol().id).await.unwrap(), 0);
+
     // A command the bot does not know (say, from an older version).
     let (id, mut payload) = standin.slash("quiz", json!([]), &alice(), Place::guild());
     payload["data"]["name"] = json!("flashcards");

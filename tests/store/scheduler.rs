@@ -300,7 +300,7 @@ async fn the_leaderboard_follows_the_score_rule() {
     let services = w.services.clone().with_score_rule(rule);
     let (weight, other) = rate_around_the_daily(&w, &services).await;
     w.clock.set(utc("2026-11-25T00:00:00Z"));
-    let query = BoardQuery { guild_id: GUILD, period: Period::All, category: None, page: 0, caller: 7 };
+    let query = BoardQuery { guild_id: GUILD, period: Period::All, category: None, page: 0, caller: Some(7) };
     let page = services.leaderboard(&query).await.unwrap();
     let score = |user: u64| page.lines.iter().find(|l| l.row.user_id == user).unwrap().row.score;
     assert_eq!(score(7), weight + 5, "the bonus of the rule in force");

@@ -45,8 +45,9 @@ async fn schedules_round_trip_and_replace(db: TestDb) {
         Schedule { time: TimeOfDay::parse("18:30").unwrap(), filter: Filter::default(), ping_role: None, ..s };
     store.upsert_schedule(&replaced, 2).await.unwrap();
     assert_eq!(store.guild_schedules(GUILD).await.unwrap(), vec![replaced]);
-    assert!(store.remove_schedule(10).await.unwrap());
-    assert!(!store.remove_schedule(10).await.unwrap());
+    assert!(!store.remove_schedule(GUILD + 1, 10).await.unwrap(), "another server's channel is not touched");
+    assert!(store.remove_schedule(GUILD, 10).await.unwrap());
+    assert!(!store.remove_schedule(GUILD, 10).await.unwrap());
     assert_eq!(store.schedule(10).await.unwrap(), None);
 }
 

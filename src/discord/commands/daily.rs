@@ -139,10 +139,10 @@ async fn off(
     #[channel_types("Text", "News")]
     channel: PartialChannel,
 ) -> Result<(), BotError> {
-    if admin_guild(ctx).await?.is_none() {
+    let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
-    }
-    if ctx.data().services.remove_schedule(channel.id.get()).await? {
+    };
+    if ctx.data().services.remove_schedule(guild_id, channel.id.get()).await? {
         tell(ctx, format!("Stopped the daily question in <#{}>.", channel.id)).await
     } else {
         tell(ctx, format!("There was no daily question in <#{}>.", channel.id)).await
@@ -161,7 +161,7 @@ async fn now(
         return Ok(());
     };
     let data = ctx.data();
-    let schedule = data.services.schedule(channel.id.get()).await?;
+    let schedule = data.services.schedule(guild_id, channel.id.get()).await?;
     ctx.defer_ephemeral().await?;
     if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, schedule.channel_id, data.bot_id).await
     {

@@ -52,10 +52,10 @@ pub async fn leaderboard(
         period: period.map_or(Period::All, Period::from),
         category,
         page: 0,
-        caller: ctx.author().id.get(),
+        caller: Some(ctx.author().id.get()),
     };
     let board = services.leaderboard(&query).await?;
-    let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag));
+    let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag), true);
     let reply = poise::CreateReply::default()
         .embed(embed)
         .components(buttons)

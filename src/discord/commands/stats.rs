@@ -29,7 +29,7 @@ pub async fn stats(
                 period: Period::All,
                 category: None,
                 page: 0,
-                caller: other.id.get(),
+                caller: Some(other.id.get()),
             };
             let board = data.services.leaderboard(&query).await?;
             let text = match board.me {

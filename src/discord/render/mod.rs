@@ -194,9 +194,13 @@ fn plain_name(name: &str) -> String {
 }
 
 /// A leaderboard page: members as mentions (shown as names, never pinging
-/// inside an embed), the caller's own line, the formula, and ◀ ▶ buttons
-/// whose ids hold the whole query.
-pub fn board_message(board: &BoardPage, category_tag: Option<u32>) -> (CreateEmbed, Vec<CreateActionRow>) {
+/// inside an embed), the line of whom it is for (`owner_known`), the
+/// formula, and ◀ ▶ buttons whose ids hold the whole query.
+pub fn board_message(
+    board: &BoardPage,
+    category_tag: Option<u32>,
+    owner_known: bool,
+) -> (CreateEmbed, Vec<CreateActionRow>) {
     let line = |l: &BoardLine| {
         let medal = match l.rank {
             1 => "🥇".to_string(),
@@ -226,7 +230,9 @@ pub fn board_message(board: &BoardPage, category_tag: Option<u32>) -> (CreateEmb
     };
     match &board.me {
         Some(me) => description.push_str(&format!("\n\n**You:** {} (longest streak {})", line(me), me.streak.longest)),
-        None if !board.lines.is_empty() => description.push_str("\n\n**You** are not on this board yet."),
+        None if owner_known && !board.lines.is_empty() => {
+            description.push_str("\n\n**You** are not on this board yet.")
+        }
         None => {}
     }
     let mut heading = format!("📚 Leaderboard · {}", board.period.label());
