@@ -210,7 +210,9 @@ impl<P: Poster> Scheduler<P> {
         match post_daily(&self.services, &self.poster, &post).await {
             Ok(Ok(message_id)) => {
                 let posted_at = self.services.clock.now_unix();
-                store.complete_daily(&claim, message_id, posted_at).await?;
+                if !store.complete_daily(&claim, message_id, posted_at).await? {
+                    warn!(channel = s.channel_id, %date, "the claim was taken over while posting; its new holder completes it");
+                }
                 info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
                 store.schedule_posted(s.channel_id, next, Some(posted_at)).await
             }
@@ -230,9 +232,12 @@ impl<P: Poster> Scheduler<P> {
         let store = &self.services.store;
         match error {
             PostError::Temporary(reason) => {
-                store.release_daily(claim).await?;
-                warn!(channel = s.channel_id, %reason, "daily post failed; retrying");
+                // Discord may have made the message all the same: keep the
+                // claim and send the same post (question, nonce) again, so
+                // that Discord answers with that message if it exists.
                 let retry = now.timestamp() + RETRY.as_secs() as i64;
+                store.extend_daily(claim, retry + LEASE.as_secs() as i64).await?;
+                warn!(channel = s.channel_id, %reason, "daily post failed; retrying the same post");
                 store.schedule_posted(s.channel_id, retry, None).await
             }
             PostError::Permanent(reason) => {

@@ -229,12 +229,19 @@ impl Store {
         .execute(&self.pool)
         .await?;
         if fresh.rows_affected() == 1 {
-            let claim = Claim { channel_id, local_date: date, question: question.clone(), nonce: nonce.to_string() };
+            let claim = Claim {
+                channel_id,
+                local_date: date,
+                question: question.clone(),
+                nonce: nonce.to_string(),
+                holder: holder.to_string(),
+            };
             return Ok(ClaimOutcome::Won(claim));
         }
         let taken = sqlx::query(
             "UPDATE daily_posts SET claimed_by = $3, lease_until = $4
-             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND lease_until <= $5",
+             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL
+               AND (lease_until <= $5 OR claimed_by = $3)",
         )
         .bind(id_key(channel_id))
         .bind(&day)
@@ -266,28 +273,56 @@ impl Store {
             local_date: date,
             question: QuestionId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("question id {id:?}")))?,
             nonce: row.try_get("nonce")?,
+            holder: holder.to_string(),
         }))
     }
 
-    /// Marks a claimed day as posted.
-    pub async fn complete_daily(&self, claim: &Claim, message_id: u64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE daily_posts SET message_id = $3, posted_at = $4 WHERE channel_id = $1 AND local_date = $2")
-            .bind(id_key(claim.channel_id))
-            .bind(claim.local_date.format("%Y-%m-%d").to_string())
-            .bind(id_key(message_id))
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Marks a claimed day as posted, if the claim is still its holder's.
+    /// `false` when another holder took it over meanwhile: that one
+    /// completes it (with the same question and nonce).
+    pub async fn complete_daily(&self, claim: &Claim, message_id: u64, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE daily_posts SET message_id = $3, posted_at = $4
+             WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $5 AND message_id IS NULL",
+        )
+        .bind(id_key(claim.channel_id))
+        .bind(claim.local_date.format("%Y-%m-%d").to_string())
+        .bind(id_key(message_id))
+        .bind(now)
+        .bind(&claim.holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Gives a claim up (the post failed) so a later attempt may retry.
+    /// Keeps a claim for its holder until `lease_until` (a retry is due
+    /// before then). `false` if it is no longer the holder's.
+    pub async fn extend_daily(&self, claim: &Claim, lease_until: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE daily_posts SET lease_until = $3
+             WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $4 AND message_id IS NULL",
+        )
+        .bind(id_key(claim.channel_id))
+        .bind(claim.local_date.format("%Y-%m-%d").to_string())
+        .bind(lease_until)
+        .bind(&claim.holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a claim up (the post was refused for good) so the day may be
+    /// claimed afresh; only its holder may.
     pub async fn release_daily(&self, claim: &Claim) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM daily_posts WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL")
-            .bind(id_key(claim.channel_id))
-            .bind(claim.local_date.format("%Y-%m-%d").to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "DELETE FROM daily_posts
+             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND claimed_by = $3",
+        )
+        .bind(id_key(claim.channel_id))
+        .bind(claim.local_date.format("%Y-%m-%d").to_string())
+        .bind(&claim.holder)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -33,12 +33,16 @@ struct Sent {
 struct FakePoster {
     clock: Clock,
     sent: Arc<Mutex<Vec<Sent>>>,
+    /// Every attempt, failed or not: (channel, question, nonce).
+    attempts: Arc<Mutex<Vec<(u64, String, String)>>>,
     /// Answers per channel: `Err` to fail.
     fail: Arc<Mutex<Option<(u64, PostError)>>>,
 }
 
 impl Poster for FakePoster {
     async fn post(&self, post: &DailyPost<'_>) -> Result<u64, PostError> {
+        let attempt = (post.channel_id, post.question.id.to_string(), post.nonce.to_string());
+        self.attempts.lock().unwrap().push(attempt);
         if let Some((channel, err)) = self.fail.lock().unwrap().clone() {
             if channel == post.channel_id {
                 return Err(err);
@@ -75,7 +79,8 @@ impl World {
         let store = Store::connect(&url, 4).await.unwrap();
         let clock = Clock::manual(utc(start));
         let services = Services::new(bank.clone(), store.clone(), clock.clone());
-        let poster = FakePoster { clock: clock.clone(), sent: Arc::default(), fail: Arc::default() };
+        let poster =
+            FakePoster { clock: clock.clone(), sent: Arc::default(), attempts: Arc::default(), fail: Arc::default() };
         World { _dir: dir, url, bank, store, services, clock, poster }
     }
 
@@ -237,6 +242,35 @@ async fn temporary_failures_are_retried_the_same_day() {
     let sent = w.sent();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].at, utc("2026-11-24T08:01:00Z"));
+}
+
+/// Discord may have made a message whose answer was lost (a 502, a reset):
+/// the retry sends that very post again — same question, same nonce — so
+/// that Discord answers with the message it made, and the channel and the
+/// database agree on the day's question.
+#[tokio::test]
+async fn a_retry_after_a_temporary_failure_sends_the_same_post() {
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    w.set(10, "09:00", "Europe/Berlin").await;
+    let s = w.scheduler().await;
+    // Three days (a retry that picked afresh would pick the same question
+    // on all three by chance once in 400 runs).
+    for day in ["2026-11-24", "2026-11-25", "2026-11-26"] {
+        *w.poster.fail.lock().unwrap() = Some((10, PostError::Temporary("502 Bad Gateway".into())));
+        w.run_until(&s, utc(&format!("{day}T08:00:30Z"))).await;
+        *w.poster.fail.lock().unwrap() = None;
+        w.run_until(&s, utc(&format!("{day}T09:00:00Z"))).await;
+        let posted = w.store.rating_context(quizbot::domain::study::Scope::Guild(GUILD), 10).await.unwrap();
+        let posted = posted.daily.map(|d| d.question.to_string());
+        assert_eq!(posted.as_ref(), w.sent().last().map(|p| &p.question), "the database agrees with the channel");
+    }
+    let attempts = w.poster.attempts.lock().unwrap().clone();
+    for sent in w.sent() {
+        let tries: Vec<_> = attempts.iter().filter(|a| a.2 == sent.nonce).collect();
+        assert_eq!(tries.len(), 2, "failed once, then posted: {tries:?}");
+        assert!(tries.iter().all(|t| t.1 == sent.question), "the retry sent the same question: {tries:?}");
+    }
+    assert_eq!(w.sent().len(), 3);
 }
 
 /// A world whose daily question (channel 10, 09:00 Berlin) was posted on

@@ -111,8 +111,12 @@ async fn an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce(db: T
     assert_eq!(held, ClaimOutcome::Held { until: 160 });
     // After the lease: it takes over the same post.
     let taken = store.claim_daily(10, day(), &other, "nonce-b", "p2", 160, 220).await.unwrap();
-    assert_eq!(taken, ClaimOutcome::Won(first.clone()));
-    store.complete_daily(&first, 555, 170).await.unwrap();
+    assert_eq!(taken, ClaimOutcome::Won(quizbot::domain::schedule::Claim { holder: "p2".into(), ..first.clone() }));
+    // The first holder lost it: it may not complete it; the new one does.
+    assert!(!store.complete_daily(&first, 554, 165).await.unwrap());
+    let ClaimOutcome::Won(second) = taken else { unreachable!() };
+    assert_eq!(second.holder, "p2");
+    assert!(store.complete_daily(&second, 555, 170).await.unwrap());
     // Posted: nobody may claim that day again, lease or not.
     let again = store.claim_daily(10, day(), &q(), "nonce-a", "p3", 10_000, 10_060).await.unwrap();
     assert_eq!(again, ClaimOutcome::Posted);
@@ -127,9 +131,35 @@ async fn a_released_claim_can_be_retried(db: TestDb) {
     let ClaimOutcome::Won(claim) = store.claim_daily(10, day(), &q(), "n", "p1", 100, 160).await.unwrap() else {
         panic!("the first claim must win")
     };
+    // Only its holder may release it.
+    let stranger = quizbot::domain::schedule::Claim { holder: "p2".into(), ..claim.clone() };
+    store.release_daily(&stranger).await.unwrap();
+    assert_eq!(
+        store.claim_daily(10, day(), &q(), "n", "p2", 101, 161).await.unwrap(),
+        ClaimOutcome::Held { until: 160 }
+    );
     store.release_daily(&claim).await.unwrap();
     let retry = store.claim_daily(10, day(), &q(), "n", "p1", 101, 161).await.unwrap();
     assert!(matches!(retry, ClaimOutcome::Won(_)));
+}
+
+/// A holder whose post failed for a while keeps its claim: others wait for
+/// the extended lease, the holder itself takes it up again at its retry.
+async fn a_claim_is_kept_for_its_holders_retry(db: TestDb) {
+    let store = db.store().await;
+    let ClaimOutcome::Won(claim) = store.claim_daily(10, day(), &q(), "n", "p1", 100, 160).await.unwrap() else {
+        panic!("the first claim must win")
+    };
+    assert!(store.extend_daily(&claim, 260).await.unwrap());
+    let stranger = quizbot::domain::schedule::Claim { holder: "p2".into(), ..claim.clone() };
+    assert!(!store.extend_daily(&stranger, 999).await.unwrap(), "only the holder extends");
+    let other = QuestionId::derive("bank", "other");
+    assert_eq!(
+        store.claim_daily(10, day(), &other, "m", "p2", 200, 260).await.unwrap(),
+        ClaimOutcome::Held { until: 260 }
+    );
+    let retry = store.claim_daily(10, day(), &other, "m", "p1", 200, 260).await.unwrap();
+    assert_eq!(retry, ClaimOutcome::Won(claim), "the same question and nonce");
 }
 
 /// A level click's one read: the server's zone (its schedule in the lowest
@@ -175,4 +205,5 @@ on_both_backends!(
     eight_claimers_one_winner,
     an_abandoned_claim_is_taken_over_with_the_same_question_and_nonce,
     a_released_claim_can_be_retried,
+    a_claim_is_kept_for_its_holders_retry,
 );

@@ -34,7 +34,9 @@ pub struct Schedule {
 
 /// The right to make one day's post in one channel. Whoever holds it posts;
 /// a holder that dies loses it when the lease ends, and the next holder
-/// reuses the same question and nonce, so Discord drops a duplicate.
+/// reuses the same question and nonce, so Discord drops a duplicate. A
+/// holder whose post failed for a while keeps it, and retries the same
+/// post: if Discord had made the message after all, the nonce returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     pub channel_id: u64,
@@ -42,6 +44,9 @@ pub struct Claim {
     pub question: QuestionId,
     /// Sent as the message nonce with `enforce_nonce`.
     pub nonce: String,
+    /// Names the process holding it; only it may complete, extend or
+    /// release the claim.
+    pub holder: String,
 }
 
 /// What an attempt to claim a day's post found.
