@@ -45,6 +45,11 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("the database is closing")]
     Closed,
+    /// A write a member waits for did not get its turn within
+    /// [`WRITE_DEADLINE`] (the database is locked or swamped). It may still
+    /// be written later; writing it again is harmless.
+    #[error("the database is busy")]
+    Busy,
     /// A batch of writes (SQLite, see `writer.rs`) failed as a whole: each
     /// of its writes reports the one cause.
     #[error("database error: {reason}")]
@@ -68,7 +73,7 @@ impl StoreError {
 
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Unreachable { .. } | StoreError::Closed => true,
+            StoreError::Unreachable { .. } | StoreError::Closed | StoreError::Busy => true,
             StoreError::Batch { unavailable, .. } => *unavailable,
             StoreError::Database(e) => match e {
                 sqlx::Error::PoolTimedOut
@@ -92,6 +97,16 @@ impl StoreError {
 /// deadline, so that with the database gone an interaction still gets its
 /// "try again" reply in time.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a member's write (a level click, a shown question) may wait for
+/// the database before the member is told to try again: inside Discord's
+/// 3 s, with room for the answer's own round trip.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// How long SQLite waits for another writer's lock. Below
+/// [`WRITE_DEADLINE`], so that a batch stuck behind a lock fails and frees
+/// the writer for the clicks queued after it.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 1_500;
 
 /// How long the first connection at start may take.
 const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -134,7 +149,7 @@ impl Store {
                         // an acknowledged rating on disk through a power cut.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str()).await?;
                         // Checkpoints run beside the writer (writer.rs), not
                         // inside whichever commit crosses the threshold.
                         conn.execute("PRAGMA wal_autocheckpoint = 0").await?;

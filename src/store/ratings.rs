@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::board::recompute_member;
 use super::progress::{add_study_day, update_due_at};
 use super::writes::{insert_rating, studied_in, write_post, write_rating};
-use super::{id_from_key, id_key, scope_key, Store, StoreError};
+use super::{id_from_key, id_key, scope_key, Store, StoreError, WRITE_DEADLINE};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
 use crate::domain::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
@@ -17,15 +17,18 @@ impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
     /// post twice is harmless.
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
-        match &self.writer {
-            Some(writer) => writer.post(post.clone()).await,
-            None => {
-                let mut tx = self.pool.begin().await?;
-                write_post(&mut tx, post).await?;
-                tx.commit().await?;
-                Ok(())
+        within_deadline(async {
+            match &self.writer {
+                Some(writer) => writer.post(post.clone()).await,
+                None => {
+                    let mut tx = self.pool.begin().await?;
+                    write_post(&mut tx, post).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
             }
-        }
+        })
+        .await
     }
 
     /// How often each question has been shown in a channel.
@@ -56,15 +59,18 @@ impl Store {
         worth: &Worth,
         name: Option<&str>,
     ) -> Result<RatingSaved, StoreError> {
-        match &self.writer {
-            Some(writer) => writer.rating(rating.clone(), worth.clone(), name.map(str::to_string)).await,
-            None => {
-                let mut tx = self.pool.begin().await?;
-                let saved = write_rating(&mut tx, rating, worth, name).await?;
-                tx.commit().await?;
-                Ok(saved)
+        within_deadline(async {
+            match &self.writer {
+                Some(writer) => writer.rating(rating.clone(), worth.clone(), name.map(str::to_string)).await,
+                None => {
+                    let mut tx = self.pool.begin().await?;
+                    let saved = write_rating(&mut tx, rating, worth, name).await?;
+                    tx.commit().await?;
+                    Ok(saved)
+                }
             }
-        }
+        })
+        .await
     }
 
     /// Many ratings in one transaction, stored as [`Store::record_rating`]
@@ -214,4 +220,10 @@ impl Store {
         tx.commit().await?;
         Ok(removed)
     }
+}
+
+/// A member's write, or [`StoreError::Busy`] once [`WRITE_DEADLINE`] has
+/// passed: the member hears "try again" in time instead of nothing.
+async fn within_deadline<T>(write: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+    tokio::time::timeout(WRITE_DEADLINE, write).await.unwrap_or(Err(StoreError::Busy))
 }

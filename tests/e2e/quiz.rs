@@ -379,3 +379,36 @@ fn a_malformed_env_file_does_not_print_the_token() {
     assert!(stderr.contains(".env is malformed at line 2"), "{stderr}");
     assert_eq!(out.status.code(), Some(2), "without the token line, no token: {stderr}");
 }
+
+/// A database locked by someone else: a level click is told to try again
+/// within Discord's deadline, and once the lock is gone it is saved.
+#[tokio::test]
+async fn a_locked_database_answers_try_again_in_time() {
+    use sqlx::Connection;
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[]);
+    standin.wait_commands(WAIT).await;
+    let post = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await.message();
+    let reveal = button(&post, "Reveal answer");
+    let answer = interact(&standin, standin.click(&reveal, &post, &bob(), Place::guild())).await.message();
+    let level = button(&answer, "Beginner");
+
+    // Another process holds the write lock (e.g. a backup, an admin's shell).
+    let mut locker = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut locker).await.unwrap();
+    for who in [bob(), carol()] {
+        // `interact` checks the answer came within Discord's deadline.
+        let cb = interact(&standin, standin.click(&level, &answer, &who, Place::guild())).await;
+        assert!(cb.ephemeral());
+        assert!(cb.content().contains("try again"), "{}", cb.content());
+    }
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    drop(locker);
+
+    let cb = interact(&standin, standin.click(&level, &answer, &bob(), Place::guild())).await;
+    assert!(cb.content().contains("Saved: 🟢 **Beginner**"), "{}", cb.content());
+    assert!(bot.log().contains("database unavailable"), "logged as a warning");
+    standin.assert_no_violations();
+}
