@@ -75,16 +75,9 @@ async fn serve(config: Config) -> ExitCode {
     };
     info!(questions = bank.len(), banks = bank.banks().len(), "question banks loaded");
 
-    let store = match Store::connect(&config.database_url, config.database_max_connections).await {
+    let store = match open_store(&config).await {
         Ok(store) => store,
-        Err(e @ StoreError::Unreachable { .. }) => {
-            eprintln!("error: {e} (check DATABASE_URL and that the server is up)");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("error: cannot open the database at {}: {e}", crate::store::host_of(&config.database_url));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
 
     let clock = config.clock_start.map_or_else(Clock::system, Clock::starting_at);
@@ -102,6 +95,47 @@ async fn serve(config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Connects to the database, waiting up to `DATABASE_WAIT_SECS` for one out
+/// of reach (a server still booting after a reboot), and logs what it
+/// holds. A database refused for good (bad URL, bad password) is exit code
+/// 2 at once; one still out of reach at the end, 1, so that a supervisor
+/// tries again later.
+async fn open_store(config: &Config) -> Result<Store, ExitCode> {
+    let location = crate::store::host_of(&config.database_url);
+    let is_new_file = config.database_url.starts_with("sqlite:") && !std::path::Path::new(&location).exists();
+    let deadline = tokio::time::Instant::now() + config.database_wait;
+    let mut pause = Duration::from_secs(1);
+    let store = loop {
+        match Store::connect(&config.database_url, config.database_max_connections).await {
+            Ok(store) => break store,
+            Err(e @ StoreError::Unreachable { .. }) if tokio::time::Instant::now() + pause < deadline => {
+                warn!(error = %e, retry_in = ?pause, "the database is out of reach; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(15));
+            }
+            Err(e @ StoreError::Unreachable { .. }) => {
+                eprintln!(
+                    "error: {e} (waited {:?}; check DATABASE_URL and that the server is up)",
+                    config.database_wait
+                );
+                return Err(ExitCode::FAILURE);
+            }
+            Err(e) => {
+                eprintln!("error: cannot open the database at {location}: {e}");
+                return Err(ExitCode::from(2));
+            }
+        }
+    };
+    match store.summary().await {
+        Ok(_) if is_new_file => info!(database = %location, "created a new database"),
+        Ok(held) => {
+            info!(database = %location, ratings = held.ratings, schedules = held.schedules, "opened the database")
+        }
+        Err(e) => warn!(database = %location, error = %e, "opened the database; could not count what it holds"),
+    }
+    Ok(store)
 }
 
 /// Runs the bot and its background tasks until `shutdown`, then stops them

@@ -4,6 +4,11 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long the bot keeps trying a database it cannot reach at start (a
+/// server still booting after a reboot) before it gives up.
+pub const DEFAULT_DATABASE_WAIT: Duration = Duration::from_secs(120);
 
 /// The bot token. `Debug` and `Display` print a placeholder.
 #[derive(Clone)]
@@ -55,6 +60,9 @@ pub struct Config {
     pub token: Token,
     pub database_url: String,
     pub database_max_connections: u32,
+    /// How long to keep trying a database out of reach at start
+    /// (`DATABASE_WAIT_SECS`).
+    pub database_wait: Duration,
     /// Register commands in this server only (instant; for development).
     pub guild_id: Option<u64>,
     /// Folder (or file) of question banks.
@@ -134,6 +142,15 @@ impl Config {
                 }
             })?),
         };
+        let database_wait = match get("DATABASE_WAIT_SECS") {
+            None => DEFAULT_DATABASE_WAIT,
+            Some(v) => v.parse::<u64>().ok().filter(|&s| s <= 86_400).map(Duration::from_secs).ok_or_else(|| {
+                ConfigError::Invalid {
+                    name: "DATABASE_WAIT_SECS",
+                    reason: format!("{v:?} is not a number of seconds from 0 to 86400"),
+                }
+            })?,
+        };
         let shards = match get("SHARDS") {
             None => None,
             Some(v) => Some(ShardRange::parse(&v).ok_or_else(|| ConfigError::Invalid {
@@ -147,6 +164,7 @@ impl Config {
             clock_start,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             database_max_connections,
+            database_wait,
             guild_id,
             data: PathBuf::from(get("QUIZBOT_DATA").unwrap_or_else(|| DEFAULT_DATA.into())),
             api_base,

@@ -166,6 +166,18 @@ impl Store {
         Ok(store)
     }
 
+    /// What the database holds, for the start-up log line: a typo in
+    /// `DATABASE_URL` then shows as an empty database, not as lost data.
+    pub async fn summary(&self) -> Result<Summary, StoreError> {
+        let (ratings, schedules): (i64, i64) = sqlx::query_as(
+            "SELECT CAST((SELECT COUNT(*) FROM rating_events) AS BIGINT),
+                    CAST((SELECT COUNT(*) FROM schedules) AS BIGINT)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Summary { ratings: u64::try_from(ratings).unwrap_or(0), schedules: u64::try_from(schedules).unwrap_or(0) })
+    }
+
     /// Closes every connection; writes queued before the call are written
     /// first, later ones fail with [`StoreError::Closed`] or as out of
     /// reach.
@@ -175,6 +187,14 @@ impl Store {
         }
         self.pool.close().await;
     }
+}
+
+/// What a database holds ([`Store::summary`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Level clicks ever recorded.
+    pub ratings: u64,
+    pub schedules: u64,
 }
 
 /// `sqlite://file` gains `mode=rwc` (create if missing) unless a mode is

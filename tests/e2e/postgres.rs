@@ -74,3 +74,32 @@ async fn quiz_flow_on_postgres_survives_an_outage() {
     let board = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
     assert!(board.contains(&format!("<@{}> (pat)", member().id)), "{board}");
 }
+
+/// A database still booting when the bot starts (after a reboot, say): the
+/// bot keeps trying, logs each attempt, and serves once it is up.
+#[tokio::test]
+async fn a_database_out_of_reach_at_start_is_waited_for() {
+    let Some(db) = backends::TestDb::postgres().await else { return };
+    let standin = StandIn::start().await;
+    let proxy = TcpProxy::start(&through(db.url(), 0).0).await;
+    proxy.cut();
+    let (_, url) = through(db.url(), proxy.port());
+    let dir = tempfile::tempdir().unwrap();
+    let bot = BotProcess::spawn(
+        &standin::quizbot!(),
+        &standin,
+        &dir.path().join("unused.db"),
+        &[("DATABASE_URL", url.as_str()), ("DATABASE_WAIT_SECS", "60")],
+    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !bot.log().contains("the database is out of reach; trying again") {
+        assert!(tokio::time::Instant::now() < deadline, "no retry logged:\n{}", bot.log());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    proxy.restore().await;
+    standin.wait_commands(WAIT).await;
+    let cb = interact(&standin, standin.slash("quiz", json!([]), &member(), Place::guild())).await;
+    assert_eq!(cb.kind, 4, "serving once the database is up");
+    assert!(bot.log().contains("opened the database"), "{}", bot.log());
+    assert!(!bot.log().contains(db.url()), "the URL is not logged whole");
+}
