@@ -260,6 +260,11 @@ mod tests {
         assert_eq!(c.data, PathBuf::from("data"));
         assert_eq!(c.guild_id, None);
         assert_eq!(c.api_base, None);
+        assert_eq!(c.database_wait, DEFAULT_DATABASE_WAIT);
+        let c = config(&[("DISCORD_TOKEN", "t"), ("DATABASE_WAIT_SECS", "0")]).unwrap();
+        assert_eq!(c.database_wait, Duration::ZERO, "0: do not wait");
+        let err = config(&[("DISCORD_TOKEN", "t"), ("DATABASE_WAIT_SECS", "2m")]).unwrap_err();
+        assert!(err.to_string().starts_with("DATABASE_WAIT_SECS is invalid"), "{err}");
     }
 
     #[test]
