@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::config::DEFAULT_DATA;
-use crate::domain::bank::{BankError, QuestionBank};
+use crate::domain::bank::{shown, BankError, QuestionBank};
 
 /// Prints one summary per bank file, or every error as `file:line: …`.
 /// Exit code 1 when anything is wrong.
@@ -18,6 +18,9 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
     match crate::bank_files::load(&paths) {
         Ok(bank) => {
             print!("{}", summary(&bank));
+            for warning in warnings(&bank) {
+                eprintln!("{warning}");
+            }
             ExitCode::SUCCESS
         }
         Err(BankError::Invalid(errors)) => {
@@ -36,6 +39,24 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
 
 fn describe(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Text the bot will not show whole (too long for Discord), as
+/// `file:line: warning: …`; the banks load all the same.
+pub fn warnings(bank: &QuestionBank) -> Vec<String> {
+    let mut out = Vec::new();
+    for info in bank.banks() {
+        if let Some(w) = shown::overlong_title(info) {
+            out.push(format!("{}:1: warning: {w}", info.file));
+        }
+    }
+    for question in bank.questions() {
+        let file = bank.bank_of(question).map_or(question.bank.as_str(), |b| b.file.as_str());
+        for w in shown::overlong(question) {
+            out.push(format!("{file}:{}: warning: {w}", question.line));
+        }
+    }
+    out
 }
 
 /// The report `check` prints for a valid set of banks.

@@ -63,6 +63,9 @@ pub const GENERIC_FAILURE: &str = "Something went wrong on our side; please try 
 /// What a member sees while the database is out of reach.
 pub const STORE_UNAVAILABLE: &str = "⏳ The bot cannot reach its database right now; please try again in a moment.";
 
+/// A message's content holds 2,000 characters.
+pub const CONTENT_MAX: usize = 2_000;
+
 /// How long a shutdown waits for the interactions being handled.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
@@ -71,9 +74,14 @@ pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 const LAST_EVENTS_LIMIT: Duration = Duration::from_secs(2);
 
 impl BotError {
-    /// The ephemeral text for the member; logs the error at the level it
-    /// deserves (info for their mistakes, error for ours).
+    /// The ephemeral text for the member, within a message's 2,000
+    /// characters; logs the error at the level it deserves (info for their
+    /// mistakes, error for ours).
     fn reply_text(&self, what: &str) -> String {
+        crate::domain::bank::shown::fit(&self.describe(what), CONTENT_MAX)
+    }
+
+    fn describe(&self, what: &str) -> String {
         match self {
             BotError::Service(e) if e.is_user_facing() => {
                 info!(what, reason = %e, "refused");

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use crate::clock::Clock;
+use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::QuestionBank;
 use crate::domain::schedule::time::TimeError;
 use crate::domain::score::ScoreRule;
@@ -95,9 +96,9 @@ impl Services {
 /// member's to fix, and its text says how.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("There is no category \"{given}\". Categories: {}.", .valid.join(", "))]
+    #[error("There is no category \"{}\". Categories: {}.", fit(.given, shown::CATEGORY), some_of(.valid))]
     UnknownCategory { given: String, valid: Vec<String> },
-    #[error("No question matches {filter}. Categories: {}.", .valid.join(", "))]
+    #[error("No question matches {filter}. Categories: {}.", some_of(.valid))]
     EmptyPool { filter: String, valid: Vec<String> },
     #[error("This question is no longer available.")]
     QuestionGone,
@@ -110,6 +111,19 @@ pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Categories a message lists: the first [`LISTED`], each as a category is
+/// shown, then how many more. A server's banks may hold hundreds.
+fn some_of(names: &[String]) -> String {
+    let mut list: Vec<String> = names.iter().take(LISTED).map(|n| fit(n, shown::CATEGORY)).collect();
+    if names.len() > LISTED {
+        list.push(format!("and {} more (type a few letters to see them)", names.len() - LISTED));
+    }
+    list.join(", ")
+}
+
+/// At most this many categories in a message.
+const LISTED: usize = 10;
 
 impl ServiceError {
     /// Whether the message is meant for the member (as opposed to a fault

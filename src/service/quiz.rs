@@ -5,6 +5,7 @@ use tracing::warn;
 
 use super::{ServiceError, Services};
 use crate::domain::bank::pick::pick_least_posted;
+use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::{Filter, Question, QuestionBank, QuestionId};
 use crate::domain::level::Level;
 use crate::domain::study::{Post, Scope};
@@ -89,7 +90,8 @@ fn category_names(bank: &QuestionBank) -> Vec<String> {
 /// "🟡 Intermediate questions in \"Monitoring & Logging\"", for messages.
 fn describe(filter: &Filter) -> String {
     let level = filter.difficulty.map(|d| format!("{} {} questions", d.marker(), d.name()));
-    match (level, &filter.category) {
+    let category = filter.category.as_deref().map(|c| fit(c, shown::CATEGORY));
+    match (level, &category) {
         (Some(l), Some(c)) => format!("{l} in \"{c}\""),
         (Some(l), None) => l,
         (None, Some(c)) => format!("questions in \"{c}\""),

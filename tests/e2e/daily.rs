@@ -293,3 +293,108 @@ async fn removing_the_bot_from_a_server_stops_its_schedules() {
     assert!(posts(&standin, CHANNEL_ID).is_empty());
     assert_clean(&standin, &bot);
 }
+
+/// A bank's text of any length, and a server's of any size, fit Discord's
+/// limits: the strict stand-in refuses whatever Discord would.
+#[tokio::test]
+async fn texts_of_any_length_fit_discord() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("banks");
+    std::fs::create_dir_all(&data).unwrap();
+    // One question whose every text is far too long, and 200 categories.
+    let long = |word: &str, n: usize| word.repeat(n);
+    let mut bank = format!(
+        "---\ntitle: \"{}\"\n---\n## {}\n\n??? question \"1. {}?\"\n    🧠 {}\n\n    🟢 **Beginner**\n\n    Because.\n\n",
+        long("Guide ", 600),
+        long("Category ", 200),
+        long("Why ", 300),
+        long("Think ", 1_000)
+    );
+    for n in 0..200 {
+        bank.push_str(&format!(
+            "## Topic number {n}\n\n??? question \"{}. Question {n}?\"\n    🟡 **Intermediate**\n\n    Answer {n}.\n\n",
+            n + 2
+        ));
+    }
+    std::fs::write(data.join("huge.md"), bank).unwrap();
+
+    // `quizbot check` warns about each text it will not show whole.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quizbot")).arg("check").arg(&data).output().unwrap();
+    assert!(out.status.success());
+    let warnings = String::from_utf8(out.stderr).unwrap();
+    for what in ["title", "🧠 prompt", "category", "bank's title"] {
+        assert!(warnings.contains(&format!("warning: the {what} is")), "{what}: {warnings}");
+    }
+    assert!(warnings.contains("huge.md:6: warning: the title is"), "with file and line: {warnings}");
+
+    let data = data.display().to_string();
+    let db = dir.path().join("quizbot.db");
+    let bot = BotProcess::spawn(
+        &standin::quizbot!(),
+        &standin,
+        &db,
+        &[("QUIZBOT_CLOCK_START", BEFORE_NINE), ("QUIZBOT_DATA", &data)],
+    );
+    standin.wait_commands(WAIT).await;
+
+    // The long question, posted, revealed and rated.
+    let category = json!([{"name": "category", "value": "Category Category"}]);
+    let cb = interact(&standin, standin.slash("quiz", category, &member(), Place::guild())).await;
+    assert!(cb.ephemeral(), "a category of 1,800 characters cannot be typed: {}", cb.content());
+    let mut post = None;
+    for _ in 0..400 {
+        let cb = interact(&standin, standin.slash("quiz", json!([]), &member(), Place::guild())).await;
+        let message = cb.message();
+        if message["embeds"][0]["title"].as_str().is_some_and(|t| t.starts_with("Why Why")) {
+            post = Some(message);
+            break;
+        }
+    }
+    let post = post.expect("the long question comes up within 400 /quiz (each question once per cycle)");
+    let answer = interact(
+        &standin,
+        standin.click(&standin::e2e::button(&post, "Reveal answer"), &post, &member(), Place::guild()),
+    )
+    .await;
+    let answer = answer.message();
+    let rated = interact(
+        &standin,
+        standin.click(&standin::e2e::button(&answer, "Beginner"), &answer, &member(), Place::guild()),
+    )
+    .await;
+    assert!(rated.content().contains("Saved"), "{}", rated.content());
+
+    // An unknown category among 201: the list is cut, the message fits.
+    let options = json!([{"name": "category", "value": "Nope"}]);
+    let cb = interact(&standin, standin.slash("quiz", options, &member(), Place::guild())).await;
+    assert!(cb.content().contains("There is no category \"Nope\""), "{}", cb.content());
+    assert!(cb.content().contains("and 191 more"), "{}", cb.content());
+
+    // 25 schedules: /daily status comes in several messages, each within
+    // the limit, together naming every channel.
+    let channels: Vec<u64> = (0..25).map(|n| 880_000_000_000_000_000 + n).collect();
+    for &id in &channels {
+        standin.add_channel(GUILD_ID, standin::ChannelSpec::text(id, &format!("study-{id}")));
+        let long_category = json!("Topic number 7");
+        let reply =
+            daily_set(&standin, id, "09:00", "America/Argentina/ComodRivadavia", &[("category", long_category)]).await;
+        assert!(content(&reply).starts_with("✅ Daily question set."), "{}", content(&reply));
+    }
+    let (id, payload) = standin.slash("daily status", json!([]), &admin(), Place::guild());
+    let first = interact(&standin, (id, payload)).await.message();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut parts = vec![first];
+    loop {
+        let text: String = parts.iter().chain(standin.followups(id).iter()).map(|m| content(m).to_string()).collect();
+        if channels.iter().all(|c| text.contains(&format!("<#{c}>"))) {
+            parts.extend(standin.followups(id));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the status never named every channel: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(parts.len() >= 2, "{} parts", parts.len());
+    assert!(parts.iter().all(ephemeral));
+    assert_clean(&standin, &bot);
+}

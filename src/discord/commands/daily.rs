@@ -8,7 +8,10 @@ use serenity::{ChannelType, PartialChannel, Permissions, Role};
 
 use super::quiz::{autocomplete_category, Difficulty};
 use crate::discord::poster::check_channel;
+use crate::discord::CONTENT_MAX;
 use crate::discord::{BotError, Context};
+use crate::domain::bank::render::split_chunks;
+use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::Filter;
 use crate::domain::level::Level;
 use crate::domain::schedule::time::suggest_zones;
@@ -46,9 +49,12 @@ fn may_manage(ctx: Context<'_>) -> bool {
         .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
 }
 
-/// Answers only the caller.
+/// Answers only the caller; a text longer than a message (say, the status
+/// of 25 schedules) goes out as several messages, split between lines.
 async fn tell(ctx: Context<'_>, text: impl Into<String>) -> Result<(), BotError> {
-    ctx.send(poise::CreateReply::default().content(text).ephemeral(true)).await?;
+    for part in split_chunks(&text.into(), CONTENT_MAX) {
+        ctx.send(poise::CreateReply::default().content(part).ephemeral(true)).await?;
+    }
     Ok(())
 }
 
@@ -177,7 +183,7 @@ async fn now(
 fn describe(s: &Schedule) -> String {
     let mut filters = Vec::new();
     if let Some(c) = &s.filter.category {
-        filters.push(format!("category **{c}**"));
+        filters.push(format!("category **{}**", fit(c, shown::CATEGORY)));
     }
     if let Some(d) = s.filter.difficulty {
         filters.push(format!("{} {}", d.marker(), d.name()));

@@ -4,6 +4,7 @@ use poise::serenity_prelude as serenity;
 use tracing::warn;
 
 use crate::discord::{render, BotError, Context};
+use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::Filter;
 use crate::domain::level::Level;
 use crate::domain::study::{Post, Scope, Source};
@@ -40,14 +41,9 @@ pub(super) async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> se
         .bank(scope)
         .suggest_categories(partial, MAX_CHOICES)
         .into_iter()
-        .map(|c| serenity::AutocompleteChoice::new(truncate(c, 100), truncate(c, 100)))
+        .map(|c| serenity::AutocompleteChoice::new(fit(c, shown::CATEGORY), fit(c, shown::CATEGORY)))
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
-}
-
-/// Choice names and values are limited to 100 characters.
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }
 
 /// Post an interview question with a Reveal button.

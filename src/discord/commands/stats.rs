@@ -6,9 +6,14 @@ use serenity::{CreateAttachment, CreateEmbed, User};
 use crate::discord::render::chart::chart_png;
 use crate::discord::render::{mix_text, strip_text};
 use crate::discord::{BotError, Context};
+use crate::domain::bank::shown::fit;
 use crate::domain::score::Period;
 use crate::domain::study::Scope;
 use crate::service::leaderboard::BoardQuery;
+
+/// Field values hold 1024 characters; a server with very many categories
+/// gets a marked cut rather than a failed reply.
+const FIELD_MAX: usize = 1024;
 
 /// The chart's file name; the embed refers to it as `attachment://stats.png`.
 const CHART_FILE: &str = "stats.png";
@@ -72,7 +77,7 @@ pub async fn stats(
                 .title("📊 Your progress")
                 .description(format!("**{}** of {} questions studied", s.studied, s.total))
                 .field("By difficulty", format!("🟢 {}/{} · 🟡 {}/{} · 🔴 {}/{}", b.0, b.1, i.0, i.1, a.0, a.1), false)
-                .field("By category", truncate(&categories, 1024), false)
+                .field("By category", fit(&categories, FIELD_MAX), false)
                 .field("Your levels", mix_text(s.mix), true)
                 .field("Streak", format!("🔥 {} (longest {})", s.streak.current, s.streak.longest), true)
                 .field("Review", due, true)
@@ -88,15 +93,4 @@ pub async fn stats(
     };
     ctx.send(reply.embed(embed.colour(0x58_65_F2)).ephemeral(true)).await?;
     Ok(())
-}
-
-/// Field values hold 1024 characters; a server with very many categories
-/// gets a marked cut rather than a failed reply.
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max - 2).collect();
-    out.push_str(" …");
-    out
 }

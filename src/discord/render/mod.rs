@@ -10,13 +10,13 @@ pub mod chart;
 
 use super::custom_id::ButtonAction;
 use crate::domain::bank::render::{answer_markdown, split_chunks};
+use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::{Question, QuestionBank};
 use crate::domain::level::Level;
 use crate::domain::study::Source;
 use crate::service::leaderboard::{BoardLine, BoardPage};
 use crate::service::stats::STRIP_DAYS;
 
-const TITLE_MAX: usize = 256;
 /// One answer piece per message, under the 4096 description limit and the
 /// 6000 total with room for title and footer.
 const ANSWER_PIECE_MAX: usize = 4000;
@@ -43,16 +43,12 @@ pub fn strip_text(strip: &[u32; STRIP_DAYS]) -> String {
 /// `text` as an embed title; over-long text is shortened with "…" and
 /// `true` says the caller must show it in full elsewhere.
 fn title(text: &str) -> (String, bool) {
-    if text.chars().count() <= TITLE_MAX {
-        (text.to_string(), false)
-    } else {
-        let short: String = text.chars().take(TITLE_MAX - 1).collect();
-        (format!("{short}…"), true)
-    }
+    (fit(text, shown::TITLE), text.chars().count() > shown::TITLE)
 }
 
-fn bank_title<'a>(bank: &'a QuestionBank, question: &'a Question) -> &'a str {
-    bank.bank_of(question).map_or(question.bank.as_str(), |b| b.title.as_str())
+/// The title of the question's bank, as footers show it.
+fn bank_title(bank: &QuestionBank, question: &Question) -> String {
+    fit(bank.bank_of(question).map_or(question.bank.as_str(), |b| b.title.as_str()), shown::BANK_TITLE)
 }
 
 /// The question as posted in a channel, with its Reveal button.
@@ -81,26 +77,26 @@ fn question_embed(
     let title = match heading {
         // The heading takes the title; the question leads the description.
         Some(h) => {
-            description.push_str(&format!("**{}**\n\n", question.title));
+            description.push_str(&format!("**{}**\n\n", fit(&question.title, shown::TITLE_IN_TEXT)));
             h
         }
         None => {
             let (t, shortened) = title(&question.title);
             if shortened {
-                description.push_str(&format!("**{}**\n\n", question.title));
+                description.push_str(&format!("**{}**\n\n", fit(&question.title, shown::TITLE_IN_TEXT)));
             }
             t
         }
     };
     if let Some(prompt) = &question.prompt {
-        description.push_str(&format!("🧠 {prompt}\n\n"));
+        description.push_str(&format!("🧠 {}\n\n", fit(prompt, shown::PROMPT)));
     }
     description.push_str("Think it through, then click **Reveal answer**: only you will see it.");
     let embed = CreateEmbed::new()
         .title(title)
         .description(description)
         .colour(colour(question.difficulty))
-        .field("Category", question.category.clone(), true)
+        .field("Category", fit(&question.category, shown::CATEGORY), true)
         .field("Difficulty", format!("{} {}", question.difficulty.marker(), question.difficulty.name()), true)
         .footer(CreateEmbedFooter::new(format!("{} · {}", bank_title(bank, question), question.id)));
     let reveal = CreateButton::new(ButtonAction::Reveal { question: question.id.clone(), source }.encode())
@@ -124,7 +120,7 @@ pub fn answer_embeds(bank: &QuestionBank, question: &Question) -> Vec<CreateEmbe
                 "{} {} · {} · {}",
                 question.difficulty.marker(),
                 question.difficulty.name(),
-                question.category,
+                fit(&question.category, shown::CATEGORY),
                 bank_title(bank, question)
             );
             if total > 1 {

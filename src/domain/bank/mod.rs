@@ -6,6 +6,7 @@ mod parse;
 pub mod pick;
 pub mod render;
 mod repair;
+pub mod shown;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
