@@ -10,6 +10,12 @@
 
 use crate::domain::level::Level;
 
+/// Clicks on one question closer together than this (in seconds) are one
+/// review: the later replaces the earlier's level. A member who clicks
+/// again and again, by change of mind or by script, neither lengthens their
+/// interval nor grows their history.
+pub const ONE_REVIEW_SECS: i64 = 3_600;
+
 /// The longest interval, in days.
 pub const MAX_INTERVAL_DAYS: u32 = 60;
 

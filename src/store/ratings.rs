@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::board::recompute_member;
 use super::progress::{add_study_day, update_due_at};
-use super::writes::{insert_rating, studied_in, write_post, write_rating};
+use super::writes::{insert_rating, studied_in, write_post, write_rating, Stored};
 use super::{id_from_key, id_key, scope_key, Store, StoreError, WRITE_DEADLINE};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -82,9 +82,12 @@ impl Store {
         let mut questions = BTreeSet::new();
         let mut members = BTreeMap::new();
         for (rating, worth) in ratings {
-            if insert_rating(&mut tx, rating, worth).await? {
+            let stored = insert_rating(&mut tx, rating, worth).await?;
+            if stored != Stored::Duplicate {
                 let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-                *days.entry((guild, user, worth.day)).or_default() += 1;
+                if stored == Stored::New {
+                    *days.entry((guild, user, worth.day)).or_default() += 1;
+                }
                 questions.insert((guild, user, rating.question.as_str()));
                 let latest = members.entry((guild, user)).or_insert(rating.at);
                 *latest = rating.at.max(*latest);

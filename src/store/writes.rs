@@ -9,6 +9,9 @@
 use super::board::{recompute_member, remember_name};
 use super::progress::{add_study_day, update_due_at};
 use super::{id_key, scope_key, StoreError};
+use sqlx::Row;
+
+use crate::domain::review::ONE_REVIEW_SECS;
 use crate::domain::study::{Post, Rating, RatingSaved, Worth};
 
 /// The statements of [`Store::record_post`]: the post, and its question's
@@ -48,12 +51,15 @@ pub(super) async fn write_rating(
     worth: &Worth,
     name: Option<&str>,
 ) -> Result<RatingSaved, StoreError> {
-    if insert_rating(tx, rating, worth).await? {
+    let stored = insert_rating(tx, rating, worth).await?;
+    if stored != Stored::Duplicate {
         let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
         if let Some(name) = name {
             remember_name(tx, guild, user, name, rating.at).await?;
         }
-        add_study_day(tx, guild, user, worth.day, 1).await?;
+        if stored == Stored::New {
+            add_study_day(tx, guild, user, worth.day, 1).await?;
+        }
         update_due_at(tx, guild, user, rating.question.as_str()).await?;
         recompute_member(tx, guild, user, rating.at).await?;
     }
@@ -61,36 +67,96 @@ pub(super) async fn write_rating(
     Ok(RatingSaved { studied })
 }
 
-/// Appends a click to the history and, unless it was already recorded
-/// (same interaction id), makes it the member's latest level for the
-/// question when it is the newest. Whether it was new.
+/// What became of a click in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stored {
+    /// A new review of the question.
+    New,
+    /// Within [`ONE_REVIEW_SECS`] of the member's last click on the
+    /// question: that click's level was replaced, the history did not grow.
+    Merged,
+    /// Already recorded (same interaction id): nothing changed.
+    Duplicate,
+}
+
+/// Records a click in the history, then makes it the member's latest level
+/// for the question when it is the newest. A click soon after the last one
+/// on the same question replaces it ([`ONE_REVIEW_SECS`]), so clicking again
+/// and again grows neither the history nor the work of the clicks after.
 pub(super) async fn insert_rating(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     rating: &Rating,
     worth: &Worth,
-) -> Result<bool, StoreError> {
+) -> Result<Stored, StoreError> {
     let guild = scope_key(rating.scope);
     let user = id_key(rating.user_id);
-    let inserted = sqlx::query(
-        "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM rating_events WHERE id = $1")
+        .bind(id_key(rating.id))
+        .fetch_optional(&mut **tx)
+        .await?;
+    if known.is_some() {
+        return Ok(Stored::Duplicate);
+    }
+    let last = sqlx::query(
+        "SELECT id, rated_at FROM rating_events WHERE guild_id = $1 AND user_id = $2 AND question_id = $3
+         ORDER BY rated_at DESC, id DESC LIMIT 1",
     )
-    .bind(id_key(rating.id))
     .bind(guild)
     .bind(user)
     .bind(rating.question.as_str())
-    .bind(rating.level.key())
-    .bind(rating.source.key())
-    .bind(rating.at)
-    .bind(i64::from(worth.points()))
-    .bind(&worth.category)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        // Out-of-order deliveries are fine: the newest click sets the level,
-        // the oldest the first time, the latest on-time one the bonus.
-        sqlx::query(
+    .fetch_optional(&mut **tx)
+    .await?;
+    let merge_into = match &last {
+        Some(row) => {
+            let (id, at): (i64, i64) = (row.try_get("id")?, row.try_get("rated_at")?);
+            (rating.at >= at && rating.at - at < ONE_REVIEW_SECS).then_some(id)
+        }
+        None => None,
+    };
+    let stored = match merge_into {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE rating_events SET level = $2, source = $3, rated_at = $4, points = $5, category = $6
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(rating.level.key())
+            .bind(rating.source.key())
+            .bind(rating.at)
+            .bind(i64::from(worth.points()))
+            .bind(&worth.category)
+            .execute(&mut **tx)
+            .await?;
+            Stored::Merged
+        }
+        None => {
+            // Two processes handling one redelivered click race here: the
+            // loser finds the row there and changes nothing.
+            let inserted = sqlx::query(
+                "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(id_key(rating.id))
+            .bind(guild)
+            .bind(user)
+            .bind(rating.question.as_str())
+            .bind(rating.level.key())
+            .bind(rating.source.key())
+            .bind(rating.at)
+            .bind(i64::from(worth.points()))
+            .bind(&worth.category)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Ok(Stored::Duplicate);
+            }
+            Stored::New
+        }
+    };
+    // Out-of-order deliveries are fine: the newest click sets the level,
+    // the oldest the first time, the latest on-time one the bonus.
+    sqlx::query(
             "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
                                   weight, category, bonus_at, bonus)
              VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)
@@ -117,8 +183,7 @@ pub(super) async fn insert_rating(
         .bind(i64::from(worth.bonus))
         .execute(&mut **tx)
         .await?;
-    }
-    Ok(inserted == 1)
+    Ok(stored)
 }
 
 pub(super) async fn studied_in<'c, E>(executor: E, guild: i64, user: i64) -> Result<u64, StoreError>

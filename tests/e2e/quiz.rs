@@ -108,14 +108,14 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     assert_eq!(cb.data["allowed_mentions"]["parse"], json!([]), "mentions must not ping");
 
     // After a restart the old Reveal button still answers. The log says
-    // which database was opened and what it holds (a new file, then the
-    // two level clicks).
+    // which database was opened and what it holds (a new file, then Bob's
+    // two clicks, which came within the hour: one review).
     assert!(bot.log().contains("created a new database"), "{}", bot.log());
     bot.restart().await;
     standin.wait_commands(WAIT).await;
     let log = bot.log();
     let second_run = log.rsplit("===== quizbot run").next().unwrap_or_default();
-    assert!(second_run.contains("opened the database") && second_run.contains("ratings=2"), "{second_run}");
+    assert!(second_run.contains("opened the database") && second_run.contains("ratings=1"), "{second_run}");
     let cb = interact(&standin, standin.click(&reveal, &post, &carol(), Place::guild())).await;
     assert!(cb.ephemeral());
     assert_eq!(embed(&cb.message())["title"], format!("Answer · {}", question.title));

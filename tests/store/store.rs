@@ -13,6 +13,7 @@ use quizbot::store::Store;
 const GUILD: u64 = 900_000_000_000_000_001;
 const DAY: i64 = 86_400;
 const WEEK: i64 = 7 * DAY;
+const HOUR: i64 = 3_600;
 
 fn q(n: u32) -> QuestionId {
     QuestionId::derive("bank", &format!("question {n}"))
@@ -100,7 +101,8 @@ async fn a_click_that_fails_does_not_fail_the_clicks_written_with_it() {
     .unwrap();
     raw.close().await.unwrap();
 
-    let bad = rating(2, 7, 1, Level::Beginner, 100);
+    // Past the one-review window, so the click adds to the corrupt history.
+    let bad = rating(2, 7, 1, Level::Beginner, 50 + HOUR);
     let good: Vec<Rating> = (0..20).map(|i| rating(10 + i, 100 + i, 1, Level::Advanced, 100)).collect();
     let tasks: Vec<_> = std::iter::once(bad)
         .chain(good)
@@ -153,13 +155,34 @@ async fn latest_level_wins_and_counts_never_double(db: TestDb) {
 async fn a_redelivered_click_is_recorded_once(db: TestDb) {
     let store = db.store().await;
     store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
-    store.record_rating(&rating(11, 7, 1, Level::Advanced, 200), &worth(), None).await.unwrap();
+    store.record_rating(&rating(11, 7, 1, Level::Advanced, 100 + HOUR), &worth(), None).await.unwrap();
     // The first click arrives again: it must not undo the newer level.
     let saved = store.record_rating(&rating(10, 7, 1, Level::Beginner, 100), &worth(), None).await.unwrap();
     assert_eq!(saved.studied, 1);
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Advanced));
     let history = store.rating_history(Scope::Guild(GUILD), 7).await.unwrap();
-    assert_eq!(history, [rating(10, 7, 1, Level::Beginner, 100), rating(11, 7, 1, Level::Advanced, 200)]);
+    assert_eq!(history, [rating(10, 7, 1, Level::Beginner, 100), rating(11, 7, 1, Level::Advanced, 100 + HOUR)]);
+}
+
+/// Clicking again and again (a change of mind, or a script) within the
+/// one-review window replaces the last click: the history, the study days
+/// and the review interval do not grow with the clicks.
+async fn repeated_clicks_are_one_review(db: TestDb) {
+    let store = db.store().await;
+    for i in 0..100 {
+        let level = if i % 2 == 0 { Level::Advanced } else { Level::Beginner };
+        store.record_rating(&rating(100 + i, 7, 1, level, 1_000 + i as i64), &worth(), None).await.unwrap();
+    }
+    let history = store.rating_history(Scope::Guild(GUILD), 7).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].level, Level::Beginner, "the last click's level");
+    assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Beginner));
+    assert_eq!(store.study_days(Scope::Guild(GUILD), 7).await.unwrap(), [(day(0), 1)]);
+    let studied = store.studied(Scope::Guild(GUILD), 7).await.unwrap();
+    assert_eq!(studied[0].due_at, 1_099 + DAY, "one Beginner review: due in a day, not doubled 50 times");
+    // An hour after the last click, a click is a new review.
+    store.record_rating(&rating(500, 7, 1, Level::Beginner, 1_099 + HOUR), &worth(), None).await.unwrap();
+    assert_eq!(store.rating_history(Scope::Guild(GUILD), 7).await.unwrap().len(), 2);
 }
 
 async fn servers_and_direct_messages_are_kept_apart(db: TestDb) {
@@ -283,7 +306,7 @@ async fn a_click_delivered_late_does_not_undo_newer_state(db: TestDb) {
 async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere(db: TestDb) {
     let store = db.store().await;
     rate(&store, 1, 7, 1, 100, 1, false, "A").await;
-    rate(&store, 2, 7, 1, 200, 1, false, "A").await;
+    rate(&store, 2, 7, 1, 100 + HOUR, 1, false, "A").await;
     rate(&store, 3, 8, 1, 100, 1, false, "A").await;
     let dm = Rating { scope: Scope::DirectMessages, ..rating(4, 7, 2, Level::Beginner, 100) };
     store.record_rating(&dm, &worth(), None).await.unwrap();
@@ -456,6 +479,7 @@ on_both_backends!(
     a_burst_of_clicks_is_stored_whole,
     latest_level_wins_and_counts_never_double,
     a_redelivered_click_is_recorded_once,
+    repeated_clicks_are_one_review,
     servers_and_direct_messages_are_kept_apart,
     leaderboard_ranks_by_questions_studied_then_who_got_there_first,
     post_counts_per_channel,
