@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::board::recompute_member;
 use super::progress::{add_study_day, update_due_at};
-use super::writes::{insert_rating, studied_in, write_post, write_rating, Stored};
+use super::writes::{insert_rating, lock_member, studied_in, write_post, write_rating, Stored};
 use super::{id_from_key, id_key, scope_key, Store, StoreError, WRITE_DEADLINE};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -17,18 +17,19 @@ impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
     /// post twice is harmless.
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
-        within_deadline(async {
-            match &self.writer {
-                Some(writer) => writer.post(post.clone()).await,
-                None => {
-                    let mut tx = self.pool.begin().await?;
-                    write_post(&mut tx, post).await?;
+        match &self.writer {
+            Some(writer) => within_deadline(writer.post(post.clone())).await,
+            None => {
+                let (pool, post) = (self.pool.clone(), post.clone());
+                in_own_task(async move {
+                    let mut tx = pool.begin().await?;
+                    write_post(&mut tx, &post).await?;
                     tx.commit().await?;
                     Ok(())
-                }
+                })
+                .await
             }
-        })
-        .await
+        }
     }
 
     /// How often each question has been shown in a channel.
@@ -59,18 +60,22 @@ impl Store {
         worth: &Worth,
         name: Option<&str>,
     ) -> Result<RatingSaved, StoreError> {
-        within_deadline(async {
-            match &self.writer {
-                Some(writer) => writer.rating(rating.clone(), worth.clone(), name.map(str::to_string)).await,
-                None => {
-                    let mut tx = self.pool.begin().await?;
-                    let saved = write_rating(&mut tx, rating, worth, name).await?;
+        match &self.writer {
+            Some(writer) => {
+                within_deadline(writer.rating(rating.clone(), worth.clone(), name.map(str::to_string))).await
+            }
+            None => {
+                let (pool, rating, worth, name) =
+                    (self.pool.clone(), rating.clone(), worth.clone(), name.map(str::to_string));
+                in_own_task(async move {
+                    let mut tx = pool.begin().await?;
+                    let saved = write_rating(&mut tx, &rating, &worth, name.as_deref()).await?;
                     tx.commit().await?;
                     Ok(saved)
-                }
+                })
+                .await
             }
-        })
-        .await
+        }
     }
 
     /// Many ratings in one transaction, stored as [`Store::record_rating`]
@@ -166,56 +171,56 @@ impl Store {
     /// Deletes a member's ratings (history and latest levels) and the
     /// figures derived from them, in one scope or everywhere with `None`.
     /// Returns the rating rows removed.
+    ///
+    /// One transaction per server the member studied in, found through
+    /// `ratings_by_user`: a member of many servers holds SQLite's write lock
+    /// for one server's rows at a time, never for a scan of every table.
     pub async fn forget_member(&self, scope: Option<Scope>, user_id: u64) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        // Lock the member's all-time board rows first, as a board refresh
-        // does (see `Store::refresh_stale_boards`), so that a refresh running
-        // meanwhile cannot put their figures back from an older snapshot.
-        match scope {
-            Some(scope) => {
-                sqlx::query(
-                    "UPDATE board_totals SET valid_until = valid_until
-                     WHERE guild_id = $1 AND user_id = $2 AND period = 'a' AND category = ''",
-                )
-                .bind(scope_key(scope))
-                .bind(id_key(user_id))
-                .execute(&mut *tx)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE board_totals SET valid_until = valid_until
-                     WHERE user_id = $1 AND period = 'a' AND category = ''",
-                )
-                .bind(id_key(user_id))
-                .execute(&mut *tx)
-                .await?
-            }
-        };
+        let user = id_key(user_id);
+        if let Some(scope) = scope {
+            return self.forget_in(scope_key(scope), user).await;
+        }
         let mut removed = 0;
-        // The member's ratings, counted; then what was derived from them.
+        // Until none is left: a server the member studied in while this ran
+        // is found by the next round.
+        loop {
+            let guilds: Vec<i64> =
+                sqlx::query_scalar("SELECT DISTINCT guild_id FROM ratings WHERE user_id = $1 ORDER BY guild_id")
+                    .bind(user)
+                    .fetch_all(&self.pool)
+                    .await?;
+            if guilds.is_empty() {
+                return Ok(removed);
+            }
+            for guild in guilds {
+                removed += self.forget_in(guild, user).await?;
+            }
+        }
+    }
+
+    /// [`Store::forget_member`] in one server (or direct messages, `0`).
+    async fn forget_in(&self, guild: i64, user: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // The member's lock first, as a click and a board refresh take it
+        // (`writes::lock_member`): on PostgreSQL a click racing this waits
+        // for it or it for the click, never both, and no refresh puts the
+        // figures back from an older snapshot.
+        lock_member(&mut tx, guild, user).await?;
+        let mut removed = 0;
+        // The member's ratings, counted; then what was derived from them
+        // (the lock's placeholder too), in the order a click writes them.
         for (table, counted) in [
             ("rating_events", true),
             ("ratings", true),
-            ("board_totals", false),
-            ("study_days", false),
             ("member_names", false),
+            ("study_days", false),
+            ("board_totals", false),
         ] {
-            let done = match scope {
-                Some(scope) => {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1 AND user_id = $2"))
-                        .bind(scope_key(scope))
-                        .bind(id_key(user_id))
-                        .execute(&mut *tx)
-                        .await?
-                }
-                None => {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                        .bind(id_key(user_id))
-                        .execute(&mut *tx)
-                        .await?
-                }
-            };
+            let done = sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1 AND user_id = $2"))
+                .bind(guild)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
             if counted {
                 removed += done.rows_affected();
             }
@@ -225,8 +230,28 @@ impl Store {
     }
 }
 
-/// A member's write, or [`StoreError::Busy`] once [`WRITE_DEADLINE`] has
-/// passed: the member hears "try again" in time instead of nothing.
+/// A member's write through the SQLite writer, or [`StoreError::Busy`] once
+/// [`WRITE_DEADLINE`] has passed: the member hears "try again" in time
+/// instead of nothing. Giving up is safe there: the writer's task owns the
+/// transaction and finishes it.
 async fn within_deadline<T>(write: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
     tokio::time::timeout(WRITE_DEADLINE, write).await.unwrap_or(Err(StoreError::Busy))
+}
+
+/// A member's write in a transaction of its own (PostgreSQL), in a task of
+/// its own, or [`StoreError::Busy`] after [`WRITE_DEADLINE`]. The task goes
+/// on to commit or roll back: a transaction dropped half-way would leave
+/// its connection idle in the transaction, holding the member's row locks
+/// until the connection is used again, and every later write of that
+/// member waiting behind them.
+async fn in_own_task<T: Send + 'static>(
+    write: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    let mut task = tokio::spawn(write);
+    match tokio::time::timeout(WRITE_DEADLINE, &mut task).await {
+        Ok(Ok(result)) => result,
+        // A panic in a write: the member is told to try again.
+        Ok(Err(_)) => Err(StoreError::Closed),
+        Err(_) => Err(StoreError::Busy),
+    }
 }

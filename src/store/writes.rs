@@ -9,8 +9,6 @@
 use super::board::{recompute_member, remember_name};
 use super::progress::{add_study_day, update_due_at};
 use super::{id_key, scope_key, StoreError};
-use sqlx::Row;
-
 use crate::domain::review::ONE_REVIEW_SECS;
 use crate::domain::study::{Post, Rating, RatingSaved, Worth};
 
@@ -51,9 +49,10 @@ pub(super) async fn write_rating(
     worth: &Worth,
     name: Option<&str>,
 ) -> Result<RatingSaved, StoreError> {
+    lock_member(tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
     let stored = insert_rating(tx, rating, worth).await?;
+    let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
     if stored != Stored::Duplicate {
-        let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
         if let Some(name) = name {
             remember_name(tx, guild, user, name, rating.at).await?;
         }
@@ -61,10 +60,35 @@ pub(super) async fn write_rating(
             add_study_day(tx, guild, user, worth.day, 1).await?;
         }
         update_due_at(tx, guild, user, rating.question.as_str()).await?;
-        recompute_member(tx, guild, user, rating.at).await?;
     }
+    // Also for a duplicate: it replaces the lock's placeholder, if any.
+    recompute_member(tx, guild, user, rating.at).await?;
     let studied = studied_in(&mut **tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
     Ok(RatingSaved { studied })
+}
+
+/// Locks the member's all-time board row, the first thing a click, a board
+/// refresh and `/forget-me` do to a member: with one lock order, on
+/// PostgreSQL none of them can deadlock another (a click that locked its
+/// history first and its board row last did, against `/forget-me`). A
+/// member without the row yet gets a placeholder, so that there is always
+/// something to lock; the caller's transaction recomputes or deletes the
+/// member's board rows, placeholder included, before it commits.
+pub(super) async fn lock_member(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild: i64,
+    user: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
+         VALUES ($1, $2, 'a', '', 0, 0, 0, 0)
+         ON CONFLICT (guild_id, user_id, period, category) DO UPDATE SET valid_until = board_totals.valid_until",
+    )
+    .bind(guild)
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// What became of a click in the history.
@@ -90,69 +114,55 @@ pub(super) async fn insert_rating(
 ) -> Result<Stored, StoreError> {
     let guild = scope_key(rating.scope);
     let user = id_key(rating.user_id);
-    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM rating_events WHERE id = $1")
-        .bind(id_key(rating.id))
-        .fetch_optional(&mut **tx)
-        .await?;
-    if known.is_some() {
-        return Ok(Stored::Duplicate);
-    }
-    let last = sqlx::query(
-        "SELECT id, rated_at FROM rating_events WHERE guild_id = $1 AND user_id = $2 AND question_id = $3
-         ORDER BY rated_at DESC, id DESC LIMIT 1",
+    // Writes first, reads after: on SQLite a transaction that reads before
+    // it writes fails at once ("database is locked") when another
+    // connection wrote meanwhile, instead of waiting its turn.
+    let inserted = sqlx::query(
+        "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
     )
+    .bind(id_key(rating.id))
     .bind(guild)
     .bind(user)
     .bind(rating.question.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let merge_into = match &last {
-        Some(row) => {
-            let (id, at): (i64, i64) = (row.try_get("id")?, row.try_get("rated_at")?);
-            (rating.at >= at && rating.at - at < ONE_REVIEW_SECS).then_some(id)
-        }
-        None => None,
-    };
-    let stored = match merge_into {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE rating_events SET level = $2, source = $3, rated_at = $4, points = $5, category = $6
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(rating.level.key())
-            .bind(rating.source.key())
-            .bind(rating.at)
-            .bind(i64::from(worth.points()))
-            .bind(&worth.category)
-            .execute(&mut **tx)
-            .await?;
-            Stored::Merged
-        }
-        None => {
-            // Two processes handling one redelivered click race here: the
-            // loser finds the row there and changes nothing.
-            let inserted = sqlx::query(
-                "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(id_key(rating.id))
-            .bind(guild)
-            .bind(user)
-            .bind(rating.question.as_str())
-            .bind(rating.level.key())
-            .bind(rating.source.key())
-            .bind(rating.at)
-            .bind(i64::from(worth.points()))
-            .bind(&worth.category)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
-                return Ok(Stored::Duplicate);
-            }
-            Stored::New
-        }
+    .bind(rating.level.key())
+    .bind(rating.source.key())
+    .bind(rating.at)
+    .bind(i64::from(worth.points()))
+    .bind(&worth.category)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(Stored::Duplicate);
+    }
+    // The member's last click on the question before this one, within the
+    // window, takes this one's level, and this one's row goes.
+    let merged = sqlx::query(
+        "UPDATE rating_events SET level = $5, source = $6, rated_at = $7, points = $8, category = $9
+         WHERE id = (SELECT id FROM rating_events
+                     WHERE guild_id = $2 AND user_id = $3 AND question_id = $4 AND id <> $1
+                       AND rated_at <= $7 AND rated_at > $10
+                     ORDER BY rated_at DESC, id DESC LIMIT 1)",
+    )
+    .bind(id_key(rating.id))
+    .bind(guild)
+    .bind(user)
+    .bind(rating.question.as_str())
+    .bind(rating.level.key())
+    .bind(rating.source.key())
+    .bind(rating.at)
+    .bind(i64::from(worth.points()))
+    .bind(&worth.category)
+    .bind(rating.at - ONE_REVIEW_SECS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let stored = if merged == 1 {
+        sqlx::query("DELETE FROM rating_events WHERE id = $1").bind(id_key(rating.id)).execute(&mut **tx).await?;
+        Stored::Merged
+    } else {
+        Stored::New
     };
     // Out-of-order deliveries are fine: the newest click sets the level,
     // the oldest the first time, the latest on-time one the bonus.

@@ -322,6 +322,45 @@ async fn forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere(db: T
     assert!(store.study_days(Scope::Guild(GUILD), 7).await.unwrap().is_empty());
 }
 
+/// `/forget-me` racing the same member's clicks: on PostgreSQL each
+/// transaction locks the member in one order, so neither deadlocks (an
+/// aborted transaction would be an error here), and afterwards the
+/// member's figures agree with what is left of their ratings.
+async fn forgetting_while_clicking_never_deadlocks(db: TestDb) {
+    let store = db.store().await;
+    for round in 0..40u64 {
+        let clicks: Vec<_> = (0..6u64)
+            .map(|i| {
+                let store = store.clone();
+                let click = rating(
+                    10_000 + round * 10 + i,
+                    7,
+                    (i % 3) as u32 + 1,
+                    Level::Beginner,
+                    1_000 + (round * 10 + i) as i64 * HOUR,
+                );
+                tokio::spawn(async move { store.record_rating(&click, &worth(), Some("seven")).await.map(|_| ()) })
+            })
+            .collect();
+        let forget = {
+            let store = store.clone();
+            let scope = if round % 2 == 0 { Some(Scope::Guild(GUILD)) } else { None };
+            tokio::spawn(async move { store.forget_member(scope, 7).await.map(|_| ()) })
+        };
+        for task in clicks.into_iter().chain([forget]) {
+            task.await.unwrap().unwrap();
+        }
+        let studied = store.studied_count(Scope::Guild(GUILD), 7).await.unwrap();
+        let on_board = board(&store, GUILD, Period::All, None, i64::MAX / 8)
+            .await
+            .iter()
+            .filter(|r| r.user_id == 7)
+            .map(|r| r.studied)
+            .sum::<u64>();
+        assert_eq!(on_board, studied, "round {round}: the board agrees with the ratings left");
+    }
+}
+
 async fn names_are_kept_per_server_and_the_newest_wins(db: TestDb) {
     let store = db.store().await;
     store.record_rating(&rating(1, 7, 1, Level::Beginner, 100), &worth(), Some("Ada")).await.unwrap();
@@ -480,6 +519,7 @@ on_both_backends!(
     latest_level_wins_and_counts_never_double,
     a_redelivered_click_is_recorded_once,
     repeated_clicks_are_one_review,
+    forgetting_while_clicking_never_deadlocks,
     servers_and_direct_messages_are_kept_apart,
     leaderboard_ranks_by_questions_studied_then_who_got_there_first,
     post_counts_per_channel,
