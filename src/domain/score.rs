@@ -60,12 +60,6 @@ impl ScoreRule {
     }
 }
 
-impl Default for ScoreRule {
-    fn default() -> Self {
-        ScoreRule::STANDARD
-    }
-}
-
 /// Which ratings a leaderboard counts: rolling windows, so a board never
 /// empties out at midnight on the first of a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -65,11 +65,6 @@ impl Services {
         &self.clock
     }
 
-    /// How ratings score, for the leaderboard's footer.
-    pub fn score_rule(&self) -> ScoreRule {
-        self.score
-    }
-
     /// The questions a scope sees. Every server sees the built-in banks
     /// today; taking the scope is what lets a server's own banks join them.
     pub fn bank(&self, _scope: Scope) -> &QuestionBank {

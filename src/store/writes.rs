@@ -8,7 +8,7 @@
 
 use super::board::{recompute_member, remember_name};
 use super::progress::{add_study_day, update_due_at};
-use super::{id_key, scope_key, StoreError};
+use super::{id_key, scope_key, AnyQuery, StoreError};
 use crate::domain::review::ONE_REVIEW_SECS;
 use crate::domain::study::{Post, Rating, RatingSaved, Worth};
 
@@ -67,6 +67,21 @@ pub(super) async fn write_rating(
     Ok(RatingSaved { studied })
 }
 
+/// Binds a click's history columns, `$1` to `$9`: id, server, member,
+/// question, level, source, time, points, category.
+fn bind_event<'q>(query: AnyQuery<'q>, rating: &'q Rating, worth: &'q Worth) -> AnyQuery<'q> {
+    query
+        .bind(id_key(rating.id))
+        .bind(scope_key(rating.scope))
+        .bind(id_key(rating.user_id))
+        .bind(rating.question.as_str())
+        .bind(rating.level.key())
+        .bind(rating.source.key())
+        .bind(rating.at)
+        .bind(i64::from(worth.points()))
+        .bind(&worth.category)
+}
+
 /// Locks the member's all-time board row, the first thing a click, a board
 /// refresh and `/forget-me` do to a member: with one lock order, on
 /// PostgreSQL none of them can deadlock another (a click that locked its
@@ -117,47 +132,25 @@ pub(super) async fn insert_rating(
     // Writes first, reads after: on SQLite a transaction that reads before
     // it writes fails at once ("database is locked") when another
     // connection wrote meanwhile, instead of waiting its turn.
-    let inserted = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id_key(rating.id))
-    .bind(guild)
-    .bind(user)
-    .bind(rating.question.as_str())
-    .bind(rating.level.key())
-    .bind(rating.source.key())
-    .bind(rating.at)
-    .bind(i64::from(worth.points()))
-    .bind(&worth.category)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    );
+    let inserted = bind_event(insert, rating, worth).execute(&mut **tx).await?.rows_affected();
     if inserted == 0 {
         return Ok(Stored::Duplicate);
     }
     // The member's last click on the question before this one, within the
     // window, takes this one's level, and this one's row goes.
-    let merged = sqlx::query(
+    let merge = sqlx::query(
         "UPDATE rating_events SET level = $5, source = $6, rated_at = $7, points = $8, category = $9
          WHERE id = (SELECT id FROM rating_events
                      WHERE guild_id = $2 AND user_id = $3 AND question_id = $4 AND id <> $1
                        AND rated_at <= $7 AND rated_at > $10
                      ORDER BY rated_at DESC, id DESC LIMIT 1)",
-    )
-    .bind(id_key(rating.id))
-    .bind(guild)
-    .bind(user)
-    .bind(rating.question.as_str())
-    .bind(rating.level.key())
-    .bind(rating.source.key())
-    .bind(rating.at)
-    .bind(i64::from(worth.points()))
-    .bind(&worth.category)
-    .bind(rating.at - ONE_REVIEW_SECS)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    );
+    let merged =
+        bind_event(merge, rating, worth).bind(rating.at - ONE_REVIEW_SECS).execute(&mut **tx).await?.rows_affected();
     let stored = if merged == 1 {
         sqlx::query("DELETE FROM rating_events WHERE id = $1").bind(id_key(rating.id)).execute(&mut **tx).await?;
         Stored::Merged
@@ -167,32 +160,32 @@ pub(super) async fn insert_rating(
     // Out-of-order deliveries are fine: the newest click sets the level,
     // the oldest the first time, the latest on-time one the bonus.
     sqlx::query(
-            "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
-                                  weight, category, bonus_at, bonus)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)
-             ON CONFLICT (guild_id, user_id, question_id) DO UPDATE SET
-                level = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.level ELSE ratings.level END,
-                source = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.source ELSE ratings.source END,
-                rated_at = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.rated_at ELSE ratings.rated_at END,
-                first_rated_at = CASE WHEN excluded.first_rated_at < ratings.first_rated_at
-                                      THEN excluded.first_rated_at ELSE ratings.first_rated_at END,
-                weight = excluded.weight,
-                category = excluded.category,
-                bonus = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus ELSE ratings.bonus END,
-                bonus_at = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus_at ELSE ratings.bonus_at END",
-        )
-        .bind(guild)
-        .bind(user)
-        .bind(rating.question.as_str())
-        .bind(rating.level.key())
-        .bind(rating.source.key())
-        .bind(rating.at)
-        .bind(i64::from(worth.weight))
-        .bind(&worth.category)
-        .bind(if worth.bonus > 0 { rating.at } else { 0 })
-        .bind(i64::from(worth.bonus))
-        .execute(&mut **tx)
-        .await?;
+        "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
+                              weight, category, bonus_at, bonus)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)
+         ON CONFLICT (guild_id, user_id, question_id) DO UPDATE SET
+            level = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.level ELSE ratings.level END,
+            source = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.source ELSE ratings.source END,
+            rated_at = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.rated_at ELSE ratings.rated_at END,
+            first_rated_at = CASE WHEN excluded.first_rated_at < ratings.first_rated_at
+                                  THEN excluded.first_rated_at ELSE ratings.first_rated_at END,
+            weight = excluded.weight,
+            category = excluded.category,
+            bonus = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus ELSE ratings.bonus END,
+            bonus_at = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus_at ELSE ratings.bonus_at END",
+    )
+    .bind(guild)
+    .bind(user)
+    .bind(rating.question.as_str())
+    .bind(rating.level.key())
+    .bind(rating.source.key())
+    .bind(rating.at)
+    .bind(i64::from(worth.weight))
+    .bind(&worth.category)
+    .bind(if worth.bonus > 0 { rating.at } else { 0 })
+    .bind(i64::from(worth.bonus))
+    .execute(&mut **tx)
+    .await?;
     Ok(stored)
 }
 
