@@ -147,7 +147,8 @@ async fn run_bot(
 ) -> Result<(), discord::StartError> {
     let bot = Bot::connect(config, services.clone()).await?;
     let (stop, stopping) = Stop::new();
-    let tasks = tokio::spawn(background(services.clone(), bot.poster(), bot.started(), stopping));
+    let tasks =
+        tokio::spawn(background(services.clone(), bot.poster(), config.posts_per_second, bot.started(), stopping));
     let result = bot.run(shutdown).await;
     stop.stop();
     finish(tasks).await;
@@ -160,6 +161,7 @@ async fn run_bot(
 async fn background(
     services: Services,
     poster: discord::DiscordPoster,
+    posts_per_second: u32,
     started: impl Future<Output = bool>,
     mut stopping: Stopping,
 ) {
@@ -167,7 +169,8 @@ async fn background(
         ready = started => if !ready { return },
         () = stopping.wait() => return,
     }
-    tokio::join!(Scheduler::new(services.clone(), poster).run(stopping.clone()), services.keep_boards_fresh(stopping),);
+    let scheduler = Scheduler::new(services.clone(), poster).with_rate(posts_per_second);
+    tokio::join!(scheduler.run(stopping.clone()), services.keep_boards_fresh(stopping));
 }
 
 /// Waits for the stopped background tasks, at most [`TASK_LIMIT`].

@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::service::scheduler::DEFAULT_POSTS_PER_SECOND;
+
 /// How long the bot keeps trying a database it cannot reach at start (a
 /// server still booting after a reboot) before it gives up.
 pub const DEFAULT_DATABASE_WAIT: Duration = Duration::from_secs(120);
@@ -74,6 +76,10 @@ pub struct Config {
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
     /// Run only these shards (`SHARDS`); `None`: all, as Discord recommends.
     pub shards: Option<ShardRange>,
+    /// The most daily posts this process sends per second
+    /// (`POSTS_PER_SECOND`); processes that share one bot split Discord's
+    /// 50 a second between them (see the README).
+    pub posts_per_second: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quizbot.db";
@@ -151,6 +157,13 @@ impl Config {
                 }
             })?,
         };
+        let posts_per_second = match get("POSTS_PER_SECOND") {
+            None => DEFAULT_POSTS_PER_SECOND,
+            Some(v) => v.parse::<u32>().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| ConfigError::Invalid {
+                name: "POSTS_PER_SECOND",
+                reason: format!("{v:?} is not a number from 1 to 50 (Discord allows 50 requests a second per bot)"),
+            })?,
+        };
         let shards = match get("SHARDS") {
             None => None,
             Some(v) => Some(ShardRange::parse(&v).ok_or_else(|| ConfigError::Invalid {
@@ -168,6 +181,7 @@ impl Config {
             guild_id,
             data: PathBuf::from(get("QUIZBOT_DATA").unwrap_or_else(|| DEFAULT_DATA.into())),
             api_base,
+            posts_per_second,
         })
     }
 }
@@ -265,6 +279,11 @@ mod tests {
         assert_eq!(c.database_wait, Duration::ZERO, "0: do not wait");
         let err = config(&[("DISCORD_TOKEN", "t"), ("DATABASE_WAIT_SECS", "2m")]).unwrap_err();
         assert!(err.to_string().starts_with("DATABASE_WAIT_SECS is invalid"), "{err}");
+        assert_eq!(c.posts_per_second, DEFAULT_POSTS_PER_SECOND);
+        let c = config(&[("DISCORD_TOKEN", "t"), ("POSTS_PER_SECOND", "20")]).unwrap();
+        assert_eq!(c.posts_per_second, 20);
+        let err = config(&[("DISCORD_TOKEN", "t"), ("POSTS_PER_SECOND", "60")]).unwrap_err();
+        assert!(err.to_string().starts_with("POSTS_PER_SECOND is invalid"), "{err}");
     }
 
     #[test]

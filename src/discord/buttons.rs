@@ -6,12 +6,13 @@
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, FullEvent, Interaction, MessageFlags, MessageInteractionMetadata,
+    CreateInteractionResponseMessage, EditInteractionResponse, FullEvent, Interaction, MessageFlags,
+    MessageInteractionMetadata,
 };
 use tracing::{debug, info, warn};
 
 use super::custom_id::{category_tag, ButtonAction};
-use super::{render, BotError, Data};
+use super::{render, AfterDefer, BotError, Data};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
 use crate::domain::score::Period;
@@ -61,9 +62,18 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
     };
     if let Err(error) = result {
         let text = error.reply_text("button");
-        let reply =
-            CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true));
-        if let Err(e) = click.create_response(ctx, reply).await {
+        let answered = match error {
+            // Acknowledged already: the explanation is a private follow-up.
+            BotError::Deferred(_) => click
+                .create_followup(ctx, CreateInteractionResponseFollowup::new().content(text).ephemeral(true))
+                .await
+                .map(drop),
+            _ => {
+                let reply = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
+                click.create_response(ctx, CreateInteractionResponse::Message(reply)).await
+            }
+        };
+        if let Err(e) = answered {
             warn!(error = %e, "could not answer a button click");
         }
     }
@@ -131,14 +141,16 @@ async fn board_page(
         page,
         caller: if private { Some(click.user.id) } else { invoker(&click.message) }.map(|u| u.get()),
     };
-    let board = data.services.leaderboard(&query).await?;
+    // A stale board can take longer than Discord waits: acknowledge first.
+    click.defer(ctx).await?;
+    let board = data.services.leaderboard(&query).await.after_defer()?;
     let (embed, buttons) =
         render::board_message(&board, query.category.as_deref().map(category_tag), query.caller.is_some());
-    let msg = CreateInteractionResponseMessage::new()
+    let msg = EditInteractionResponse::new()
         .embed(embed)
         .components(buttons)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
+    click.edit_response(ctx, msg).await.after_defer()?;
     Ok(())
 }
 
@@ -160,11 +172,13 @@ async fn forget(
     confirm: bool,
     everywhere: bool,
 ) -> Result<(), BotError> {
+    // Deleting waits on the database's write lock: acknowledge first.
+    click.defer(ctx).await?;
     let text = if !confirm {
         "Nothing was deleted.".to_string()
     } else {
         let scope = if everywhere { None } else { Some(scope_of(click)) };
-        let removed = data.services.forget_member(scope, click.user.id.get()).await?;
+        let removed = data.services.forget_member(scope, click.user.id.get()).await.after_defer()?;
         info!(removed, everywhere, "a member's data was deleted on request");
         let plural = if removed == 1 { "" } else { "s" };
         format!(
@@ -172,8 +186,8 @@ async fn forget(
             if everywhere { " everywhere" } else { " in this server" }
         )
     };
-    let msg = CreateInteractionResponseMessage::new().content(text).components(vec![]);
-    click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
+    let msg = EditInteractionResponse::new().content(text).components(vec![]);
+    click.edit_response(ctx, msg).await.after_defer()?;
     Ok(())
 }
 

@@ -29,7 +29,7 @@ use tracing::{debug, error, info, warn};
 use crate::config::Config;
 use crate::service::{ServiceError, Services};
 use inflight::{InFlight, Tracked, GRACE};
-pub use poster::DiscordPoster;
+pub use poster::{DiscordPoster, REST_TIMEOUT};
 
 /// Shared state handed to every command and event. Cheap to clone.
 #[derive(Clone)]
@@ -53,6 +53,27 @@ pub enum BotError {
     /// Without its commands the bot is useless: it stops instead.
     #[error("could not register the slash commands: {0}")]
     Registration(serenity::Error),
+    /// Failed after the interaction was deferred: the member is told in a
+    /// private follow-up, and a public "thinking…" message is removed so
+    /// the failure is not shown to the whole channel.
+    #[error(transparent)]
+    Deferred(Box<BotError>),
+}
+
+/// Marks a failure that comes after the interaction was deferred (see
+/// [`BotError::Deferred`]).
+#[allow(clippy::result_large_err)] // the commands' own error type, as everywhere here
+pub(crate) trait AfterDefer<T> {
+    fn after_defer(self) -> Result<T, BotError>;
+}
+
+impl<T, E: Into<BotError>> AfterDefer<T> for Result<T, E> {
+    fn after_defer(self) -> Result<T, BotError> {
+        self.map_err(|e| match e.into() {
+            deferred @ BotError::Deferred(_) => deferred,
+            other => BotError::Deferred(Box::new(other)),
+        })
+    }
 }
 
 pub type Context<'a> = poise::Context<'a, Data, BotError>;
@@ -83,6 +104,7 @@ impl BotError {
 
     fn describe(&self, what: &str) -> String {
         match self {
+            BotError::Deferred(inner) => inner.describe(what),
             BotError::Service(e) if e.is_user_facing() => {
                 info!(what, reason = %e, "refused");
                 e.to_string()
@@ -107,6 +129,7 @@ impl BotError {
 /// [`DiscordPoster`] for the scheduler, then [`Bot::run`]s it.
 pub struct Bot {
     client: serenity::Client,
+    poster: DiscordPoster,
     inflight: InFlight,
     /// Set when start-up fails, so `run` reports it instead of a clean stop.
     startup_failure: Arc<OnceLock<String>>,
@@ -123,6 +146,14 @@ impl Bot {
         let startup_failure: Arc<OnceLock<String>> = Arc::default();
         let failure = startup_failure.clone();
         let (started_tx, started) = tokio::sync::watch::channel(false);
+        // Every REST request, serenity's and the poster's, gives up after
+        // REST_TIMEOUT.
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(REST_TIMEOUT)
+            .build()
+            .map_err(|e| StartError::Startup(format!("could not set up the HTTP client: {e}")))?;
+        let setup_client = client.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
                 commands: commands::all(),
@@ -158,25 +189,25 @@ impl Bot {
                         return Err(error);
                     }
                     info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
-                    let poster = DiscordPoster::new(ctx.http.clone());
                     let _ = started_tx.send(true);
+                    let poster = DiscordPoster::new(ctx.http.clone(), setup_client);
                     Ok(Data { services, poster, bot_id: ready.user.id })
                 })
             })
             .build();
 
+        let builder = serenity::HttpBuilder::new(config.token.expose()).client(client.clone());
         let http = match &config.api_base {
             // A proxy or stand-in Discord: serenity's rate limiter would bypass it.
-            Some(base) => {
-                serenity::HttpBuilder::new(config.token.expose()).proxy(base.clone()).ratelimiter_disabled(true).build()
-            }
-            None => serenity::HttpBuilder::new(config.token.expose()).build(),
+            Some(base) => builder.proxy(base.clone()).ratelimiter_disabled(true).build(),
+            None => builder.build(),
         };
         let inflight = InFlight::default();
         let framework = Tracked::new(framework, inflight.clone());
-        let client =
+        let discord =
             serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
-        Ok(Bot { client, inflight, startup_failure, started, shards: config.shards })
+        let poster = DiscordPoster::new(discord.http.clone(), client);
+        Ok(Bot { client: discord, poster, inflight, startup_failure, started, shards: config.shards })
     }
 
     /// Completes with `true` once the bot is ready and its commands are
@@ -189,7 +220,7 @@ impl Bot {
 
     /// Posts daily questions with this bot's HTTP client.
     pub fn poster(&self) -> DiscordPoster {
-        DiscordPoster::new(self.client.http.clone())
+        self.poster.clone()
     }
 
     /// Serves until `shutdown` completes or the connection fails for good.
@@ -257,6 +288,13 @@ pub enum StartError {
 async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
+            if let (BotError::Deferred(_), poise::Context::Application(app)) = (&error, ctx) {
+                // A follow-up would complete the deferred message, public
+                // or not; with it gone the follow-up is private.
+                if let Err(e) = app.interaction.delete_response(ctx.http()).await {
+                    debug!(error = %e, "could not remove the deferred message");
+                }
+            }
             let text = error.reply_text(&ctx.command().qualified_name);
             let reply = poise::CreateReply::default().content(text).ephemeral(true);
             if let Err(e) = ctx.send(reply).await {

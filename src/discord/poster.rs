@@ -2,23 +2,32 @@
 //! check `/daily set` and `/daily now` run first.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use ::serenity::http::{LightMethod, Request, Route};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, HttpError, Nonce, RoleId, UserId};
 
 use super::{permissions, render};
 use crate::service::scheduler::{DailyPost, PostError, Poster};
 
-/// Posts daily questions with the bot's HTTP client; any process can, as
-/// no gateway connection is involved.
+/// The longest Discord's answer to a post is waited for: one hung request
+/// must not stall the scheduler.
+pub const REST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Posts daily questions over REST; any process can, as no gateway
+/// connection is involved. It sends the request itself (through the
+/// bot's own client, with serenity's URL and headers) because serenity
+/// turns a 429 into an error without its `retry_after`.
 #[derive(Clone)]
 pub struct DiscordPoster {
     http: Arc<Http>,
+    client: reqwest::Client,
 }
 
 impl DiscordPoster {
-    pub fn new(http: Arc<Http>) -> Self {
-        DiscordPoster { http }
+    pub fn new(http: Arc<Http>, client: reqwest::Client) -> Self {
+        DiscordPoster { http, client }
     }
 }
 
@@ -36,28 +45,55 @@ impl Poster for DiscordPoster {
                 .content(format!("<@&{role}>"))
                 .allowed_mentions(CreateAllowedMentions::new().roles([RoleId::new(role)]));
         }
-        match ChannelId::new(post.channel_id).send_message(&*self.http, message).await {
-            Ok(sent) => Ok(sent.id.get()),
-            Err(e) => Err(classify(&e)),
+        let body = serde_json::to_vec(&message).map_err(|e| PostError::Permanent(format!("unencodable post: {e}")))?;
+        let route = Route::ChannelMessages { channel_id: ChannelId::new(post.channel_id) };
+        let request = Request::new(route, LightMethod::Post)
+            .body(Some(body))
+            .build(&self.client, self.http.token(), self.http.proxy.as_deref())
+            .map_err(|e| PostError::Permanent(format!("could not build the request: {e}")))?;
+        let response = request.send().await.map_err(unreachable_discord)?;
+        let status = response.status().as_u16();
+        let retry_after = header_secs(&response, "retry-after");
+        let bytes = response.bytes().await.map_err(unreachable_discord)?;
+        let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        if (200..300).contains(&status) {
+            let id = answer["id"].as_str().and_then(|id| id.parse().ok());
+            return id.ok_or_else(|| PostError::Temporary(format!("Discord answered {status} without a message id")));
         }
+        if status == 429 {
+            // The body's value has milliseconds; the header only seconds.
+            let secs = answer["retry_after"].as_f64().or(retry_after).unwrap_or(1.0);
+            return Err(PostError::RateLimited {
+                retry_after: Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(1)),
+                global: answer["global"].as_bool().unwrap_or(false),
+            });
+        }
+        Err(classify_status(status, answer["message"].as_str().unwrap_or_default()))
     }
 }
 
+fn header_secs(response: &reqwest::Response, name: &str) -> Option<f64> {
+    response.headers().get(name)?.to_str().ok()?.parse().ok()
+}
+
+/// A request that got no answer: Discord may or may not have made the
+/// message, so the same post is retried.
+fn unreachable_discord(e: reqwest::Error) -> PostError {
+    let what = if e.is_timeout() { "no answer within the timeout" } else { "could not reach Discord" };
+    // Without the URL: it is the proxy's or Discord's, nothing to tell.
+    PostError::Temporary(format!("{what}: {}", e.without_url()))
+}
+
 /// Sorts a failed post into "retry later" and "tell the admins".
-pub fn classify(error: &serenity::Error) -> PostError {
-    if let serenity::Error::Http(HttpError::UnsuccessfulRequest(resp)) = error {
-        let status = resp.status_code.as_u16();
-        let detail = &resp.error.message;
-        return match status {
-            404 => PostError::Permanent(format!("the channel no longer exists (Discord: {detail})")),
-            403 => PostError::Permanent(format!(
-                "the bot lacks permissions in the channel: it needs View Channel, Send Messages and Embed Links (Discord: {detail})"
-            )),
-            429 | 500..=599 => PostError::Temporary(format!("Discord answered {status}: {detail}")),
-            _ => PostError::Permanent(format!("Discord refused the post ({status}: {detail})")),
-        };
+fn classify_status(status: u16, detail: &str) -> PostError {
+    match status {
+        404 => PostError::Permanent(format!("the channel no longer exists (Discord: {detail})")),
+        403 => PostError::Permanent(format!(
+            "the bot lacks permissions in the channel: it needs View Channel, Send Messages and Embed Links (Discord: {detail})"
+        )),
+        429 | 500..=599 => PostError::Temporary(format!("Discord answered {status}: {detail}")),
+        _ => PostError::Permanent(format!("Discord refused the post ({status}: {detail})")),
     }
-    PostError::Temporary(format!("could not reach Discord: {error}"))
 }
 
 /// What stands between the bot and posting in a channel, in words for the

@@ -29,6 +29,14 @@ pub const LEASE: Duration = Duration::from_secs(60);
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// Delay before retrying after a temporary failure (Discord 5xx, network).
 pub const RETRY: Duration = Duration::from_secs(60);
+/// Daily posts per second by default: under Discord's global limit of 50
+/// requests a second per bot, leaving room for the bot's other requests.
+pub const DEFAULT_POSTS_PER_SECOND: u32 = 45;
+/// A rate limit this short is waited out before the same post is sent
+/// again; a longer one reschedules it, so the loop moves on.
+const SHORT_WAIT: Duration = Duration::from_secs(5);
+/// Rate limits waited out in a row for one post before it is rescheduled.
+const MAX_WAITS: u32 = 3;
 /// Schedules handled per query.
 const BATCH: u32 = 100;
 
@@ -57,6 +65,10 @@ pub enum PostError {
     /// Worth retrying shortly.
     #[error("{0}")]
     Temporary(String),
+    /// Discord refused it for now (429): send it again after
+    /// `retry_after`; `global` when every request of the bot is held.
+    #[error("rate limited by Discord for {retry_after:?} (global: {global})")]
+    RateLimited { retry_after: Duration, global: bool },
 }
 
 /// Sends a daily post; implemented by the Discord layer.
@@ -98,6 +110,40 @@ impl Wake {
     }
 }
 
+/// Spaces posts evenly, at most `rate` a second, so that a burst of
+/// schedules due at 09:00 stays under Discord's global limit instead of
+/// collecting 429s (and, past 10,000 refused requests in ten minutes, a
+/// ban). Real time, not the bot's clock: Discord counts real seconds.
+#[derive(Debug)]
+struct Pace {
+    gap: Duration,
+    next: std::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pace {
+    fn new(rate: u32) -> Pace {
+        let gap = Duration::from_secs(1) / rate.max(1);
+        Pace { gap, next: std::sync::Mutex::new(tokio::time::Instant::now()) }
+    }
+
+    /// Waits for the next free slot and takes it.
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(tokio::time::Instant::now());
+            *next = slot + self.gap;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+
+    /// Sends nothing for `pause` (a global 429).
+    fn hold(&self, pause: Duration) {
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        *next = (*next).max(tokio::time::Instant::now() + pause);
+    }
+}
+
 /// Posts each schedule's question of the day, exactly once per local
 /// date, through a [`Poster`].
 pub struct Scheduler<P> {
@@ -107,12 +153,19 @@ pub struct Scheduler<P> {
     holder: String,
     /// Set by [`Scheduler::run`]: a tick stops between two posts once set.
     stop: Option<Stopping>,
+    pace: Pace,
 }
 
 impl<P: Poster> Scheduler<P> {
     pub fn new(services: Services, poster: P) -> Self {
         let holder = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Scheduler { services, poster, holder, stop: None }
+        Scheduler { services, poster, holder, stop: None, pace: Pace::new(DEFAULT_POSTS_PER_SECOND) }
+    }
+
+    /// At most `posts_per_second` posts a second (1 or more).
+    pub fn with_rate(mut self, posts_per_second: u32) -> Self {
+        self.pace = Pace::new(posts_per_second);
+        self
     }
 
     /// Runs until `stop` is set; a post in progress is finished first.
@@ -207,7 +260,7 @@ impl<P: Poster> Scheduler<P> {
             nonce: &claim.nonce,
             ping_role: s.ping_role,
         };
-        match post_daily(&self.services, &self.poster, &post).await {
+        match self.send(&post).await {
             Ok(Ok(message_id)) => {
                 let posted_at = self.services.clock.now_unix();
                 if !store.complete_daily(&claim, message_id, posted_at).await? {
@@ -218,6 +271,29 @@ impl<P: Poster> Scheduler<P> {
             }
             Ok(Err(e)) => self.post_failed(s, &claim, e, now, next).await,
             Err(e) => Err(e),
+        }
+    }
+
+    /// Posts at the pace, waiting out short rate limits as Discord asks:
+    /// the same post again, as if the refused request was never sent.
+    async fn send(&self, post: &DailyPost<'_>) -> Result<Result<u64, PostError>, StoreError> {
+        let mut waits = 0;
+        loop {
+            self.pace.wait().await;
+            match post_daily(&self.services, &self.poster, post).await? {
+                Err(PostError::RateLimited { retry_after, global })
+                    if retry_after <= SHORT_WAIT && waits < MAX_WAITS =>
+                {
+                    waits += 1;
+                    warn!(channel = post.channel_id, ?retry_after, global, "rate limited by Discord; waiting as asked");
+                    if global {
+                        self.pace.hold(retry_after);
+                    } else {
+                        tokio::time::sleep(retry_after).await;
+                    }
+                }
+                outcome => return Ok(outcome),
+            }
         }
     }
 
@@ -238,6 +314,16 @@ impl<P: Poster> Scheduler<P> {
                 let retry = now.timestamp() + RETRY.as_secs() as i64;
                 store.extend_daily(claim, retry + LEASE.as_secs() as i64).await?;
                 warn!(channel = s.channel_id, %reason, "daily post failed; retrying the same post");
+                store.schedule_posted(s.channel_id, retry, None).await
+            }
+            PostError::RateLimited { retry_after, global } => {
+                // Nothing was sent: the same post, once Discord allows it.
+                if global {
+                    self.pace.hold(retry_after);
+                }
+                let retry = now.timestamp() + i64::try_from(retry_after.as_secs()).unwrap_or(i64::MAX / 2) + 1;
+                store.extend_daily(claim, retry + LEASE.as_secs() as i64).await?;
+                warn!(channel = s.channel_id, ?retry_after, "daily post rate limited; retrying the same post");
                 store.schedule_posted(s.channel_id, retry, None).await
             }
             PostError::Permanent(reason) => {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::payloads::LOADING;
 use super::{BotProcess, Callback, StandIn, ACK_DEADLINE};
 
 /// How long a test waits for anything the bot should do.
@@ -18,6 +19,35 @@ pub async fn interact(standin: &StandIn, (id, payload): (u64, Value)) -> Callbac
     assert!(cb.accepted(), "Discord rejected the response: {:?}", cb.error);
     assert!(cb.latency < ACK_DEADLINE, "answered after {:?}", cb.latency);
     cb
+}
+
+/// Sends an interaction and returns what the member ends up seeing: the
+/// message of an immediate answer, or for a deferred one (type 5 or 6) the
+/// message once the bot completed it, or the follow-up that took its place.
+pub async fn respond(standin: &StandIn, interaction: (u64, Value)) -> Value {
+    let id = interaction.0;
+    let token = interaction.1["token"].as_str().unwrap_or_default().to_string();
+    let cb = interact(standin, interaction).await;
+    if cb.kind != 5 && cb.kind != 6 {
+        return cb.message();
+    }
+    let edited = format!("/{token}/messages/@original");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(last) = standin.followups(id).pop() {
+            return last;
+        }
+        let original = standin.original_message(id);
+        let done = match cb.kind {
+            5 => original.as_ref().is_some_and(|m| m["flags"].as_u64().unwrap_or(0) & LOADING == 0),
+            _ => standin.requests().iter().any(|r| r.is("PATCH", &edited) && r.status == 200),
+        };
+        if let (true, Some(m)) = (done, original) {
+            return m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the deferred answer never came\n{}", standin.diagnostics());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// `(label, custom_id)` of every button on a message.

@@ -299,6 +299,15 @@ pub(super) fn webhook_message(st: &mut State, req: &Req<'_>, app: &str, token: &
         "DELETE" => {
             st.messages.remove(&target);
             st.deleted_messages.insert(target);
+            // With the original gone, a follow-up is a message of its own
+            // again, with its own flags (how a public "thinking" message is
+            // swapped for a private answer).
+            if is_original {
+                if let Some(rec) = st.interactions.get_mut(&id) {
+                    rec.loading = false;
+                    rec.original = None;
+                }
+            }
             Reply::no_content()
         }
         _ => unknown(st, req),

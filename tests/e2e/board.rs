@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::json;
-use standin::e2e::{button, interact, WAIT};
-use standin::{BotProcess, Place, StandIn, TestUser};
+use standin::e2e::{button, interact, respond, WAIT};
+use standin::{BotProcess, Place, StandIn, TestUser, CHANNEL_ID};
 
 use quizbot::domain::bank::QuestionBank;
 use quizbot::domain::score::ScoreRule;
@@ -75,8 +76,8 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
     }
 
     // On day 3 a's streak is 3, c's 2 (ended yesterday), b's 0 (gap).
-    let cb = interact(&standin, standin.slash("leaderboard", json!([]), &b, Place::guild())).await;
-    let board = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    let shown = respond(&standin, standin.slash("leaderboard", json!([]), &b, Place::guild())).await;
+    let board = shown["embeds"][0]["description"].as_str().unwrap().to_string();
     let got = lines(&board);
     let streak: HashMap<u64, u64> = got.iter().map(|(u, _, s)| (*u, *s)).collect();
     assert_eq!(got.iter().map(|(u, s, _)| (*u, *s)).collect::<HashMap<_, _>>(), score, "{board}");
@@ -88,28 +89,29 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
     // Each line also names the member as they last rated (the stand-in's
     // display name), for members Discord no longer shows.
     assert!(board.contains(&format!("<@{}> (member1) · **", a.id)), "{board}");
-    let footer = cb.message()["embeds"][0]["footer"]["text"].as_str().unwrap().to_string();
+    let footer = shown["embeds"][0]["footer"]["text"].as_str().unwrap().to_string();
     assert!(footer.contains("🟢 1 · 🟡 2 · 🔴 3"), "the formula is stated: {footer}");
 
     // The last 7 days as of day 3 include everything; a category narrows it.
     let options = json!([{"name": "period", "value": 0}]);
-    let week = interact(&standin, standin.slash("leaderboard", options, &b, Place::guild())).await;
-    assert_eq!(lines(week.message()["embeds"][0]["description"].as_str().unwrap()).len(), 3);
+    let week = respond(&standin, standin.slash("leaderboard", options, &b, Place::guild())).await;
+    assert_eq!(lines(week["embeds"][0]["description"].as_str().unwrap()).len(), 3);
 
     // Nine more members: 12 on the board, so two pages.
     for n in 4..=12 {
         *score.entry(user(n).id).or_default() += study(&standin, &bank, &user(n)).await;
     }
-    let first = interact(&standin, standin.slash("leaderboard", json!([]), &user(12), Place::guild())).await;
-    let first = first.message();
+    let first = respond(&standin, standin.slash("leaderboard", json!([]), &user(12), Place::guild())).await;
     assert_eq!(lines(first["embeds"][0]["description"].as_str().unwrap()).len(), 10);
 
     // After a restart the old ▶ button still turns the page.
     bot.as_mut().unwrap().restart().await;
     standin.wait_commands(WAIT).await;
-    let second = interact(&standin, standin.click(&button(&first, "▶"), &first, &user(5), Place::guild())).await;
-    assert_eq!(second.kind, 7, "the board message is updated in place");
-    let text = second.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    let (id, click) = standin.click(&button(&first, "▶"), &first, &user(5), Place::guild());
+    let second = respond(&standin, (id, click)).await;
+    assert_eq!(second["id"], first["id"], "the board message is updated in place");
+    assert_eq!(standin.callbacks_for(id)[0].kind, 6, "acknowledged before the board is computed");
+    let text = second["embeds"][0]["description"].as_str().unwrap().to_string();
     assert_eq!(lines(&text).len(), 2, "{text}");
     assert!(text.starts_with("`#11`"), "{text}");
     // The shared board stays the board of whoever ran /leaderboard: the
@@ -117,9 +119,8 @@ async fn three_members_over_three_days_then_pages_after_a_restart() {
     let you = text.split("**You").nth(1).unwrap_or_default();
     assert!(!you.contains(&user(5).id.to_string()), "the clicker's line went public: {text}");
     assert!(you.contains(&user(12).id.to_string()), "the line of the member who ran it: {text}");
-    let back = second.message();
-    let again = interact(&standin, standin.click(&button(&back, "◀"), &back, &user(5), Place::guild())).await;
-    assert_eq!(lines(again.message()["embeds"][0]["description"].as_str().unwrap()).len(), 10);
+    let again = respond(&standin, standin.click(&button(&second, "◀"), &second, &user(5), Place::guild())).await;
+    assert_eq!(lines(again["embeds"][0]["description"].as_str().unwrap()).len(), 10);
     standin.assert_no_violations();
 }
 
@@ -135,26 +136,77 @@ async fn forget_me_removes_the_member_from_the_board_after_confirming() {
     study(&standin, &bank, &leaver).await;
     study(&standin, &bank, &stayer).await;
 
-    let prompt = interact(&standin, standin.slash("forget-me", json!([]), &leaver, Place::guild())).await;
-    assert!(prompt.ephemeral());
-    assert!(prompt.content().contains("2 questions studied"), "{}", prompt.content());
-    let prompt = prompt.message();
+    let prompt = respond(&standin, standin.slash("forget-me", json!([]), &leaver, Place::guild())).await;
+    assert_eq!(prompt["flags"].as_u64().unwrap_or(0) & 64, 64, "only the member sees it");
+    let text = prompt["content"].as_str().unwrap_or_default();
+    assert!(text.contains("2 questions studied"), "{text}");
 
     // Cancel first: nothing happens.
-    let cancel = interact(&standin, standin.click(&button(&prompt, "Cancel"), &prompt, &leaver, Place::guild())).await;
-    assert_eq!(cancel.content(), "Nothing was deleted.");
-    let board = interact(&standin, standin.slash("leaderboard", json!([]), &stayer, Place::guild())).await;
-    assert_eq!(lines(board.message()["embeds"][0]["description"].as_str().unwrap()).len(), 2);
+    let cancel = respond(&standin, standin.click(&button(&prompt, "Cancel"), &prompt, &leaver, Place::guild())).await;
+    assert_eq!(cancel["content"], "Nothing was deleted.");
+    let board = respond(&standin, standin.slash("leaderboard", json!([]), &stayer, Place::guild())).await;
+    assert_eq!(lines(board["embeds"][0]["description"].as_str().unwrap()).len(), 2);
 
     // Then for real: two history rows and two latest levels.
-    let prompt = interact(&standin, standin.slash("forget-me", json!([]), &leaver, Place::guild())).await.message();
+    let prompt = respond(&standin, standin.slash("forget-me", json!([]), &leaver, Place::guild())).await;
     let done =
-        interact(&standin, standin.click(&button(&prompt, "Delete my data"), &prompt, &leaver, Place::guild())).await;
-    assert_eq!(done.kind, 7);
-    assert_eq!(done.content(), "🗑️ Deleted 4 rows of your data in this server.");
-    let board = interact(&standin, standin.slash("leaderboard", json!([]), &stayer, Place::guild())).await;
-    let text = board.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+        respond(&standin, standin.click(&button(&prompt, "Delete my data"), &prompt, &leaver, Place::guild())).await;
+    assert_eq!(done["id"], prompt["id"], "the confirmation is replaced in place");
+    assert_eq!(done["content"], "🗑️ Deleted 4 rows of your data in this server.");
+    assert_eq!(done["components"], json!([]), "no buttons left to press again");
+    let board = respond(&standin, standin.slash("leaderboard", json!([]), &stayer, Place::guild())).await;
+    let text = board["embeds"][0]["description"].as_str().unwrap().to_string();
     let users: Vec<u64> = lines(&text).iter().map(|(u, _, _)| *u).collect();
     assert_eq!(users, [stayer.id], "{text}");
+    standin.assert_no_violations();
+}
+
+/// A board that must be recomputed (stale, as after days of downtime)
+/// while another process holds the database's write lock: the member sees
+/// the bot thinking at once, then a private "try again" that does not stay
+/// in the channel; a page button likewise leaves the board as it was. Once
+/// the lock is gone, the board shows.
+#[tokio::test]
+async fn a_board_that_cannot_be_recomputed_in_time_answers_at_once_and_privately() {
+    use sqlx::Connection;
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bank = quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
+    let _bot = spawn(&standin, &db, "2026-11-20T10:00:00Z");
+    standin.wait_commands(WAIT).await;
+    for n in 1..=11 {
+        study(&standin, &bank, &user(n)).await;
+    }
+    let first = respond(&standin, standin.slash("leaderboard", json!([]), &user(1), Place::guild())).await;
+    assert_eq!(lines(first["embeds"][0]["description"].as_str().unwrap()).len(), 10);
+
+    let mut locker = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    sqlx::query("UPDATE board_totals SET valid_until = 0").execute(&mut locker).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut locker).await.unwrap();
+    let at_once = |id: u64| {
+        let cb = standin.callbacks_for(id).remove(0);
+        assert!(cb.latency < Duration::from_millis(500), "the member waited {:?} for any sign", cb.latency);
+    };
+
+    let (id, command) = standin.slash("leaderboard", json!([]), &user(2), Place::guild());
+    let shown = respond(&standin, (id, command)).await;
+    at_once(id);
+    assert_eq!(shown["flags"].as_u64().unwrap_or(0) & 64, 64, "the failure is private: {shown}");
+    assert!(shown["content"].as_str().unwrap_or_default().contains("try again"), "{shown}");
+    assert!(standin.original_message(id).is_none(), "the public \"thinking\" message stayed");
+
+    let (id, click) = standin.click(&button(&first, "▶"), &first, &user(5), Place::guild());
+    let shown = respond(&standin, (id, click)).await;
+    at_once(id);
+    assert_eq!(shown["flags"].as_u64().unwrap_or(0) & 64, 64, "the failure is private: {shown}");
+    assert!(shown["content"].as_str().unwrap_or_default().contains("try again"), "{shown}");
+    let board = standin.channel_messages(CHANNEL_ID).into_iter().find(|m| m["id"] == first["id"]).unwrap();
+    assert_eq!(board["embeds"], first["embeds"], "the shared board was left as it was");
+
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    drop(locker);
+    let again = respond(&standin, standin.slash("leaderboard", json!([]), &user(2), Place::guild())).await;
+    assert_eq!(lines(again["embeds"][0]["description"].as_str().unwrap()).len(), 10, "{again}");
     standin.assert_no_violations();
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use standin::e2e::{assert_clean, interact, WAIT};
+use standin::e2e::{assert_clean, interact, respond, WAIT};
 use standin::{
     BotProcess, Overwrite, Place, RecordedRequest, StandIn, TestUser, CHANNEL_ID, EMBED_LINKS, GUILD_ID,
     OTHER_CHANNEL_ID, SEND_MESSAGES, VOICE_CHANNEL_ID,
@@ -33,27 +33,6 @@ fn member() -> TestUser {
 
 fn spawn(standin: &StandIn, db: &Path, clock: &str) -> BotProcess {
     BotProcess::spawn(&standin::quizbot!(), standin, db, &[("QUIZBOT_CLOCK_START", clock)])
-}
-
-/// Sends an interaction; returns the message it answered with, following a
-/// deferral to the message that completed it.
-async fn respond(standin: &StandIn, interaction: (u64, Value)) -> Value {
-    let id = interaction.0;
-    let cb = interact(standin, interaction).await;
-    if cb.kind != 5 {
-        return cb.message();
-    }
-    // Deferred: the answer arrives as an edit or follow-up.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(m) = standin.original_message(id) {
-            if m["content"].as_str().is_some_and(|c| !c.is_empty()) {
-                return m;
-            }
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the deferred answer never came");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn content(message: &Value) -> &str {
@@ -382,18 +361,17 @@ async fn texts_of_any_length_fit_discord() {
         assert!(content(&reply).starts_with("✅ Daily question set."), "{}", content(&reply));
     }
     let (id, payload) = standin.slash("daily status", json!([]), &admin(), Place::guild());
-    let first = interact(&standin, (id, payload)).await.message();
+    interact(&standin, (id, payload)).await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    let mut parts = vec![first];
-    loop {
-        let text: String = parts.iter().chain(standin.followups(id).iter()).map(|m| content(m).to_string()).collect();
+    let parts = loop {
+        let parts: Vec<Value> = standin.original_message(id).into_iter().chain(standin.followups(id)).collect();
+        let text: String = parts.iter().map(|m| content(m).to_string()).collect();
         if channels.iter().all(|c| text.contains(&format!("<#{c}>"))) {
-            parts.extend(standin.followups(id));
-            break;
+            break parts;
         }
         assert!(tokio::time::Instant::now() < deadline, "the status never named every channel: {text}");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
     assert!(parts.len() >= 2, "{} parts", parts.len());
     assert!(parts.iter().all(ephemeral));
     assert_clean(&standin, &bot);

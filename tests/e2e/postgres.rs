@@ -8,7 +8,7 @@
 use crate::backends;
 
 use serde_json::json;
-use standin::e2e::{button, interact, WAIT};
+use standin::e2e::{button, interact, respond, WAIT};
 use standin::proxy::TcpProxy;
 use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
@@ -70,8 +70,8 @@ async fn quiz_flow_on_postgres_survives_an_outage() {
     proxy.restore().await;
     let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild())).await;
     assert!(cb.content().contains("Saved: 🟢 **Beginner**"), "{}", cb.content());
-    let cb = interact(&standin, standin.slash("leaderboard", json!([]), &member(), Place::guild())).await;
-    let board = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    let shown = respond(&standin, standin.slash("leaderboard", json!([]), &member(), Place::guild())).await;
+    let board = shown["embeds"][0]["description"].as_str().unwrap().to_string();
     assert!(board.contains(&format!("<@{}> (pat)", member().id)), "{board}");
 }
 

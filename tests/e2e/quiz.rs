@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use standin::e2e::{assert_clean, button, buttons, interact, WAIT};
+use standin::e2e::{assert_clean, button, buttons, interact, respond, WAIT};
 use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::bank::{QuestionBank, QuestionId};
@@ -99,13 +99,16 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
 
     // Bob is on the board, as a mention that pings nobody, scored by the
     // question's difficulty.
-    let cb = interact(&standin, standin.slash("leaderboard", json!([]), &alice(), Place::guild())).await;
-    assert!(!cb.ephemeral());
-    let board = embed(&cb.message())["description"].as_str().unwrap().to_string();
+    let (id, command) = standin.slash("leaderboard", json!([]), &alice(), Place::guild());
+    let token = command["token"].as_str().unwrap().to_string();
+    let shown = respond(&standin, (id, command)).await;
+    assert_eq!(shown["flags"].as_u64().unwrap_or(0) & 64, 0, "the board is for everyone");
+    let board = embed(&shown)["description"].as_str().unwrap().to_string();
     let points = quizbot::domain::score::ScoreRule::STANDARD.weight(question.difficulty);
     assert!(board.contains(&format!("<@{}> (bob) · **{points}** pts · 1 studied", bob().id)), "{board}");
     assert!(board.contains("**You** are not on this board yet."), "alice has not rated: {board}");
-    assert_eq!(cb.data["allowed_mentions"]["parse"], json!([]), "mentions must not ping");
+    let sent = standin.requests().into_iter().find(|r| r.is("POST", &token)).expect("the board's follow-up");
+    assert_eq!(sent.body["allowed_mentions"]["parse"], json!([]), "mentions must not ping");
 
     // After a restart the old Reveal button still answers. The log says
     // which database was opened and what it holds (a new file, then Bob's

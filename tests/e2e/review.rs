@@ -3,14 +3,27 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
-use standin::e2e::WAIT;
-use standin::e2e::{button, interact};
-use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
+use serde_json::{json, Value};
+use standin::e2e::{button, interact, respond, WAIT};
+use standin::{BotProcess, Place, RecordedRequest, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::level::Level;
 use quizbot::domain::study::{Scope, Source};
 use quizbot::store::Store;
+
+/// `/stats` as `who`: the message the member sees, and the request that
+/// completed it (its files and body as sent).
+async fn show_stats(standin: &StandIn, options: Value, who: &TestUser) -> (Value, RecordedRequest) {
+    let (id, command) = standin.slash("stats", options, who, Place::guild());
+    let token = command["token"].as_str().unwrap().to_string();
+    let shown = respond(standin, (id, command)).await;
+    let sent = standin.requests().into_iter().rev().find(|r| r.path.contains(&token)).expect("the completing request");
+    (shown, sent)
+}
+
+fn ephemeral(message: &Value) -> bool {
+    message["flags"].as_u64().unwrap_or(0) & 64 != 0
+}
 
 #[tokio::test]
 async fn a_beginner_rating_comes_back_the_next_day() {
@@ -25,11 +38,11 @@ async fn a_beginner_rating_comes_back_the_next_day() {
         BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
     standin.wait_commands(WAIT).await;
     // Nothing studied yet: the text says so, and no (all-grey) chart.
-    let cb = interact(&standin, standin.slash("stats", json!([]), &me, Place::guild())).await;
-    assert!(cb.ephemeral());
-    assert!(cb.files.is_empty(), "{:?}", cb.files.iter().map(|f| &f.filename).collect::<Vec<_>>());
-    assert!(cb.data["embeds"][0].get("image").is_none(), "{}", cb.data);
-    assert_eq!(cb.message()["embeds"][0]["description"], "**0** of 20 questions studied");
+    let (shown, sent) = show_stats(&standin, json!([]), &me).await;
+    assert!(ephemeral(&shown));
+    assert!(sent.files.is_empty(), "{:?}", sent.files.iter().map(|f| &f.filename).collect::<Vec<_>>());
+    assert!(sent.body["embeds"][0].get("image").is_none(), "{}", sent.body);
+    assert_eq!(shown["embeds"][0]["description"], "**0** of 20 questions studied");
     let post = interact(&standin, standin.slash("quiz", json!([]), &me, Place::guild())).await.message();
     let title = post["embeds"][0]["title"].as_str().unwrap().to_string();
     let answer = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &me, Place::guild())).await;
@@ -66,9 +79,9 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     assert_eq!((last.level, last.source), (Level::Advanced, Source::Review));
 
     // /stats: one question studied (rated twice), two days in a row.
-    let cb = interact(&standin, standin.slash("stats", json!([]), &me, Place::guild())).await;
-    assert!(cb.ephemeral());
-    let stats = &cb.message()["embeds"][0];
+    let (shown, sent) = show_stats(&standin, json!([]), &me).await;
+    assert!(ephemeral(&shown));
+    let stats = &shown["embeds"][0];
     assert_eq!(stats["description"], "**1** of 20 questions studied");
     let field = |name: &str| {
         stats["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"]
@@ -82,29 +95,27 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     assert_eq!(field("Review"), "Nothing due.");
     // The levels chart: a PNG uploaded with the ephemeral reply, shown as
     // the embed's image.
-    assert_eq!(cb.data["flags"].as_u64().unwrap_or(0) & 64, 64);
-    assert_eq!(cb.data["embeds"][0]["image"]["url"], "attachment://stats.png");
-    assert_eq!(cb.files.len(), 1);
-    let chart = cb.file("stats.png").expect("stats.png uploaded");
+    assert_eq!(sent.body["embeds"][0]["image"]["url"], "attachment://stats.png");
+    assert_eq!(sent.files.len(), 1);
+    let chart = sent.files.iter().find(|f| f.filename == "stats.png").expect("stats.png uploaded");
     assert_eq!(chart.content_type, "image/png");
     assert!(chart.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     assert_eq!(&chart.bytes[12..16], b"IHDR");
     assert_eq!(u32::from_be_bytes([chart.bytes[16], chart.bytes[17], chart.bytes[18], chart.bytes[19]]), 600);
-    let shown = cb.message();
     assert_eq!(shown["attachments"][0]["filename"], "stats.png");
     assert_eq!(shown["embeds"][0]["image"]["url"], shown["attachments"][0]["url"]);
 
     // Another member sees only the public board line.
     let other = TestUser::new(1_500_000_000_000_000_002, "peer");
     let options = json!([{"name": "member", "value": me.id.to_string()}]);
-    let cb = interact(&standin, standin.slash("stats", options, &other, Place::guild())).await;
-    assert!(cb.ephemeral());
-    let public = cb.message()["embeds"][0]["description"].as_str().unwrap().to_string();
+    let (shown, sent) = show_stats(&standin, options, &other).await;
+    assert!(ephemeral(&shown));
+    let public = shown["embeds"][0]["description"].as_str().unwrap().to_string();
     assert!(public.contains("Rank **#1**") && public.contains("1 studied"), "{public}");
     assert!(!public.contains("Last 14 days"));
-    assert!(cb.files.is_empty(), "another member's stats carry no chart");
-    assert!(cb.data["embeds"][0].get("image").is_none(), "{}", cb.data);
-    assert_eq!(cb.message()["attachments"], json!([]));
+    assert!(sent.files.is_empty(), "another member's stats carry no chart");
+    assert!(sent.body["embeds"][0].get("image").is_none(), "{}", sent.body);
+    assert_eq!(shown["attachments"], json!([]));
 
     // Now nothing is due any more.
     let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;

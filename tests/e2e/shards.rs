@@ -9,7 +9,7 @@ use crate::backends;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use standin::e2e::{assert_clean, interact, WAIT};
+use standin::e2e::{assert_clean, interact, respond, WAIT};
 use standin::{
     BotProcess, ChannelSpec, GuildSpec, Place, StandIn, StandInConfig, TestUser, CHANNEL_ID, GUILD_ID, OWNER_ID,
 };
@@ -31,16 +31,7 @@ async fn daily_set(standin: &StandIn, guild: u64, channel: u64) -> Value {
         {"name": "timezone", "value": "Europe/Berlin"},
     ]);
     let (id, payload) = standin.slash("daily set", options, &admin(), Place::in_guild(guild, channel));
-    let cb = interact(standin, (id, payload)).await;
-    assert_eq!(cb.kind, 5, "checking the channel's permissions defers: {:?}", cb.data);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(m) = standin.original_message(id).filter(|m| m["content"].as_str().is_some_and(|c| !c.is_empty())) {
-            return m;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the deferred answer never came");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    respond(standin, (id, payload)).await
 }
 
 /// The bot as two processes on `db`, running shard 0 and shard 1 of 2 (in

@@ -125,6 +125,7 @@ async fn status(ctx: Context<'_>) -> Result<(), BotError> {
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
     };
+    ctx.defer_ephemeral().await?;
     let schedules = ctx.data().services.schedules(guild_id).await?;
     if schedules.is_empty() {
         return tell(
@@ -148,6 +149,7 @@ async fn off(
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
     };
+    ctx.defer_ephemeral().await?;
     if ctx.data().services.remove_schedule(guild_id, channel.id.get()).await? {
         tell(ctx, format!("Stopped the daily question in <#{}>.", channel.id)).await
     } else {

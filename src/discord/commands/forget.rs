@@ -12,6 +12,8 @@ use crate::domain::study::Scope;
 pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     let everywhere = ctx.guild_id().is_none();
     let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
+    // Counting can wait on the database: answer Discord first.
+    ctx.defer_ephemeral().await?;
     let studied = ctx.data().services.studied_count(scope, ctx.author().id.get()).await?;
     let text = if everywhere {
         "This deletes **all** your quizbot data: your ratings in every server and in direct messages. It cannot be undone.".to_string()

@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 
 use super::quiz::autocomplete_category;
 use crate::discord::custom_id::category_tag;
-use crate::discord::{render, BotError, Context};
+use crate::discord::{render, AfterDefer, BotError, Context};
 use crate::domain::score::Period;
 use crate::domain::study::Scope;
 use crate::service::leaderboard::BoardQuery;
@@ -54,7 +54,10 @@ pub async fn leaderboard(
         page: 0,
         caller: Some(ctx.author().id.get()),
     };
-    let board = services.leaderboard(&query).await?;
+    // A board stale after downtime is recomputed first, which can outlast
+    // Discord's 3 s: "thinking…" now, the board when it is ready.
+    ctx.defer().await?;
+    let board = services.leaderboard(&query).await.after_defer()?;
     let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag), true);
     let reply = poise::CreateReply::default()
         .embed(embed)

@@ -29,6 +29,7 @@ pub async fn stats(
     let mut reply = poise::CreateReply::default();
     let embed = match (member.filter(|m| m.id != me), ctx.guild_id()) {
         (Some(other), Some(guild)) => {
+            ctx.defer_ephemeral().await?;
             let query = BoardQuery {
                 guild_id: guild.get(),
                 period: Period::All,
@@ -57,6 +58,8 @@ pub async fn stats(
             return Ok(());
         }
         (None, guild) => {
+            // The chart takes a moment to draw.
+            ctx.defer_ephemeral().await?;
             let scope = Scope::from_guild(guild.map(|g| g.get()));
             let s = data.services.stats(scope, me.get()).await?;
             let [b, i, a] = s.by_difficulty;
