@@ -4,11 +4,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ::serenity::http::{LightMethod, Request, Route};
+use ::serenity::http::{LightMethod, MessagePagination, Request, Route};
 use poise::serenity_prelude as serenity;
-use serenity::{ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, HttpError, Nonce, RoleId, UserId};
+use serenity::{
+    ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, HttpError, MessageId, Nonce, RoleId, UserId,
+};
+use tracing::warn;
 
+use super::custom_id::ButtonAction;
 use super::{permissions, render};
+use crate::domain::bank::QuestionId;
+use crate::domain::study::Source;
 use crate::service::scheduler::{DailyPost, PostError, Poster};
 
 /// The longest Discord's answer to a post is waited for: one hung request
@@ -23,11 +29,12 @@ pub const REST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct DiscordPoster {
     http: Arc<Http>,
     client: reqwest::Client,
+    me: Arc<tokio::sync::OnceCell<UserId>>,
 }
 
 impl DiscordPoster {
     pub fn new(http: Arc<Http>, client: reqwest::Client) -> Self {
-        DiscordPoster { http, client }
+        DiscordPoster { http, client, me: Arc::default() }
     }
 }
 
@@ -69,6 +76,83 @@ impl Poster for DiscordPoster {
             });
         }
         Err(classify_status(status, answer["message"].as_str().unwrap_or_default()))
+    }
+
+    async fn find_post(&self, channel_id: u64, question: &QuestionId, since: i64) -> Result<Option<u64>, PostError> {
+        let me = self.me().await?;
+        let channel = ChannelId::new(channel_id);
+        let mut after = MessageId::new(snowflake_at(since));
+        for _ in 0..LOOK_PAGES {
+            let page = match self.http.get_messages(channel, Some(MessagePagination::After(after)), Some(100)).await {
+                Ok(page) => page,
+                Err(e) if status_of(&e) == Some(403) => {
+                    // Without Read Message History the channel cannot be
+                    // checked; the nonce is the only guard left.
+                    warn!(channel = channel_id, "cannot read the channel's history to check for an earlier post");
+                    return Ok(None);
+                }
+                Err(e) => return Err(classify(&e)),
+            };
+            let ours = page.iter().find(|m| m.author.id == me && is_daily_post_of(m, question));
+            if let Some(m) = ours {
+                return Ok(Some(m.id.get()));
+            }
+            match page.iter().map(|m| m.id).max() {
+                Some(newest) if page.len() == 100 => after = newest,
+                _ => break,
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Pages of 100 messages looked through for an earlier post: a channel
+/// busier than that in the minutes since the claim is not expected.
+const LOOK_PAGES: usize = 10;
+
+impl DiscordPoster {
+    /// The bot's user id, asked once.
+    async fn me(&self) -> Result<UserId, PostError> {
+        let user = self.me.get_or_try_init(|| async { self.http.get_current_user().await.map(|u| u.id) }).await;
+        user.copied().map_err(|e| classify(&e))
+    }
+}
+
+/// Whether `message` is the daily post of `question`: its Reveal button
+/// says so.
+fn is_daily_post_of(message: &serenity::Message, question: &QuestionId) -> bool {
+    message.components.iter().flat_map(|row| &row.components).any(|c| match c {
+        serenity::ActionRowComponent::Button(b) => matches!(
+            &b.data,
+            serenity::ButtonKind::NonLink { custom_id, .. }
+                if matches!(ButtonAction::decode(custom_id),
+                    Some(ButtonAction::Reveal { question: q, source: Source::Daily }) if q == *question)
+        ),
+        _ => false,
+    })
+}
+
+/// The smallest snowflake of unix second `secs`.
+fn snowflake_at(secs: i64) -> u64 {
+    const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+    let ms = u64::try_from(secs).unwrap_or(0).saturating_mul(1000);
+    ms.saturating_sub(DISCORD_EPOCH_MS) << 22
+}
+
+fn status_of(e: &serenity::Error) -> Option<u16> {
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => Some(r.status_code.as_u16()),
+        _ => None,
+    }
+}
+
+/// Sorts a failed request of serenity's like a failed post.
+fn classify(e: &serenity::Error) -> PostError {
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            classify_status(r.status_code.as_u16(), &r.error.message)
+        }
+        other => PostError::Temporary(format!("could not reach Discord: {other}")),
     }
 }
 

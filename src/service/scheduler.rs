@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
 use super::{ServiceError, Services, Stopping};
-use crate::domain::bank::{Question, QuestionBank};
+use crate::domain::bank::{Question, QuestionBank, QuestionId};
 use crate::domain::schedule::time::{local_date, next_post_after, still_due_today};
 use crate::domain::schedule::{daily_nonce, Claim, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
 use crate::domain::study::{Post, Scope, Source};
@@ -75,6 +75,17 @@ pub enum PostError {
 pub trait Poster: Send + Sync + 'static {
     /// Posts and returns the message id.
     fn post(&self, post: &DailyPost<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
+
+    /// The daily post of `question` this bot made in `channel_id` at or
+    /// after `since` (unix seconds), if there is one: an attempt whose
+    /// answer never arrived may have made it, and past Discord's nonce
+    /// window ("a few minutes") sending it again would post it twice.
+    fn find_post(
+        &self,
+        channel_id: u64,
+        question: &QuestionId,
+        since: i64,
+    ) -> impl Future<Output = Result<Option<u64>, PostError>> + Send;
 }
 
 /// Posts and records the post (so the channel's cycle moves on). The
@@ -88,6 +99,12 @@ pub(super) async fn post_daily<P: Poster>(
         Ok(id) => id,
         Err(e) => return Ok(Err(e)),
     };
+    record_post(services, post, message_id).await?;
+    Ok(Ok(message_id))
+}
+
+/// Records a post made, so the channel's cycle moves on.
+async fn record_post(services: &Services, post: &DailyPost<'_>, message_id: u64) -> Result<(), StoreError> {
     let shown = Post {
         id: message_id,
         scope: Scope::Guild(post.guild_id),
@@ -96,8 +113,7 @@ pub(super) async fn post_daily<P: Poster>(
         source: Source::Daily,
         at: services.clock.now_unix(),
     };
-    services.store.record_post(&shown).await?;
-    Ok(Ok(message_id))
+    services.store.record_post(&shown).await
 }
 
 /// Wakes the scheduler after a schedule changed. Cheap to clone.
@@ -260,18 +276,34 @@ impl<P: Poster> Scheduler<P> {
             nonce: &claim.nonce,
             ping_role: s.ping_role,
         };
-        match self.send(&post).await {
-            Ok(Ok(message_id)) => {
-                let posted_at = self.services.clock.now_unix();
-                if !store.complete_daily(&claim, message_id, posted_at).await? {
-                    warn!(channel = s.channel_id, %date, "the claim was taken over while posting; its new holder completes it");
+        if claim.may_be_posted(now.timestamp()) {
+            match self.poster.find_post(s.channel_id, &claim.question, claim.claimed_at).await {
+                Ok(Some(message_id)) => {
+                    info!(channel = s.channel_id, %date, "the day's post was already in the channel");
+                    record_post(&self.services, &post, message_id).await?;
+                    return self.completed(s, &claim, message_id, next).await;
                 }
-                info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
-                store.schedule_posted(s.channel_id, next, Some(posted_at)).await
+                Ok(None) => {}
+                Err(e) => return self.post_failed(s, &claim, e, now, next).await,
             }
-            Ok(Err(e)) => self.post_failed(s, &claim, e, now, next).await,
-            Err(e) => Err(e),
         }
+        match self.send(&post).await? {
+            Ok(message_id) => {
+                info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
+                self.completed(s, &claim, message_id, next).await
+            }
+            Err(e) => self.post_failed(s, &claim, e, now, next).await,
+        }
+    }
+
+    /// Marks the claim done and moves the schedule on to `next`.
+    async fn completed(&self, s: &Schedule, claim: &Claim, message_id: u64, next: i64) -> Result<(), StoreError> {
+        let store = &self.services.store;
+        let posted_at = self.services.clock.now_unix();
+        if !store.complete_daily(claim, message_id, posted_at).await? {
+            warn!(channel = s.channel_id, date = %claim.local_date, "the claim was taken over while posting; its new holder completes it");
+        }
+        store.schedule_posted(s.channel_id, next, Some(posted_at)).await
     }
 
     /// Posts at the pace, waiting out short rate limits as Discord asks:

@@ -133,10 +133,12 @@ impl Store {
         rows.iter().map(schedule_from_row).collect()
     }
 
-    /// Active schedules due at `now`, earliest first (uses `schedules_due`).
+    /// Active schedules due at `now`, earliest first, ties in channel order
+    /// (uses `schedules_due`).
     pub async fn due_schedules(&self, now: i64, limit: u32) -> Result<Vec<Schedule>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM schedules WHERE paused = 0 AND next_due_at <= $1 ORDER BY next_due_at LIMIT $2"
+            "SELECT {COLUMNS} FROM schedules WHERE paused = 0 AND next_due_at <= $1
+             ORDER BY next_due_at, channel_id LIMIT $2"
         ))
         .bind(now)
         .bind(i64::from(limit))
@@ -217,8 +219,8 @@ impl Store {
     ) -> Result<ClaimOutcome, StoreError> {
         let day = date.format("%Y-%m-%d").to_string();
         let fresh = sqlx::query(
-            "INSERT INTO daily_posts (channel_id, local_date, question_id, nonce, claimed_by, lease_until)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, local_date) DO NOTHING",
+            "INSERT INTO daily_posts (channel_id, local_date, question_id, nonce, claimed_by, lease_until, claimed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel_id, local_date) DO NOTHING",
         )
         .bind(id_key(channel_id))
         .bind(&day)
@@ -226,6 +228,7 @@ impl Store {
         .bind(nonce)
         .bind(holder)
         .bind(lease_until)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         if fresh.rows_affected() == 1 {
@@ -235,6 +238,7 @@ impl Store {
                 question: question.clone(),
                 nonce: nonce.to_string(),
                 holder: holder.to_string(),
+                claimed_at: now,
             };
             return Ok(ClaimOutcome::Won(claim));
         }
@@ -251,7 +255,8 @@ impl Store {
         .execute(&self.pool)
         .await?;
         let row = sqlx::query(
-            "SELECT question_id, nonce, lease_until, message_id FROM daily_posts WHERE channel_id = $1 AND local_date = $2",
+            "SELECT question_id, nonce, lease_until, message_id, claimed_at FROM daily_posts
+             WHERE channel_id = $1 AND local_date = $2",
         )
         .bind(id_key(channel_id))
         .bind(&day)
@@ -274,6 +279,7 @@ impl Store {
             question: QuestionId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("question id {id:?}")))?,
             nonce: row.try_get("nonce")?,
             holder: holder.to_string(),
+            claimed_at: row.try_get::<Option<i64>, _>("claimed_at")?.unwrap_or(0),
         }))
     }
 

@@ -257,6 +257,14 @@ impl StandIn {
     pub fn set_nonce_window(&self, window: Duration) {
         self.shared.lock().nonce_window = window;
     }
+
+    /// Turns Discord's REST rate limits on or off from now on (see
+    /// [`StandInConfig::rate_limits`](super::StandInConfig::rate_limits)).
+    /// The windows start afresh, so requests of a test's setup made before
+    /// turning them on do not count; the 429 counts are kept.
+    pub fn set_rate_limits(&self, on: bool) {
+        self.shared.lock().limiter.set(on);
+    }
 }
 
 impl Found<'_> {

@@ -30,6 +30,12 @@
 //!   [`StandIn::set_role_permissions`], [`StandIn::delete_channel`],
 //!   [`StandIn::remove_bot_from_guild`], ...), and the stand-in dispatches
 //!   the gateway events Discord would.
+//! - Optionally ([`StandInConfig::rate_limits`], [`StandIn::set_rate_limits`])
+//!   Discord's REST rate limits: 5 message creations per 5 s per channel
+//!   with the `X-RateLimit-*` headers, 50 requests per second globally
+//!   (interaction endpoints exempt); a request over a limit is not carried
+//!   out but answered 429 with `retry_after`, and counted
+//!   ([`StandIn::rate_limited`]), not a violation.
 //!
 //! Every wait takes a timeout and wakes on a `watch` channel bumped by each
 //! state change, never on a fixed sleep.
@@ -46,6 +52,7 @@ mod options;
 pub mod payloads;
 pub mod permissions;
 pub mod proxy;
+mod ratelimit;
 mod registry;
 mod rest;
 mod state;
@@ -68,6 +75,7 @@ pub use permissions::{
     MANAGE_MESSAGES, MANAGE_ROLES, MENTION_EVERYONE, READ_MESSAGE_HISTORY, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS,
     SEND_TTS_MESSAGES, USE_APPLICATION_COMMANDS, VIEW_CHANNEL,
 };
+pub use ratelimit::{GLOBAL_LIMIT, MESSAGE_BUCKET, MESSAGE_LIMIT, MESSAGE_PERIOD};
 use state::State;
 pub use types::{
     dm_channel_id, Callback, GatewayFrame, Identify, Place, RecordedRequest, StandInConfig, TestUser, Upload,
@@ -504,6 +512,20 @@ impl StandIn {
     /// Returns and clears the violations (after asserting an expected one).
     pub fn take_violations(&self) -> Vec<String> {
         std::mem::take(&mut self.shared.lock().violations)
+    }
+
+    /// How many requests were answered 429 because of a rate limit (see
+    /// [`StandInConfig::rate_limits`]), per-route and global together. Each
+    /// is also in [`requests`](Self::requests) with status 429.
+    pub fn rate_limited(&self) -> u64 {
+        let st = self.shared.lock();
+        st.limiter.limited_user + st.limiter.limited_global
+    }
+
+    /// How many of the [`rate_limited`](Self::rate_limited) 429s were for
+    /// the global limit (`"global": true`).
+    pub fn rate_limited_global(&self) -> u64 {
+        self.shared.lock().limiter.limited_global
     }
 
     /// Panics listing the violations if there are any.

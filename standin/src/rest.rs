@@ -4,7 +4,9 @@
 //! Each request is handled synchronously under the state lock after its
 //! body is read, recorded with its answer, and wakes the waiters. Anything
 //! the stand-in does not model gets Discord's 404 and a violation, so a
-//! test notices the bot calling an endpoint nobody checked.
+//! test notices the bot calling an endpoint nobody checked. When rate
+//! limits are on, a request over one is answered 429 before it is routed
+//! (module `ratelimit`).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -22,6 +24,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use super::payloads::{self, ATTACHMENT_SIZE_LIMIT, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
+use super::permissions::READ_MESSAGE_HISTORY;
 use super::state::{Found, State};
 use super::validate::{self, FormErrors};
 use super::{discord_error, snowflake, RecordedRequest, Shared, Upload, BOT_ID, BOT_NAME};
@@ -47,7 +50,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+                async move { Ok::<_, Infallible>(handle(shared, req).await) }
             });
             // A client hanging up mid-request is not the stand-in's problem.
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
@@ -55,31 +58,37 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// An answer: a status and a JSON body (`None` for 204).
+/// An answer: a status, a JSON body (`None` for 204) and extra headers
+/// (the rate-limit ones).
 pub(crate) struct Reply {
     pub(super) status: u16,
     pub(super) body: Option<Value>,
+    pub(super) headers: Vec<(HeaderName, String)>,
 }
 
 impl Reply {
+    pub(super) fn with_headers(status: u16, body: Option<Value>, headers: Vec<(HeaderName, String)>) -> Reply {
+        Reply { status, body, headers }
+    }
+
     pub(super) fn ok(body: Value) -> Reply {
-        Reply { status: 200, body: Some(body) }
+        Reply::with_headers(200, Some(body), Vec::new())
     }
 
     pub(super) fn created(body: Value) -> Reply {
-        Reply { status: 201, body: Some(body) }
+        Reply::with_headers(201, Some(body), Vec::new())
     }
 
     pub(super) fn no_content() -> Reply {
-        Reply { status: 204, body: None }
+        Reply::with_headers(204, None, Vec::new())
     }
 
     pub(super) fn error(status: u16, code: i64, message: &str) -> Reply {
-        Reply { status, body: Some(discord_error(code, message)) }
+        Reply::with_headers(status, Some(discord_error(code, message)), Vec::new())
     }
 
     pub(super) fn form(errs: &FormErrors) -> Reply {
-        Reply { status: 400, body: Some(errs.body()) }
+        Reply::with_headers(400, Some(errs.body()), Vec::new())
     }
 
     fn into_response(self) -> Response<Full<Bytes>> {
@@ -91,6 +100,11 @@ impl Reply {
         *resp.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if self.body.is_some() {
             resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                resp.headers_mut().insert(name, value);
+            }
         }
         resp
     }
@@ -108,7 +122,7 @@ pub(super) struct Req<'a> {
     pub(super) now: Instant,
 }
 
-async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let received_at = Instant::now();
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
@@ -130,6 +144,31 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
         Err(_) => return Reply::error(400, 0, "400: Bad Request").into_response(),
     };
     let (body, files, parse_error) = parse_body(&bytes, &content_type);
+    // Once a request has reached Discord it is carried out, even if the
+    // client goes away meanwhile (a process killed while its post is held):
+    // in a task of its own, which a dropped connection does not cancel.
+    let carried_out = tokio::spawn(async move {
+        let shared = &*shared;
+        let received = Received { method, path, query, auth, body, files, parse_error, received_at };
+        carry_out(shared, received).await
+    });
+    carried_out.await.unwrap_or_else(|_| Reply::error(500, 0, "500: Internal Server Error").into_response())
+}
+
+/// A request as read off the connection.
+struct Received {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    auth: Option<String>,
+    body: Value,
+    files: Vec<Upload>,
+    parse_error: bool,
+    received_at: Instant,
+}
+
+async fn carry_out(shared: &Shared, received: Received) -> Response<Full<Bytes>> {
+    let Received { method, path, query, auth, body, files, parse_error, received_at } = received;
     if let Some(channel) = held_channel(shared, &method, &path) {
         if !hold(shared, channel).await {
             // Dropped: as if the request never reached Discord.
@@ -139,12 +178,28 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
 
     let reply = {
         let mut st = shared.lock();
-        let reply = if parse_error {
-            st.violation(format!("{method} {path}: the body is not valid JSON"));
-            Reply::error(400, 50109, "The request body contains invalid JSON.")
-        } else {
-            let req = Req { method: &method, path: &path, body: &body, query: &query, files: &files, now: received_at };
-            route(shared, &mut st, &req, auth.as_deref())
+        // Rate limits apply when the request reaches Discord (after a hold),
+        // before anything else: a limited request is never carried out.
+        let reply = match st.limiter.check(&method, &path, Instant::now()) {
+            Err(too_many) => too_many,
+            Ok(headers) => {
+                let mut reply = if parse_error {
+                    st.violation(format!("{method} {path}: the body is not valid JSON"));
+                    Reply::error(400, 50109, "The request body contains invalid JSON.")
+                } else {
+                    let req = Req {
+                        method: &method,
+                        path: &path,
+                        body: &body,
+                        query: &query,
+                        files: &files,
+                        now: received_at,
+                    };
+                    route(shared, &mut st, &req, auth.as_deref())
+                };
+                reply.headers.extend(headers);
+                reply
+            }
         };
         if st.keep_traffic {
             st.requests.push(RecordedRequest {
@@ -322,6 +377,7 @@ fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> 
         (_, ["webhooks", app, token, "messages", mid]) => interactions::webhook_message(st, req, app, token, mid),
         ("GET", ["channels", cid]) => guilds::get_channel(st, cid),
         ("POST", ["channels", cid, "messages"]) => create_channel_message(st, req, cid),
+        ("GET", ["channels", cid, "messages"]) => list_channel_messages(st, req, cid),
         (_, ["channels", cid, "messages", mid]) => channel_message(st, req, cid, mid),
         ("GET", ["guilds", gid]) => guilds::get_guild(st, req, gid),
         ("GET", ["guilds", gid, "roles"]) => guilds::get_roles(st, gid),
@@ -463,6 +519,56 @@ fn create_channel_message(st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
         st.nonces.insert(key, (mid, req.now));
     }
     Reply::ok(store_attachments(st, req, mid, &body).unwrap_or(m))
+}
+
+/// `GET /channels/{id}/messages`: up to `limit` (1–100, default 50)
+/// messages, newest first, `before`, `after` or `around` a message id.
+/// Without READ_MESSAGE_HISTORY Discord answers with no messages.
+/// Ephemeral messages are no one's history.
+fn list_channel_messages(st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
+    let (channel_id, access) = match guilds::access(st, cid, false) {
+        Ok(found) => found,
+        Err(reply) => return reply,
+    };
+    let param = |name: &str| req.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let limit = match param("limit").map(str::parse::<usize>) {
+        None => 50,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            let mut errs = FormErrors::default();
+            errs.add("limit", "NUMBER_TYPE_MAX", "limit must be between 1 and 100");
+            st.violation(format!("GET {}: limit {:?} out of range", req.path, param("limit")));
+            return Reply::form(&errs);
+        }
+    };
+    if let guilds::Access::Guild { permissions, .. } = access {
+        if permissions & READ_MESSAGE_HISTORY == 0 {
+            return Reply::ok(json!([]));
+        }
+    }
+    let channel = channel_id.to_string();
+    let mut ids: Vec<u64> = st
+        .messages
+        .iter()
+        .filter(|(_, m)| m.get("channel_id").and_then(Value::as_str) == Some(channel.as_str()))
+        .filter(|(_, m)| m.get("flags").and_then(Value::as_u64).unwrap_or(0) & payloads::EPHEMERAL == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    let id_param = |name: &str| param(name).and_then(snowflake_str);
+    let picked: Vec<u64> = if let Some(after) = id_param("after") {
+        ids.into_iter().filter(|&id| id > after).take(limit).collect()
+    } else if let Some(around) = id_param("around") {
+        let at = ids.partition_point(|&id| id < around);
+        let start = at.saturating_sub(limit / 2);
+        ids.into_iter().skip(start).take(limit).collect()
+    } else {
+        let before = id_param("before").unwrap_or(u64::MAX);
+        let older: Vec<u64> = ids.into_iter().filter(|&id| id < before).collect();
+        older[older.len().saturating_sub(limit)..].to_vec()
+    };
+    let newest_first: Vec<Value> = picked.iter().rev().filter_map(|id| st.messages.get(id).cloned()).collect();
+    Reply::ok(Value::Array(newest_first))
 }
 
 fn channel_message(st: &mut State, req: &Req<'_>, cid: &str, mid: &str) -> Reply {

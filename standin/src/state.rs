@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::payloads::{self, InteractionMeta};
+use super::ratelimit::Limiter;
 use super::{
     snowflake, Callback, ChannelSpec, GatewayFrame, GuildSpec, Identify, RecordedRequest, StandInConfig, TestUser,
     Upload, BOT_NAME, NONCE_WINDOW,
@@ -138,6 +139,8 @@ pub(crate) struct State {
     pub members: HashMap<(u64, u64), TestUser>,
     /// When the bot "joined" the guilds (GUILD_CREATE `joined_at`).
     pub joined_at: String,
+    /// Discord's REST rate limits, when on ([`StandInConfig::rate_limits`]).
+    pub limiter: Limiter,
 }
 
 impl State {
@@ -180,6 +183,7 @@ impl State {
             users,
             members: HashMap::new(),
             joined_at: payloads::now_timestamp(),
+            limiter: Limiter::new(config.rate_limits),
         }
     }
 

@@ -114,6 +114,12 @@ pub struct StandInConfig {
     /// benchmark turns it off: tens of thousands of kept bodies would make
     /// the stand-in itself slow.
     pub keep_traffic: bool,
+    /// Whether REST requests are rate limited as on Discord (default off):
+    /// 5 message creations per 5 s per channel, 50 requests per second
+    /// outside the interaction endpoints, 429 with `Retry-After` beyond.
+    /// Off, a test's bursts need no pacing; on, a test checks that the bot
+    /// paces itself. See [`StandIn::rate_limited`](super::StandIn::rate_limited).
+    pub rate_limits: bool,
 }
 
 impl Default for StandInConfig {
@@ -127,6 +133,7 @@ impl Default for StandInConfig {
             ack_deadline: ACK_DEADLINE,
             owner: TestUser::owner(),
             keep_traffic: true,
+            rate_limits: false,
         }
     }
 }

@@ -1077,6 +1077,32 @@ async fn enforce_nonce_returns_the_first_message() {
     standin.assert_no_violations();
 }
 
+/// Channel history as serenity reads it: newest first, `after` and
+/// `before` a message, at most `limit`; nothing without Read Message
+/// History.
+#[tokio::test]
+async fn channel_history_pages_newest_first() {
+    use serenity::http::MessagePagination;
+    let standin = StandIn::start().await;
+    let http = standin.serenity_http("test-token");
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(post(&http, CHANNEL_ID, text(&format!("m{n}"))).await.expect("post").id);
+    }
+    let channel = ChannelId::new(CHANNEL_ID);
+    let all = http.get_messages(channel, None, None).await.expect("history");
+    assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), ids.iter().rev().copied().collect::<Vec<_>>());
+    let after = http.get_messages(channel, Some(MessagePagination::After(ids[1])), Some(2)).await.expect("after");
+    assert_eq!(after.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[3], ids[2]]);
+    let before = http.get_messages(channel, Some(MessagePagination::Before(ids[3])), Some(2)).await.expect("before");
+    assert_eq!(before.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[2], ids[1]]);
+    assert_eq!(discord_code(http.get_messages(channel, None, Some(0)).await), (400, 50035));
+    assert!(!standin.take_violations().is_empty(), "limit 0 is a violation");
+    standin.set_overwrites(CHANNEL_ID, vec![Overwrite::bot(0, standin::READ_MESSAGE_HISTORY)]);
+    assert!(http.get_messages(channel, None, None).await.expect("history").is_empty());
+    standin.assert_no_violations();
+}
+
 #[tokio::test]
 async fn uploads_keep_their_bytes_and_discords_attachment_limits() {
     let standin = StandIn::start().await;
@@ -1162,4 +1188,196 @@ fn specs_overwrites_and_implicit_permissions() {
         runtime.block_on(StandIn::start_with(config));
     }));
     assert!(started.is_err(), "a channel in a category that does not exist");
+}
+
+/// An answer read off the wire: what serenity's client hides (the headers,
+/// the body of a 429).
+struct RawAnswer {
+    status: u16,
+    /// Lower-case names.
+    headers: std::collections::HashMap<String, String>,
+    /// `Null` if empty.
+    body: Value,
+}
+
+impl RawAnswer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    fn float(&self, name: &str) -> f64 {
+        let value = self.header(name).unwrap_or_else(|| panic!("no {name} header: {:?}", self.headers));
+        value.parse().unwrap_or_else(|e| panic!("{name}: {value}: {e}"))
+    }
+}
+
+/// One HTTP/1.1 request to the stand-in's REST port over a fresh
+/// connection, with the bot's `Authorization` header.
+async fn raw(standin: &StandIn, method: &str, path: &str, body: &Value) -> RawAnswer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = standin.api_base().trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(&addr).await.expect("connect to the REST port");
+    let body = if body.is_null() { String::new() } else { body.to_string() };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bot test-token\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send the request");
+    let mut answer = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut answer)).await.expect("an answer in time").expect("read");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a complete answer");
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = if body.is_empty() { Value::Null } else { serde_json::from_str(body).expect("a JSON body") };
+    RawAnswer { status, headers, body }
+}
+
+async fn raw_post(standin: &StandIn, channel: u64, content: &str) -> RawAnswer {
+    raw(standin, "POST", &format!("/api/v10/channels/{channel}/messages"), &json!({"content": content})).await
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs_f64()
+}
+
+#[tokio::test]
+async fn rate_limits_message_creation_per_channel() {
+    use standin::{MESSAGE_BUCKET, MESSAGE_LIMIT};
+    let standin = StandIn::start_with(StandInConfig { rate_limits: true, ..StandInConfig::default() }).await;
+
+    // Five posts in a fresh window; the headers count down. The window
+    // opens with the first post, so its Reset-After is the whole 5 s, and
+    // Reset is the same instant for all five.
+    let mut reset = None;
+    for n in 0..MESSAGE_LIMIT {
+        let r = raw_post(&standin, CHANNEL_ID, &format!("post {n}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("x-ratelimit-limit"), Some("5"));
+        assert_eq!(r.header("x-ratelimit-remaining"), Some((MESSAGE_LIMIT - 1 - n).to_string().as_str()));
+        assert_eq!(r.header("x-ratelimit-bucket"), Some(MESSAGE_BUCKET));
+        let after = r.float("x-ratelimit-reset-after");
+        if n == 0 {
+            assert_eq!(r.header("x-ratelimit-reset-after"), Some("5.000"));
+        }
+        assert!(after > 0.0 && after <= 5.0, "{after}");
+        let at = r.float("x-ratelimit-reset");
+        assert!((at - (unix_now() + after)).abs() < 0.5, "Reset {at} is not now + {after}");
+        let first = *reset.get_or_insert(at);
+        assert!((at - first).abs() < 0.01, "Reset moved from {first} to {at}");
+    }
+
+    // The sixth is refused, not carried out.
+    let limited = raw_post(&standin, CHANNEL_ID, "one too many").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.body["message"], "You are being rate limited.");
+    assert_eq!((limited.body["global"].clone(), limited.body["code"].clone()), (json!(false), json!(0)));
+    let retry = limited.body["retry_after"].as_f64().expect("retry_after is a number");
+    assert!(retry > 0.0 && retry <= 5.0, "{retry}");
+    let whole: f64 = limited.header("retry-after").expect("Retry-After").parse().expect("whole seconds");
+    assert_eq!(whole, retry.ceil());
+    assert_eq!(limited.header("x-ratelimit-scope"), Some("user"));
+    assert_eq!(limited.header("x-ratelimit-global"), None);
+    assert_eq!(limited.header("x-ratelimit-remaining"), Some("0"));
+    assert_eq!(limited.header("x-ratelimit-bucket"), Some(MESSAGE_BUCKET));
+    assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 5);
+
+    // The bucket is per channel.
+    let elsewhere = raw_post(&standin, OTHER_CHANNEL_ID, "another channel").await;
+    assert_eq!(elsewhere.status, 200, "{}", elsewhere.body);
+    assert_eq!(elsewhere.header("x-ratelimit-remaining"), Some("4"));
+    assert_eq!((standin.rate_limited(), standin.rate_limited_global()), (1, 0));
+
+    // retry_after is enough: the next window is fresh.
+    tokio::time::sleep(Duration::from_secs_f64(retry)).await;
+    let again = raw_post(&standin, CHANNEL_ID, "after the wait").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.header("x-ratelimit-remaining"), Some("4"));
+    assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 6);
+
+    let suffix = format!("/channels/{CHANNEL_ID}/messages");
+    let statuses: Vec<u16> = standin.requests().iter().filter(|r| r.is("POST", &suffix)).map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 200]);
+    assert_eq!(standin.rate_limited(), 1);
+    standin.assert_no_violations();
+}
+
+#[tokio::test]
+async fn rate_limits_global_spares_interaction_endpoints() {
+    use standin::{APP_ID, GLOBAL_LIMIT};
+    let standin = StandIn::start().await;
+    let http = standin.serenity_http("test-token");
+    let _ws = session(&standin, GatewayIntents::GUILDS.bits()).await;
+    GuildId::new(GUILD_ID)
+        .set_commands(&http, vec![CreateCommand::new("ping").description("Ping")])
+        .await
+        .expect("registration");
+    standin.set_ack_deadline(Duration::from_secs(60));
+    let (id, payload) = standin.slash("ping", json!([]), &TestUser::new(4242, "alice"), Place::guild());
+    let token = payload["token"].as_str().expect("a token").to_string();
+    standin.send(payload).await;
+
+    // Limits on from here: the setup above does not count. A burst until
+    // the first 429; each window admits exactly GLOBAL_LIMIT, so however
+    // slow the machine, the admitted count is a multiple of it.
+    standin.set_rate_limits(true);
+    let mut admitted = 0;
+    let limited = loop {
+        let r = raw(&standin, "GET", "/api/v10/users/@me", &Value::Null).await;
+        if r.status == 429 {
+            break r;
+        }
+        assert_eq!(r.status, 200, "{}", r.body);
+        // No per-route bucket is modelled here, so none is announced.
+        assert_eq!(r.header("x-ratelimit-bucket"), None);
+        admitted += 1;
+        assert!(admitted <= 10 * GLOBAL_LIMIT, "no global limit after {admitted} requests");
+    };
+    assert!(admitted >= GLOBAL_LIMIT && admitted % GLOBAL_LIMIT == 0, "{admitted} admitted");
+    assert_eq!(limited.body["message"], "You are being rate limited.");
+    assert_eq!((limited.body["global"].clone(), limited.body["code"].clone()), (json!(true), json!(0)));
+    let retry = limited.body["retry_after"].as_f64().expect("retry_after is a number");
+    assert!(retry > 0.0 && retry <= 1.0, "{retry}");
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    assert_eq!(limited.header("x-ratelimit-scope"), Some("global"));
+    assert_eq!(limited.header("x-ratelimit-global"), Some("true"));
+
+    // In the same second the interaction endpoints answer as usual.
+    let callback = json!({"type": 4, "data": {"content": "pong"}});
+    let answered = raw(&standin, "POST", &format!("/api/v10/interactions/{id}/{token}/callback"), &callback).await;
+    assert_eq!(answered.status, 204, "{}", answered.body);
+    for n in 0..3 {
+        let body = json!({"content": format!("follow-up {n}")});
+        let followup = raw(&standin, "POST", &format!("/api/v10/webhooks/{APP_ID}/{token}"), &body).await;
+        assert_eq!(followup.status, 200, "{}", followup.body);
+    }
+    let edit = json!({"content": "pong, edited"});
+    let path = format!("/api/v10/webhooks/{APP_ID}/{token}/messages/@original");
+    assert_eq!(raw(&standin, "PATCH", &path, &edit).await.status, 200);
+    assert_eq!(standin.wait_callback(id, WAIT).await.status, 204);
+    assert_eq!(standin.followups(id).len(), 3);
+
+    assert_eq!((standin.rate_limited(), standin.rate_limited_global()), (1, 1));
+    assert_eq!(standin.requests().iter().filter(|r| r.status == 429).count(), 1);
+    standin.assert_no_violations();
+}
+
+#[tokio::test]
+async fn rate_limits_are_off_by_default() {
+    let standin = StandIn::start().await;
+    for n in 0..10 {
+        let r = raw_post(&standin, CHANNEL_ID, &format!("post {n}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("x-ratelimit-limit"), None);
+    }
+    for _ in 0..(standin::GLOBAL_LIMIT + 10) {
+        assert_eq!(raw(&standin, "GET", "/api/v10/users/@me", &Value::Null).await.status, 200);
+    }
+    assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 10);
+    assert_eq!(standin.rate_limited(), 0);
+    standin.assert_no_violations();
 }

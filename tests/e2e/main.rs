@@ -10,6 +10,7 @@ mod backends;
 mod board;
 mod daily;
 mod postgres;
+mod posting;
 mod quiz;
 mod review;
 mod shards;

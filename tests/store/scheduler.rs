@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use quizbot::clock::Clock;
-use quizbot::domain::bank::{Filter, QuestionBank};
+use quizbot::domain::bank::{Filter, QuestionBank, QuestionId};
 use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
 use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
 use quizbot::service::scheduler::{DailyPost, PostError, Poster, Scheduler};
@@ -57,6 +57,14 @@ impl Poster for FakePoster {
             question: post.question.id.to_string(),
         });
         Ok(1_000 + sent.len() as u64)
+    }
+
+    async fn find_post(&self, channel_id: u64, question: &QuestionId, since: i64) -> Result<Option<u64>, PostError> {
+        let sent = self.sent.lock().unwrap();
+        let found = sent
+            .iter()
+            .position(|p| p.channel == channel_id && p.question == question.as_str() && p.at.timestamp() >= since);
+        Ok(found.map(|i| 1_001 + i as u64))
     }
 }
 

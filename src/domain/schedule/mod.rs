@@ -47,6 +47,17 @@ pub struct Claim {
     /// Names the process holding it; only it may complete, extend or
     /// release the claim.
     pub holder: String,
+    /// When the day's post was first claimed (unix seconds; 0 if unknown).
+    pub claimed_at: i64,
+}
+
+impl Claim {
+    /// Whether an earlier attempt may have made the post already: the
+    /// claim is older than this attempt (a retry, or taken over from a
+    /// process that died), so the message may be in the channel.
+    pub fn may_be_posted(&self, now: i64) -> bool {
+        self.claimed_at < now
+    }
 }
 
 /// What an attempt to claim a day's post found.
