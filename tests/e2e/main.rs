@@ -9,6 +9,7 @@ mod backends;
 
 mod board;
 mod daily;
+mod pg_restart;
 mod postgres;
 mod posting;
 mod quiz;
