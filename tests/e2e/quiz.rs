@@ -67,7 +67,8 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     let fields = embed(&post)["fields"].to_string();
     assert!(fields.contains(&question.category), "{fields}");
     assert!(fields.contains(question.difficulty.marker()), "{fields}");
-    assert!(embed(&post)["footer"]["text"].as_str().unwrap().contains("AWS DevOps Engineer Interview Questions"));
+    let guide = &bank.bank_of(question).unwrap().title;
+    assert!(embed(&post)["footer"]["text"].as_str().unwrap().contains(guide.as_str()));
     let reveal = button(&post, "Reveal answer");
 
     // Bob reveals: only he sees the answer, with the three level buttons.
@@ -77,7 +78,7 @@ async fn quiz_reveal_rate_leaderboard_and_restart() {
     let answer = cb.message();
     assert_eq!(embed(&answer)["title"], format!("Answer · {}", question.title));
     let first_answer_line =
-        quizbot::domain::bank::render::answer_markdown(&question.answer).lines().next().unwrap().to_string();
+        quizbot::domain::bank::markdown::discord_markdown(&question.answer).lines().next().unwrap().to_string();
     assert!(embed(&answer)["description"].as_str().unwrap().contains(&first_answer_line));
     let labels: Vec<String> = buttons(&answer).into_iter().map(|(l, _)| l).collect();
     assert_eq!(labels, ["Beginner", "Intermediate", "Advanced"]);
@@ -205,7 +206,7 @@ async fn a_channel_works_through_its_pool_before_repeating_and_dms_work() {
     let bank = shipped_bank();
     let pool: Vec<&str> =
         bank.questions().iter().filter(|q| q.difficulty == Level::Beginner).map(|q| q.title.as_str()).collect();
-    assert_eq!(pool.len(), 3);
+    assert!(pool.len() >= 3);
     let mut seen = Vec::new();
     for _ in 0..pool.len() {
         let options = json!([{"name": "difficulty", "value": 0}]);

@@ -42,7 +42,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     assert!(ephemeral(&shown));
     assert!(sent.files.is_empty(), "{:?}", sent.files.iter().map(|f| &f.filename).collect::<Vec<_>>());
     assert!(sent.body["embeds"][0].get("image").is_none(), "{}", sent.body);
-    assert_eq!(shown["embeds"][0]["description"], "**0** of 20 questions studied");
+    assert_eq!(shown["embeds"][0]["description"], format!("**0** of {} questions studied", bank.len()));
     let post = interact(&standin, standin.slash("quiz", json!([]), &me, Place::guild())).await.message();
     let title = post["embeds"][0]["title"].as_str().unwrap().to_string();
     let answer = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &me, Place::guild())).await;
@@ -82,7 +82,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let (shown, sent) = show_stats(&standin, json!([]), &me).await;
     assert!(ephemeral(&shown));
     let stats = &shown["embeds"][0];
-    assert_eq!(stats["description"], "**1** of 20 questions studied");
+    assert_eq!(stats["description"], format!("**1** of {} questions studied", bank.len()));
     let field = |name: &str| {
         stats["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"]
             .as_str()

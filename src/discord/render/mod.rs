@@ -9,7 +9,7 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEm
 pub mod chart;
 
 use super::custom_id::ButtonAction;
-use crate::domain::bank::render::{answer_markdown, split_chunks};
+use crate::domain::bank::render::answer_pieces;
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::{Question, QuestionBank};
 use crate::domain::level::Level;
@@ -109,7 +109,7 @@ fn question_embed(
 /// The answer, as one embed per message (usually one). The level buttons
 /// belong on the last message.
 pub fn answer_embeds(bank: &QuestionBank, question: &Question) -> Vec<CreateEmbed> {
-    let pieces = split_chunks(&answer_markdown(&question.answer), ANSWER_PIECE_MAX);
+    let pieces = answer_pieces(&question.answer, ANSWER_PIECE_MAX);
     let total = pieces.len();
     let (heading, _) = title(&format!("Answer · {}", question.title));
     pieces

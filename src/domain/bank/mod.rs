@@ -2,6 +2,7 @@
 //! immutable, cheaply shared [`QuestionBank`].
 
 mod id;
+pub mod markdown;
 mod parse;
 pub mod pick;
 pub mod render;

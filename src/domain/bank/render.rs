@@ -6,41 +6,39 @@
 //! where possible, and code fences are closed and reopened across a split.
 //! Nothing is ever dropped: the pieces joined hold the whole answer.
 
-/// Rewrites MkDocs list markers (`*   item`, `1.  step`) into the plain
-/// `- item` / `1. step` Discord's markdown understands.
-pub fn answer_markdown(answer: &str) -> String {
-    let mut out = String::with_capacity(answer.len());
-    let mut in_fence = false;
-    for line in answer.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") {
-            in_fence = !in_fence;
-        }
-        let indent = &line[..line.len() - trimmed.len()];
-        let rewritten = if in_fence || trimmed.starts_with("```") {
-            None
-        } else if let Some(rest) = trimmed.strip_prefix("* ").or_else(|| trimmed.strip_prefix("- ")) {
-            Some(format!("{indent}- {}", rest.trim_start()))
-        } else {
-            numbered_item(trimmed).map(|(n, rest)| format!("{indent}{n}. {}", rest.trim_start()))
-        };
-        match rewritten {
-            Some(l) => out.push_str(&l),
-            None => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out.truncate(out.trim_end().len());
-    out
-}
+use super::markdown::discord_blocks;
 
-fn numbered_item(line: &str) -> Option<(&str, &str)> {
-    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    if digits == 0 || digits > 3 {
-        return None;
+/// An answer rendered for Discord ([`markdown`](super::markdown)) in
+/// pieces of at most `max` characters, split only between blocks: a
+/// paragraph, list item, table or code block stays whole unless it alone is
+/// longer than `max`, and then a code block is closed and reopened.
+pub fn answer_pieces(answer: &str, max: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for block in discord_blocks(answer) {
+        let sep = if block.continues { "\n" } else { "\n\n" };
+        let fits = current.chars().count() + sep.chars().count() + block.text.chars().count() <= max;
+        if !current.is_empty() && fits {
+            current.push_str(sep);
+            current.push_str(&block.text);
+            continue;
+        }
+        if !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        if block.text.chars().count() <= max {
+            current = block.text;
+        } else {
+            pieces.extend(split_chunks(&block.text, max));
+        }
     }
-    let rest = line[digits..].strip_prefix(". ")?;
-    Some((&line[..digits], rest))
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    if pieces.is_empty() {
+        pieces.push(String::new());
+    }
+    pieces
 }
 
 /// Splits `text` into pieces of at most `max` characters (`max` ≥ 16),
@@ -115,9 +113,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rewrites_mkdocs_lists() {
-        let md = "*   **Source**: git\n1.  Store secrets\n    *   nested\n```\n*   code\n```";
-        assert_eq!(answer_markdown(md), "- **Source**: git\n1. Store secrets\n    - nested\n```\n*   code\n```");
+    fn answers_split_between_blocks_and_keep_code_whole() {
+        let code = format!("```bash\n{}```", "echo step\n".repeat(8));
+        let answer = format!("{}\n\n{code}\n\n{}", "intro ".repeat(20), "outro ".repeat(20));
+        let pieces = answer_pieces(&answer, 150);
+        assert_eq!(pieces.len(), 3, "{pieces:#?}");
+        assert_eq!(pieces[1], code, "the code block is one piece, untouched");
+        // A code block longer than a piece is split, its fence reopened.
+        let long = format!("```rust\n{}```", "let x = 1;\n".repeat(40));
+        let pieces = answer_pieces(&long, 100);
+        assert!(pieces.len() > 1);
+        for p in &pieces {
+            assert!(p.chars().count() <= 100 && p.matches("```").count() == 2, "{p:?}");
+        }
     }
 
     #[test]

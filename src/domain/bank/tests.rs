@@ -169,3 +169,31 @@ fn loading_a_folder_reads_only_markdown() {
     assert!(matches!(crate::bank_files::load(&[empty]), Err(BankError::Empty(_))));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every built-in guide parses, and every answer renders for Discord in
+/// pieces within an embed's 4,096 characters, none empty, every code fence
+/// closed.
+#[test]
+fn every_built_in_guide_renders_within_discords_limits() {
+    let guides = [
+        ("aws-devops.md", REPAIRED),
+        ("kubernetes.md", include_str!("../../../data/kubernetes.md")),
+        ("terraform.md", include_str!("../../../data/terraform.md")),
+        ("linux-networking.md", include_str!("../../../data/linux-networking.md")),
+    ];
+    let bank = load(&guides).unwrap();
+    assert_eq!(bank.banks().len(), 4);
+    // The three written for the bot have at least 6 of each difficulty.
+    for info in bank.banks().iter().filter(|b| !b.title.starts_with("AWS")) {
+        for level in Level::ALL {
+            assert!(info.by_difficulty.get(&level).copied().unwrap_or(0) >= 6, "{}: {level:?}", info.title);
+        }
+    }
+    for q in bank.questions() {
+        let pieces = render::answer_pieces(&q.answer, 4096);
+        for p in &pieces {
+            assert!(!p.trim().is_empty() && p.chars().count() <= 4096, "{}", q.title);
+            assert_eq!(p.matches("```").count() % 2, 0, "{}: unbalanced fence in {p}", q.title);
+        }
+    }
+}
