@@ -92,8 +92,8 @@ async fn reveal(
     source: Source,
 ) -> Result<(), BotError> {
     let revealed = data.services.reveal(scope_of(click), click.user.id.get(), id).await?;
-    let (question, current) = (revealed.question, revealed.previous);
-    let mut embeds = render::answer_embeds(revealed.bank, question);
+    let (question, current) = (revealed.question.question(), revealed.previous);
+    let mut embeds = render::answer_embeds(revealed.question.bank(), question);
     let last = embeds.pop().ok_or(ServiceError::QuestionGone)?;
     let buttons = render::level_buttons(question, source, current);
     let prompt = render::rate_prompt(current);
@@ -132,7 +132,7 @@ async fn board_page(
 ) -> Result<(), BotError> {
     let Some(guild_id) = click.guild_id else { return Err(ServiceError::QuestionGone.into()) };
     // A category that is no longer loaded: show the board without it.
-    let bank = data.services.bank(scope_of(click));
+    let bank = data.services.bank(scope_of(click)).await?;
     let category = tag.and_then(|t| bank.categories().into_iter().find(|c| category_tag(c) == t));
     let query = BoardQuery {
         guild_id: guild_id.get(),
@@ -221,7 +221,7 @@ async fn rate(
     let rated = data.services.rate(&rating, click.channel_id.get(), Some(name)).await?;
     let msg = CreateInteractionResponseMessage::new()
         .content(render::saved_text(level, rated.saved.studied, matches!(scope, Scope::Guild(_))))
-        .components(render::level_buttons(rated.question, source, Some(level)));
+        .components(render::level_buttons(rated.question.question(), source, Some(level)));
     click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! them, post one now. The Discord layer checks channel kinds and
 //! permissions, which only it can see.
 
+use super::quiz::resolve;
 use super::scheduler::{post_daily, DailyPost, Poster};
 use super::{ServiceError, Services};
 use crate::domain::bank::Filter;
@@ -22,10 +23,10 @@ pub struct ScheduleRequest {
 
 impl Services {
     /// Checks what was typed (time, zone, filters) without storing it.
-    pub fn validate(&self, req: &ScheduleRequest) -> Result<(), ServiceError> {
+    pub async fn validate(&self, req: &ScheduleRequest) -> Result<(), ServiceError> {
         TimeOfDay::parse(&req.time)?;
         parse_zone(&req.timezone)?;
-        self.resolve(Scope::Guild(req.guild_id), &req.filter)?;
+        resolve(&*self.bank(Scope::Guild(req.guild_id)).await?, &req.filter)?;
         Ok(())
     }
 
@@ -34,7 +35,7 @@ impl Services {
     pub async fn set_schedule(&self, req: &ScheduleRequest) -> Result<Schedule, ServiceError> {
         let time = TimeOfDay::parse(&req.time)?;
         let zone = parse_zone(&req.timezone)?;
-        let (filter, _) = self.resolve(Scope::Guild(req.guild_id), &req.filter)?;
+        let (filter, _) = resolve(&*self.bank(Scope::Guild(req.guild_id)).await?, &req.filter)?;
         let now = self.clock.now();
         let schedule = Schedule {
             channel_id: req.channel_id,
@@ -83,12 +84,12 @@ impl Services {
     /// keeps its next time). `nonce` must be fresh: it names this post.
     pub async fn post_now<P: Poster>(&self, poster: &P, schedule: &Schedule, nonce: &str) -> Result<u64, ServiceError> {
         let scope = Scope::Guild(schedule.guild_id);
-        let question = self.next_question(scope, schedule.channel_id, &schedule.filter).await?;
+        let chosen = self.next_question(scope, schedule.channel_id, &schedule.filter).await?;
         let post = DailyPost {
-            bank: self.bank(scope),
+            bank: chosen.bank(),
             channel_id: schedule.channel_id,
             guild_id: schedule.guild_id,
-            question,
+            question: chosen.question(),
             date: local_date(self.clock.now(), schedule.zone),
             nonce,
             ping_role: schedule.ping_role,

@@ -6,55 +6,33 @@ use tracing::warn;
 use super::{ServiceError, Services};
 use crate::domain::bank::pick::pick_least_posted;
 use crate::domain::bank::shown::{self, fit};
-use crate::domain::bank::{Filter, Question, QuestionBank, QuestionId};
+use crate::domain::bank::{Filter, InBank, Question, QuestionBank, QuestionId};
 use crate::domain::level::Level;
 use crate::domain::study::{Post, Scope};
 
 /// What Reveal shows: the question, and the level the member gave it last.
 #[derive(Debug)]
-pub struct Revealed<'a> {
-    pub bank: &'a QuestionBank,
-    pub question: &'a Question,
+pub struct Revealed {
+    pub question: InBank,
     pub previous: Option<Level>,
 }
 
 impl Services {
     /// The exact name of a category typed in any case, or the error
     /// listing the valid ones.
-    pub fn category(&self, scope: Scope, given: &str) -> Result<String, ServiceError> {
-        let bank = self.bank(scope);
-        bank.find_category(given)
-            .map(String::from)
-            .ok_or_else(|| ServiceError::UnknownCategory { given: given.to_string(), valid: category_names(bank) })
-    }
-
-    /// Checks a filter against the scope's banks: the category's exact name
-    /// filled in, and the matching questions — or why none match.
-    pub fn resolve(&self, scope: Scope, filter: &Filter) -> Result<(Filter, Vec<&Question>), ServiceError> {
-        let mut filter = filter.clone();
-        if let Some(given) = &filter.category {
-            filter.category = Some(self.category(scope, given)?);
-        }
-        let bank = self.bank(scope);
-        let pool = bank.matching(&filter);
-        if pool.is_empty() {
-            return Err(ServiceError::EmptyPool { filter: describe(&filter), valid: category_names(bank) });
-        }
-        Ok((filter, pool))
+    pub async fn category(&self, scope: Scope, given: &str) -> Result<String, ServiceError> {
+        exact_category(&*self.bank(scope).await?, given)
     }
 
     /// Chooses the next question for a channel among those matching
     /// `filter`, preferring ones posted there least often. Nothing is
     /// recorded: call [`Services::posted`] once the question is on screen.
-    pub async fn next_question(
-        &self,
-        scope: Scope,
-        channel_id: u64,
-        filter: &Filter,
-    ) -> Result<&Question, ServiceError> {
-        let (_, pool) = self.resolve(scope, filter)?;
+    pub async fn next_question(&self, scope: Scope, channel_id: u64, filter: &Filter) -> Result<InBank, ServiceError> {
+        let bank = self.bank(scope).await?;
+        let (_, pool) = resolve(&bank, filter)?;
         let counts = self.store.post_counts(channel_id).await?;
-        pick_least_posted(&pool, &counts, &mut rand::thread_rng()).ok_or(ServiceError::QuestionGone)
+        let picked = pick_least_posted(&pool, &counts, &mut rand::thread_rng()).map(|q| q.id.clone());
+        picked.and_then(|id| InBank::find(&bank, &id)).ok_or(ServiceError::QuestionGone)
     }
 
     /// Records that a question was shown, so the channel's cycle moves on.
@@ -63,15 +41,15 @@ impl Services {
     }
 
     /// The question a button names, if the scope still has it.
-    pub fn question(&self, scope: Scope, id: &QuestionId) -> Result<&Question, ServiceError> {
-        self.bank(scope).get(id).ok_or(ServiceError::QuestionGone)
+    pub async fn question(&self, scope: Scope, id: &QuestionId) -> Result<InBank, ServiceError> {
+        InBank::find(&self.bank(scope).await?, id).ok_or(ServiceError::QuestionGone)
     }
 
     /// A question's answer for one member, with the level they gave it last
     /// (highlighted on the buttons). Reading that level is a nicety: a
     /// failure is logged and the answer shown without it.
-    pub async fn reveal(&self, scope: Scope, user_id: u64, id: &QuestionId) -> Result<Revealed<'_>, ServiceError> {
-        let question = self.question(scope, id)?;
+    pub async fn reveal(&self, scope: Scope, user_id: u64, id: &QuestionId) -> Result<Revealed, ServiceError> {
+        let question = self.question(scope, id).await?;
         let previous = match self.store.latest_level(scope, user_id, id).await {
             Ok(level) => level,
             Err(e) => {
@@ -79,8 +57,33 @@ impl Services {
                 None
             }
         };
-        Ok(Revealed { bank: self.bank(scope), question, previous })
+        Ok(Revealed { question, previous })
     }
+}
+
+/// The exact name of a category of `bank` typed in any case, or the error
+/// listing the valid ones.
+fn exact_category(bank: &QuestionBank, given: &str) -> Result<String, ServiceError> {
+    bank.find_category(given)
+        .map(String::from)
+        .ok_or_else(|| ServiceError::UnknownCategory { given: given.to_string(), valid: category_names(bank) })
+}
+
+/// Checks a filter against `bank`: the category's exact name filled in,
+/// and the matching questions — or why none match.
+pub(super) fn resolve<'b>(
+    bank: &'b QuestionBank,
+    filter: &Filter,
+) -> Result<(Filter, Vec<&'b Question>), ServiceError> {
+    let mut filter = filter.clone();
+    if let Some(given) = &filter.category {
+        filter.category = Some(exact_category(bank, given)?);
+    }
+    let pool = bank.matching(&filter);
+    if pool.is_empty() {
+        return Err(ServiceError::EmptyPool { filter: describe(&filter), valid: category_names(bank) });
+    }
+    Ok((filter, pool))
 }
 
 fn category_names(bank: &QuestionBank) -> Vec<String> {

@@ -5,14 +5,14 @@
 //! one write. The day rule is [`crate::domain::study::study_day`].
 
 use super::{ServiceError, Services};
-use crate::domain::bank::Question;
+use crate::domain::bank::InBank;
 use crate::domain::study::{Rating, RatingSaved, Source};
 
 /// What a member sees after rating: the question (for its buttons) and
 /// their progress.
 #[derive(Debug)]
-pub struct Rated<'a> {
-    pub question: &'a Question,
+pub struct Rated {
+    pub question: InBank,
     pub saved: RatingSaved,
 }
 
@@ -21,12 +21,13 @@ impl Services {
     /// with what it is worth on the leaderboard. `channel_id` is where the
     /// click happened: a question of the day earns its bonus only there, on
     /// its study day. `name` is the member's display name, kept for boards.
-    pub async fn rate(&self, rating: &Rating, channel_id: u64, name: Option<&str>) -> Result<Rated<'_>, ServiceError> {
-        let question = self.question(rating.scope, &rating.question)?;
+    pub async fn rate(&self, rating: &Rating, channel_id: u64, name: Option<&str>) -> Result<Rated, ServiceError> {
+        let found = self.question(rating.scope, &rating.question).await?;
+        let question = found.question();
         let context = self.store.rating_context(rating.scope, channel_id).await?;
         let on_time = rating.source == Source::Daily && context.on_time(&question.id, rating.at);
         let worth = self.score.worth(question.difficulty, on_time, &question.category, context.day(rating.at));
         let saved = self.store.record_rating(rating, &worth, name).await?;
-        Ok(Rated { question, saved })
+        Ok(Rated { question: found, saved })
     }
 }

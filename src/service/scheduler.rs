@@ -255,7 +255,7 @@ impl<P: Poster> Scheduler<P> {
         let nonce = daily_nonce(s.channel_id, date);
         let lease_until = now.timestamp() + LEASE.as_secs() as i64;
         let claim = store
-            .claim_daily(s.channel_id, date, &picked.id, &nonce, &self.holder, now.timestamp(), lease_until)
+            .claim_daily(s.channel_id, date, &picked.question().id, &nonce, &self.holder, now.timestamp(), lease_until)
             .await?;
         let claim = match claim {
             ClaimOutcome::Won(claim) => claim,
@@ -265,10 +265,10 @@ impl<P: Poster> Scheduler<P> {
             ClaimOutcome::Held { until } => return store.schedule_posted(s.channel_id, until.min(next), None).await,
         };
         // A claim taken over from a dead process keeps its question.
-        let bank = self.services.bank(scope);
-        let question = bank.get(&claim.question).unwrap_or(picked);
+        let chosen = picked.sibling(&claim.question).unwrap_or(picked);
+        let question = chosen.question();
         let post = DailyPost {
-            bank,
+            bank: chosen.bank(),
             channel_id: s.channel_id,
             guild_id: s.guild_id,
             question,

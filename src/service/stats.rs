@@ -67,7 +67,7 @@ impl Services {
     /// A member's stats in a scope, now.
     pub async fn stats(&self, scope: Scope, user_id: u64) -> Result<Stats, ServiceError> {
         let now = self.clock.now();
-        let bank = self.bank(scope);
+        let bank = self.bank(scope).await?;
         let studied = self.store.studied(scope, user_id).await?;
         let studied: Vec<_> = studied.into_iter().filter(|s| bank.get(&s.question).is_some()).collect();
         let latest: HashMap<_, Level> = studied.iter().map(|s| (&s.question, s.level)).collect();

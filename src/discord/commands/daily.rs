@@ -110,7 +110,7 @@ async fn set(
     };
     // Input errors first (no Discord round trip), then the permission check.
     let data = ctx.data();
-    data.services.validate(&request)?;
+    data.services.validate(&request).await?;
     ctx.defer_ephemeral().await?;
     if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, request.channel_id, data.bot_id).await {
         return tell(ctx, problem).await;

@@ -46,7 +46,10 @@ pub async fn leaderboard(
     };
     let services = &ctx.data().services;
     let scope = Scope::Guild(guild_id.get());
-    let category = category.filter(|c| !c.trim().is_empty()).map(|c| services.category(scope, &c)).transpose()?;
+    let category = match category.filter(|c| !c.trim().is_empty()) {
+        Some(c) => Some(services.category(scope, &c).await?),
+        None => None,
+    };
     let query = BoardQuery {
         guild_id: guild_id.get(),
         period: period.map_or(Period::All, Period::from),

@@ -35,14 +35,18 @@ impl From<Difficulty> for Level {
 
 pub(super) async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
-    let choices = ctx
-        .data()
-        .services
-        .bank(scope)
-        .suggest_categories(partial, MAX_CHOICES)
-        .into_iter()
-        .map(|c| serenity::AutocompleteChoice::new(fit(c, shown::CATEGORY), fit(c, shown::CATEGORY)))
-        .collect();
+    // Autocomplete cannot show an error: no banks, no suggestions.
+    let choices = match ctx.data().services.bank(scope).await {
+        Ok(bank) => bank
+            .suggest_categories(partial, MAX_CHOICES)
+            .into_iter()
+            .map(|c| serenity::AutocompleteChoice::new(fit(c, shown::CATEGORY), fit(c, shown::CATEGORY)))
+            .collect(),
+        Err(e) => {
+            warn!(error = %e, "no category suggestions");
+            Vec::new()
+        }
+    };
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
@@ -60,21 +64,21 @@ pub async fn quiz(
     let services = &ctx.data().services;
     let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
     let channel_id = ctx.channel_id().get();
-    let question = services.next_question(scope, channel_id, &filter).await?;
+    let chosen = services.next_question(scope, channel_id, &filter).await?;
     // Noted before it is shown, so a /quiz right after this one already
     // avoids it; if sending fails, the cost is one question skipped.
     let post = Post {
         id: super::interaction_id(ctx),
         scope,
         channel_id,
-        question: question.id.clone(),
+        question: chosen.question().id.clone(),
         source: Source::Quiz,
         at: services.clock().now_unix(),
     };
     if let Err(e) = services.posted(&post).await {
         warn!(error = %e, "could not record a posted question");
     }
-    let (embed, buttons) = render::question_message(services.bank(scope), question, Source::Quiz);
+    let (embed, buttons) = render::question_message(chosen.bank(), chosen.question(), Source::Quiz);
     ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
     Ok(())
 }

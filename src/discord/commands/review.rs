@@ -26,7 +26,7 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     };
     let mut reply = poise::CreateReply::default().content(text).ephemeral(true);
     if let Some(question) = question {
-        let (embed, buttons) = render::question_message(data.services.bank(scope), question, Source::Review);
+        let (embed, buttons) = render::question_message(question.bank(), question.question(), Source::Review);
         reply = reply.embed(embed).components(buttons);
     }
     ctx.send(reply).await?;

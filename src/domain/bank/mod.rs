@@ -12,6 +12,7 @@ pub mod shown;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use id::QuestionId;
 pub use parse::{parse_bank, ParsedFile, DEFAULT_CATEGORY};
@@ -89,11 +90,42 @@ pub struct Filter {
 }
 
 /// Every loaded question, indexed by id. Immutable after loading.
+/// Questions are shared (`Arc`), so a server's banks can be layered on the
+/// built-in ones without copying them ([`QuestionBank::layered`]).
 #[derive(Debug, Default)]
 pub struct QuestionBank {
     banks: Vec<BankInfo>,
-    questions: Vec<Question>,
+    questions: Vec<Arc<Question>>,
     by_id: HashMap<QuestionId, usize>,
+}
+
+/// A question with the banks it was found in: what a use case hands back
+/// once the banks a scope sees are built per server and shared.
+#[derive(Debug, Clone)]
+pub struct InBank {
+    bank: Arc<QuestionBank>,
+    question: Arc<Question>,
+}
+
+impl InBank {
+    /// The question `id` of `bank`, if it has one.
+    pub fn find(bank: &Arc<QuestionBank>, id: &QuestionId) -> Option<InBank> {
+        let question = bank.by_id.get(id).map(|&i| Arc::clone(&bank.questions[i]))?;
+        Some(InBank { bank: Arc::clone(bank), question })
+    }
+
+    /// The question `id` of the same banks.
+    pub fn sibling(&self, id: &QuestionId) -> Option<InBank> {
+        InBank::find(&self.bank, id)
+    }
+
+    pub fn bank(&self) -> &QuestionBank {
+        &self.bank
+    }
+
+    pub fn question(&self) -> &Question {
+        &self.question
+    }
 }
 
 impl QuestionBank {
@@ -150,15 +182,30 @@ impl QuestionBank {
         });
         for q in parsed.questions {
             self.by_id.insert(q.id.clone(), self.questions.len());
-            self.questions.push(q);
+            self.questions.push(Arc::new(q));
         }
+    }
+
+    /// `own` banks after `base`'s, sharing `base`'s questions. A question of
+    /// `own` whose id `base` already has is left out (a 48-bit clash, or
+    /// the same bank twice).
+    pub fn layered(base: &QuestionBank, own: &QuestionBank) -> QuestionBank {
+        let mut bank = QuestionBank { banks: base.banks.clone(), ..QuestionBank::default() };
+        bank.banks.extend(own.banks.iter().cloned());
+        for q in base.questions.iter().chain(&own.questions) {
+            if !bank.by_id.contains_key(&q.id) {
+                bank.by_id.insert(q.id.clone(), bank.questions.len());
+                bank.questions.push(Arc::clone(q));
+            }
+        }
+        bank
     }
 
     pub fn banks(&self) -> &[BankInfo] {
         &self.banks
     }
 
-    pub fn questions(&self) -> &[Question] {
+    pub fn questions(&self) -> &[Arc<Question>] {
         &self.questions
     }
 
@@ -171,7 +218,7 @@ impl QuestionBank {
     }
 
     pub fn get(&self, id: &QuestionId) -> Option<&Question> {
-        self.by_id.get(id).map(|&i| &self.questions[i])
+        self.by_id.get(id).map(|&i| &*self.questions[i])
     }
 
     /// The bank a question came from.
@@ -206,6 +253,7 @@ impl QuestionBank {
     pub fn matching(&self, filter: &Filter) -> Vec<&Question> {
         self.questions
             .iter()
+            .map(|q| &**q)
             .filter(|q| {
                 filter.difficulty.is_none_or(|d| q.difficulty == d)
                     && filter.category.as_deref().is_none_or(|c| q.category.eq_ignore_ascii_case(c.trim()))
