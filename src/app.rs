@@ -81,7 +81,7 @@ async fn serve(config: Config) -> ExitCode {
     };
 
     let clock = config.clock_start.map_or_else(Clock::system, Clock::starting_at);
-    let services = Services::new(Arc::new(bank), store, clock);
+    let services = Services::new(Arc::new(bank), store, clock).with_bank_limits(config.bank_limits);
     let result = run_bot(&config, &services, shutdown_signal()).await;
     services.close().await;
     match result {

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::domain::bank::server::BankLimits;
 pub use crate::service::scheduler::DEFAULT_POSTS_PER_SECOND;
 
 /// How long the bot keeps trying a database it cannot reach at start (a
@@ -80,6 +81,9 @@ pub struct Config {
     /// (`POSTS_PER_SECOND`); processes that share one bot split Discord's
     /// 50 a second between them (see the README).
     pub posts_per_second: u32,
+    /// What a server may upload (`BANK_MAX_BYTES`, `BANK_MAX_QUESTIONS`,
+    /// `BANK_MAX_PER_SERVER`).
+    pub bank_limits: BankLimits,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quizbot.db";
@@ -164,6 +168,21 @@ impl Config {
                 reason: format!("{v:?} is not a number from 1 to 50 (Discord allows 50 requests a second per bot)"),
             })?,
         };
+        let defaults = BankLimits::default();
+        let number = |name: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                    ConfigError::Invalid { name, reason: format!("{v:?} is not a number from 1 to {max}") }
+                }),
+            }
+        };
+        let bank_limits = BankLimits {
+            // Discord's own attachment limit for bots is 25 MB.
+            file_bytes: number("BANK_MAX_BYTES", defaults.file_bytes, 25_000_000)?,
+            questions: number("BANK_MAX_QUESTIONS", defaults.questions as u64, 100_000)? as usize,
+            banks: number("BANK_MAX_PER_SERVER", defaults.banks as u64, 1_000)? as usize,
+        };
         let shards = match get("SHARDS") {
             None => None,
             Some(v) => Some(ShardRange::parse(&v).ok_or_else(|| ConfigError::Invalid {
@@ -182,6 +201,7 @@ impl Config {
             data: PathBuf::from(get("QUIZBOT_DATA").unwrap_or_else(|| DEFAULT_DATA.into())),
             api_base,
             posts_per_second,
+            bank_limits,
         })
     }
 }
@@ -284,6 +304,11 @@ mod tests {
         assert_eq!(c.posts_per_second, 20);
         let err = config(&[("DISCORD_TOKEN", "t"), ("POSTS_PER_SECOND", "60")]).unwrap_err();
         assert!(err.to_string().starts_with("POSTS_PER_SECOND is invalid"), "{err}");
+        assert_eq!(c.bank_limits, BankLimits::default());
+        let c = config(&[("DISCORD_TOKEN", "t"), ("BANK_MAX_BYTES", "5000"), ("BANK_MAX_PER_SERVER", "3")]).unwrap();
+        assert_eq!((c.bank_limits.file_bytes, c.bank_limits.banks), (5000, 3));
+        let err = config(&[("DISCORD_TOKEN", "t"), ("BANK_MAX_QUESTIONS", "0")]).unwrap_err();
+        assert!(err.to_string().starts_with("BANK_MAX_QUESTIONS is invalid"), "{err}");
     }
 
     #[test]

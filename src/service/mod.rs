@@ -1,5 +1,7 @@
 //! The use cases, one file each, named like what a member does:
 //!
+//! - [`banks`]: a server's own banks (`/bank`), and the banks each scope
+//!   sees;
 //! - [`quiz`]: pick a question for `/quiz`, note it was shown, Reveal;
 //! - [`rate`]: a level click — what it is worth, stored;
 //! - [`leaderboard`]: a page of the server's board;
@@ -15,6 +17,7 @@
 //! service reaches the database through the store and the rules through the
 //! domain; none knows Discord.
 
+pub mod banks;
 pub mod daily;
 pub mod leaderboard;
 pub mod members;
@@ -30,6 +33,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use crate::clock::Clock;
+use crate::domain::bank::server::{BankLimits, UploadProblem};
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::QuestionBank;
 use crate::domain::schedule::time::TimeError;
@@ -42,7 +46,11 @@ use scheduler::{PostError, Wake};
 /// score rule and the scheduler's wake-up. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Services {
+    /// The built-in banks.
     banks: Arc<QuestionBank>,
+    /// Each server's banks, parsed ([`banks`]).
+    bank_cache: Arc<banks::BankCache>,
+    bank_limits: BankLimits,
     store: Store,
     clock: Clock,
     score: ScoreRule,
@@ -51,7 +59,21 @@ pub struct Services {
 
 impl Services {
     pub fn new(banks: Arc<QuestionBank>, store: Store, clock: Clock) -> Self {
-        Services { banks, store, clock, score: ScoreRule::STANDARD, wake: Wake::default() }
+        Services {
+            banks,
+            bank_cache: Arc::default(),
+            bank_limits: BankLimits::default(),
+            store,
+            clock,
+            score: ScoreRule::STANDARD,
+            wake: Wake::default(),
+        }
+    }
+
+    /// The same services with other upload limits.
+    pub fn with_bank_limits(mut self, limits: BankLimits) -> Self {
+        self.bank_limits = limits;
+        self
     }
 
     /// The same services scoring by another rule (tests).
@@ -63,12 +85,6 @@ impl Services {
     /// The time every use case reads.
     pub fn clock(&self) -> &Clock {
         &self.clock
-    }
-
-    /// The questions a scope sees. Every server sees the built-in banks
-    /// today; taking the scope is what lets a server's own banks join them.
-    pub async fn bank(&self, _scope: Scope) -> Result<Arc<QuestionBank>, ServiceError> {
-        Ok(Arc::clone(&self.banks))
     }
 
     /// The zone a scope's days are counted in
@@ -103,6 +119,12 @@ pub enum ServiceError {
     NoSchedule(u64),
     #[error("Could not post: {0}")]
     Post(#[from] PostError),
+    #[error("Nothing was stored.\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Upload(Vec<UploadProblem>),
+    #[error("This server has no bank named `{0}`. `/bank list` shows them.")]
+    NoBank(String),
+    #[error("This server has no banks of its own yet: add one with `/bank add` before hiding the built-in ones.")]
+    NothingLeft,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

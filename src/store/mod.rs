@@ -11,6 +11,7 @@
 //! CONFLICT` upserts, and casts on aggregates. Guild id `0` stands for
 //! direct messages, since Discord never issues snowflake 0.
 
+mod banks;
 mod board;
 mod progress;
 mod ratings;

@@ -1,8 +1,10 @@
 //! The store with the real migrations, on SQLite and on PostgreSQL
-//! (`backends`), and the daily scheduler against a real SQLite file.
+//! (`backends`), servers' own banks through the services, and the daily
+//! scheduler against a real SQLite file.
 
 mod backends;
 
+mod banks;
 mod scheduler;
 mod schedules;
 mod store;

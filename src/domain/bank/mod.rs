@@ -7,6 +7,7 @@ mod parse;
 pub mod pick;
 pub mod render;
 mod repair;
+pub mod server;
 pub mod shown;
 
 use std::collections::{BTreeMap, HashMap};
@@ -131,12 +132,21 @@ impl InBank {
 impl QuestionBank {
     /// Builds a bank from `(path, text)` pairs; the path's stem is the slug.
     pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a Path, &'a str)>) -> Result<QuestionBank, BankError> {
+        let named: Vec<(String, String, &str)> =
+            sources.into_iter().map(|(path, text)| (slug_of(path), path.display().to_string(), text)).collect();
+        QuestionBank::from_named(named.iter().map(|(slug, file, text)| (slug.as_str(), file.as_str(), *text)))
+    }
+
+    /// Builds a bank from `(slug, file, text)`: the slug names each bank in
+    /// its question ids, the file only in messages.
+    pub fn from_named<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Result<QuestionBank, BankError> {
         let mut bank = QuestionBank::default();
         let mut errors = Vec::new();
         let mut first_seen: HashMap<QuestionId, (String, usize)> = HashMap::new();
-        for (path, text) in sources {
-            let file = path.display().to_string();
-            let slug = slug_of(path);
+        for (slug, file, text) in sources {
+            let (slug, file) = (slug.to_string(), file.to_string());
             match parse_bank(&slug, &file, text) {
                 Err(mut e) => errors.append(&mut e),
                 Ok(parsed) => {
@@ -263,7 +273,7 @@ impl QuestionBank {
 }
 
 /// File stem, lower-cased, with anything but letters and digits as `-`.
-fn slug_of(path: &Path) -> String {
+pub fn slug_of(path: &Path) -> String {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut slug = String::with_capacity(stem.len());
     for c in stem.chars() {

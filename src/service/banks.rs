@@ -1,0 +1,240 @@
+//! `/bank`: a server's own question banks — upload, list, remove,
+//! download, hide the built-in ones — and the banks each scope sees.
+//!
+//! Every process keeps each server's parsed banks in memory
+//! ([`BankCache`]), so a `/quiz` costs what it did with the built-in banks
+//! alone. Whether a cached entry is still current is asked of the database
+//! at most every [`RECHECK`]: one indexed read of the server's version,
+//! which every change bumps. So a bank uploaded through one process is used
+//! by the others within that time, and the uploading process at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tracing::{info, warn};
+
+use super::{ServiceError, Services};
+use crate::domain::bank::server::{
+    bank_key, bank_name, counts, diff, parse_upload, upload_text, BankDiff, BankLimits, ServerBank, ServerBankInfo,
+    UploadProblem,
+};
+use crate::domain::bank::{BankInfo, QuestionBank};
+use crate::domain::study::Scope;
+use crate::store::StoreError;
+
+/// How long a process trusts its cached copy of a server's banks before
+/// asking the database whether they changed.
+pub const RECHECK: Duration = Duration::from_secs(2);
+
+/// One uploaded file, as the Discord layer downloaded it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file: String,
+    pub bytes: Vec<u8>,
+}
+
+/// One bank an upload stored.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub name: String,
+    pub title: String,
+    /// Questions per category and difficulty.
+    pub counts: Vec<(String, [usize; 3])>,
+    /// Against the bank it replaced, if any.
+    pub replaced: Option<BankDiff>,
+}
+
+/// What `/bank list` shows.
+#[derive(Debug, Clone)]
+pub struct BankList {
+    pub builtin: Vec<BankInfo>,
+    pub builtin_hidden: bool,
+    pub own: Vec<ServerBankInfo>,
+}
+
+/// Each server's banks as parsed, with the version they were parsed at.
+#[derive(Debug, Default)]
+pub struct BankCache {
+    entries: Mutex<HashMap<u64, Cached>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    /// 0: the server has no settings (and so no banks of its own).
+    version: i64,
+    checked: Instant,
+    bank: Arc<QuestionBank>,
+}
+
+impl BankCache {
+    fn fresh(&self, guild_id: u64) -> Option<Cached> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(&guild_id).cloned()
+    }
+
+    fn put(&self, guild_id: u64, entry: Cached) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(guild_id, entry);
+    }
+
+    /// Forgets a server's entry, so the next lookup reads the database.
+    fn forget(&self, guild_id: u64) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&guild_id);
+    }
+}
+
+impl Services {
+    /// The questions a scope sees: the built-in banks, plus a server's own
+    /// (or only its own, if it hid the built-in ones). Direct messages see
+    /// the built-in banks.
+    pub async fn bank(&self, scope: Scope) -> Result<Arc<QuestionBank>, ServiceError> {
+        match scope {
+            Scope::DirectMessages => Ok(Arc::clone(&self.banks)),
+            Scope::Guild(guild_id) => Ok(self.server_bank(guild_id).await?),
+        }
+    }
+
+    async fn server_bank(&self, guild_id: u64) -> Result<Arc<QuestionBank>, StoreError> {
+        let cached = self.bank_cache.fresh(guild_id);
+        if let Some(c) = cached.as_ref().filter(|c| c.checked.elapsed() < RECHECK) {
+            return Ok(Arc::clone(&c.bank));
+        }
+        let version = self.store.bank_version(guild_id).await?;
+        let current = version.map_or(0, |v| v.version);
+        let bank = match cached.filter(|c| c.version == current) {
+            Some(c) => c.bank,
+            None => match version {
+                None => Arc::clone(&self.banks),
+                Some(v) => Arc::new(self.load_server_banks(guild_id, v.builtin_hidden).await?),
+            },
+        };
+        self.bank_cache.put(guild_id, Cached { version: current, checked: Instant::now(), bank: Arc::clone(&bank) });
+        Ok(bank)
+    }
+
+    /// Parses a server's stored banks and layers them on the built-in
+    /// ones. A stored bank this version cannot parse is left out, loudly.
+    async fn load_server_banks(&self, guild_id: u64, builtin_hidden: bool) -> Result<QuestionBank, StoreError> {
+        let stored = self.store.server_banks(guild_id).await?;
+        let keys: Vec<String> = stored.iter().map(|b| bank_key(guild_id, &b.name)).collect();
+        let mut own = QuestionBank::default();
+        for (b, key) in stored.iter().zip(&keys) {
+            match QuestionBank::from_named([(key.as_str(), b.file.as_str(), b.markdown.as_str())]) {
+                Ok(bank) => own = QuestionBank::layered(&own, &bank),
+                Err(e) => {
+                    warn!(guild = guild_id, bank = %b.name, error = %e, "a stored bank no longer parses; left out")
+                }
+            }
+        }
+        Ok(if builtin_hidden { own } else { QuestionBank::layered(&self.banks, &own) })
+    }
+
+    /// Checks and stores uploaded banks, each replacing the server's bank
+    /// of the same name. All or nothing: if any file has a problem, none is
+    /// stored and every problem is returned.
+    pub async fn add_banks(&self, guild_id: u64, user_id: u64, uploads: &[Upload]) -> Result<Vec<Added>, ServiceError> {
+        let limits = self.bank_limits;
+        let existing = self.store.server_banks(guild_id).await?;
+        let mut problems = Vec::new();
+        let mut checked: Vec<(ServerBank, QuestionBank)> = Vec::new();
+        for upload in uploads {
+            match check_upload(guild_id, user_id, upload, &limits, self.clock.now_unix()) {
+                Ok((bank, _)) if checked.iter().any(|(b, _)| b.name == bank.name) => {
+                    problems.push(UploadProblem::SameName { file: upload.file.clone(), name: bank.name });
+                }
+                Ok(pair) => checked.push(pair),
+                Err(p) => problems.push(p),
+            }
+        }
+        let new_names = checked.iter().filter(|(b, _)| !existing.iter().any(|e| e.name == b.name)).count();
+        if existing.len() + new_names > limits.banks {
+            problems.push(UploadProblem::TooManyBanks { existing: existing.len(), limit: limits.banks });
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Upload(problems));
+        }
+        let mut added = Vec::new();
+        for (bank, parsed) in &checked {
+            let replaced = existing.iter().find(|e| e.name == bank.name).map(|old| {
+                let key = bank_key(guild_id, &old.name);
+                let before = QuestionBank::from_named([(key.as_str(), old.file.as_str(), old.markdown.as_str())])
+                    .unwrap_or_default();
+                diff(before.questions(), parsed.questions())
+            });
+            added.push(Added { name: bank.name.clone(), title: bank.title.clone(), counts: counts(parsed), replaced });
+        }
+        let banks: Vec<ServerBank> = checked.into_iter().map(|(b, _)| b).collect();
+        self.store.save_server_banks(&banks).await?;
+        self.bank_cache.forget(guild_id);
+        info!(guild = guild_id, banks = banks.len(), "server banks uploaded");
+        Ok(added)
+    }
+
+    /// The built-in banks and the server's own.
+    pub async fn list_banks(&self, guild_id: u64) -> Result<BankList, ServiceError> {
+        let own = self.store.server_bank_infos(guild_id).await?;
+        let builtin_hidden = self.store.bank_version(guild_id).await?.is_some_and(|v| v.builtin_hidden);
+        Ok(BankList { builtin: self.banks.banks().to_vec(), builtin_hidden, own })
+    }
+
+    /// Removes one of the server's banks; its ratings stay in the database
+    /// but no longer count (their questions are gone from the scope).
+    pub async fn remove_bank(&self, guild_id: u64, name: &str) -> Result<(), ServiceError> {
+        if !self.store.remove_server_bank(guild_id, name).await? {
+            return Err(ServiceError::NoBank(name.to_string()));
+        }
+        self.bank_cache.forget(guild_id);
+        info!(guild = guild_id, bank = name, "server bank removed");
+        Ok(())
+    }
+
+    /// A server's bank as uploaded: its file name and text.
+    pub async fn bank_file(&self, guild_id: u64, name: &str) -> Result<(String, String), ServiceError> {
+        let banks = self.store.server_banks(guild_id).await?;
+        let bank = banks.into_iter().find(|b| b.name == name).ok_or_else(|| ServiceError::NoBank(name.to_string()))?;
+        Ok((bank.file, bank.markdown))
+    }
+
+    /// Shows or hides the built-in banks in a server. Hiding them needs a
+    /// bank of the server's own, or nothing would be left to ask.
+    pub async fn show_builtin(&self, guild_id: u64, show: bool) -> Result<(), ServiceError> {
+        if !show && self.store.server_bank_infos(guild_id).await?.is_empty() {
+            return Err(ServiceError::NothingLeft);
+        }
+        self.store.set_builtin_hidden(guild_id, !show).await?;
+        self.bank_cache.forget(guild_id);
+        Ok(())
+    }
+
+    /// The server's bank names starting with `partial`, for autocomplete.
+    pub async fn bank_names(&self, guild_id: u64, partial: &str) -> Result<Vec<String>, ServiceError> {
+        let needle = partial.trim().to_lowercase();
+        let infos = self.store.server_bank_infos(guild_id).await?;
+        Ok(infos.into_iter().map(|b| b.name).filter(|n| n.contains(&needle)).collect())
+    }
+}
+
+/// One upload, checked and parsed: the bank to store and its questions.
+fn check_upload(
+    guild_id: u64,
+    user_id: u64,
+    upload: &Upload,
+    limits: &BankLimits,
+    now: i64,
+) -> Result<(ServerBank, QuestionBank), UploadProblem> {
+    let name = bank_name(&upload.file)?;
+    let text = upload_text(&upload.file, &upload.bytes, limits)?;
+    let parsed = parse_upload(guild_id, &name, &upload.file, text, limits)?;
+    let title = parsed.banks().first().map_or_else(|| name.clone(), |b| b.title.clone());
+    let bank = ServerBank {
+        guild_id,
+        name,
+        file: upload.file.clone(),
+        title,
+        markdown: text.to_string(),
+        questions: u64::try_from(parsed.len()).unwrap_or(u64::MAX),
+        added_by: user_id,
+        added_at: now,
+    };
+    Ok((bank, parsed))
+}

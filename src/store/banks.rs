@@ -1,0 +1,134 @@
+//! A server's own question banks and its bank settings.
+//!
+//! Every change bumps the server's `version` in the same transaction, so a
+//! process that cached the server's parsed banks sees, with one indexed
+//! read, whether they are still current.
+
+use sqlx::Row;
+
+use super::{id_from_key, id_key, Store, StoreError};
+use crate::domain::bank::server::{ServerBank, ServerBankInfo};
+
+/// Bumps a server's bank version (creating its settings row).
+const BUMP: &str = "INSERT INTO server_bank_settings (guild_id, builtin_hidden, version) VALUES ($1, 0, 1)
+     ON CONFLICT (guild_id) DO UPDATE SET version = server_bank_settings.version + 1";
+
+/// A server's bank settings as a cache needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BankVersion {
+    /// Changes with every upload, removal or setting.
+    pub version: i64,
+    pub builtin_hidden: bool,
+}
+
+impl Store {
+    /// The server's bank version, `None` if it never had banks or settings.
+    pub async fn bank_version(&self, guild_id: u64) -> Result<Option<BankVersion>, StoreError> {
+        let row = sqlx::query("SELECT version, builtin_hidden FROM server_bank_settings WHERE guild_id = $1")
+            .bind(id_key(guild_id))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(BankVersion { version: r.try_get(0)?, builtin_hidden: r.try_get::<i64, _>(1)? != 0 }))
+            .transpose()
+    }
+
+    /// The server's banks with their text, by name.
+    pub async fn server_banks(&self, guild_id: u64) -> Result<Vec<ServerBank>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, file, title, markdown, questions, added_by, added_at FROM server_banks
+             WHERE guild_id = $1 ORDER BY name",
+        )
+        .bind(id_key(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ServerBank {
+                    guild_id,
+                    name: r.try_get(0)?,
+                    file: r.try_get(1)?,
+                    title: r.try_get(2)?,
+                    markdown: r.try_get(3)?,
+                    questions: id_from_key(r.try_get(4)?)?,
+                    added_by: id_from_key(r.try_get(5)?)?,
+                    added_at: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The server's banks without their text, by name.
+    pub async fn server_bank_infos(&self, guild_id: u64) -> Result<Vec<ServerBankInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, title, questions, added_by, added_at FROM server_banks WHERE guild_id = $1 ORDER BY name",
+        )
+        .bind(id_key(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ServerBankInfo {
+                    name: r.try_get(0)?,
+                    title: r.try_get(1)?,
+                    questions: id_from_key(r.try_get(2)?)?,
+                    added_by: id_from_key(r.try_get(3)?)?,
+                    added_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores banks, each replacing the server's bank of the same name, in
+    /// one transaction.
+    pub async fn save_server_banks(&self, banks: &[ServerBank]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for b in banks {
+            sqlx::query(BUMP).bind(id_key(b.guild_id)).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO server_banks (guild_id, name, file, title, markdown, questions, added_by, added_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (guild_id, name) DO UPDATE SET file = excluded.file, title = excluded.title,
+                    markdown = excluded.markdown, questions = excluded.questions,
+                    added_by = excluded.added_by, added_at = excluded.added_at",
+            )
+            .bind(id_key(b.guild_id))
+            .bind(&b.name)
+            .bind(&b.file)
+            .bind(&b.title)
+            .bind(&b.markdown)
+            .bind(id_key(b.questions))
+            .bind(id_key(b.added_by))
+            .bind(b.added_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes one of the server's banks; `false` if it had none of that name.
+    pub async fn remove_server_bank(&self, guild_id: u64, name: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(BUMP).bind(id_key(guild_id)).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM server_banks WHERE guild_id = $1 AND name = $2")
+            .bind(id_key(guild_id))
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Hides or shows the built-in banks in a server.
+    pub async fn set_builtin_hidden(&self, guild_id: u64, hidden: bool) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(BUMP).bind(id_key(guild_id)).execute(&mut *tx).await?;
+        sqlx::query("UPDATE server_bank_settings SET builtin_hidden = $2 WHERE guild_id = $1")
+            .bind(id_key(guild_id))
+            .bind(i64::from(hidden))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
