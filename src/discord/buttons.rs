@@ -59,6 +59,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
             board_page(ctx, data, click, private, period, page, category).await
         }
         Some(ButtonAction::Forget { confirm, everywhere }) => forget(ctx, data, click, confirm, everywhere).await,
+        Some(ButtonAction::RemoveBank { name, confirm }) => remove_bank(ctx, data, click, &name, confirm).await,
     };
     if let Err(error) = result {
         let text = error.reply_text("button");
@@ -185,6 +186,33 @@ async fn forget(
             "🗑️ Deleted {removed} row{plural} of your data{}.",
             if everywhere { " everywhere" } else { " in this server" }
         )
+    };
+    let msg = EditInteractionResponse::new().content(text).components(vec![]);
+    click.edit_response(ctx, msg).await.after_defer()?;
+    Ok(())
+}
+
+/// Removes a server's bank (or cancels) and says so, in place of the
+/// confirmation. The clicker must still be allowed to: permissions can
+/// change between the command and the click.
+async fn remove_bank(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    name: &str,
+    confirm: bool,
+) -> Result<(), BotError> {
+    let admin = click.member.as_ref().and_then(|m| m.permissions).is_some_and(|p| {
+        p.contains(serenity::Permissions::MANAGE_GUILD) || p.contains(serenity::Permissions::ADMINISTRATOR)
+    });
+    click.defer(ctx).await?;
+    let text = match (click.guild_id, confirm) {
+        (_, false) => "Nothing was removed.".to_string(),
+        (Some(guild), true) if admin => {
+            data.services.remove_bank(guild.get(), name).await.after_defer()?;
+            format!("🗑️ Removed `{name}` from this server.")
+        }
+        _ => "Only members with the **Manage Server** permission can change this server's banks.".to_string(),
     };
     let msg = EditInteractionResponse::new().content(text).components(vec![]);
     click.edit_response(ctx, msg).await.after_defer()?;

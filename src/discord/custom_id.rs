@@ -26,6 +26,10 @@ pub enum ButtonAction {
     /// Delete the clicker's data (`everywhere`: not only this server), or
     /// cancel. Only the member who ran `/forget-me` sees these buttons.
     Forget { confirm: bool, everywhere: bool },
+    /// Remove the server's bank `name` (at most
+    /// [`NAME_MAX`](crate::domain::bank::server::NAME_MAX) characters), or
+    /// cancel. Only the admin who ran `/bank remove` sees these buttons.
+    RemoveBank { name: String, confirm: bool },
 }
 
 /// A short, stable tag for a category name (FNV-1a, 32 bits), resolved
@@ -45,7 +49,7 @@ impl ButtonAction {
     /// modified client can send any id on any message; on a public post
     /// these would rewrite that post for everyone.
     pub fn private_only(&self) -> bool {
-        matches!(self, ButtonAction::Rate { .. } | ButtonAction::Forget { .. })
+        matches!(self, ButtonAction::Rate { .. } | ButtonAction::Forget { .. } | ButtonAction::RemoveBank { .. })
     }
 
     pub fn encode(&self) -> String {
@@ -57,6 +61,9 @@ impl ButtonAction {
                 Some(tag) => format!("{PREFIX}:b:{}:{page}:{tag:08x}", period.code()),
                 None => format!("{PREFIX}:b:{}:{page}", period.code()),
             },
+            ButtonAction::RemoveBank { name, confirm } => {
+                format!("{PREFIX}:x:{}:{name}", if *confirm { "y" } else { "n" })
+            }
             ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
             ButtonAction::Rate { question, source, level } => {
                 format!("{PREFIX}:l:{question}:{}:{}", source_code(*source), level.code())
@@ -73,6 +80,19 @@ impl ButtonAction {
         let action = parts.next()?;
         if action == "b" {
             return decode_board(parts);
+        }
+        if action == "x" {
+            let confirm = match parts.next()? {
+                "y" => true,
+                "n" => false,
+                _ => return None,
+            };
+            let name = parts.next()?;
+            let valid = !name.is_empty()
+                && name.chars().count() <= crate::domain::bank::server::NAME_MAX
+                && name.chars().all(|c| c.is_alphanumeric() || c == '-');
+            return (valid && parts.next().is_none())
+                .then(|| ButtonAction::RemoveBank { name: name.to_string(), confirm });
         }
         if action == "f" {
             let confirm = match parts.next()? {
@@ -178,6 +198,22 @@ mod tests {
             }
         }
         for bad in ["qz1:f", "qz1:f:y", "qz1:f:x:s", "qz1:f:y:z", "qz1:f:y:s:1"] {
+            assert_eq!(ButtonAction::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bank_removals_round_trip_within_discords_limit() {
+        let longest = "b".repeat(crate::domain::bank::server::NAME_MAX);
+        for confirm in [true, false] {
+            for name in ["team-guide", longest.as_str()] {
+                let action = ButtonAction::RemoveBank { name: name.into(), confirm };
+                assert!(action.encode().len() <= 100);
+                assert_eq!(ButtonAction::decode(&action.encode()), Some(action));
+            }
+        }
+        let too_long = format!("qz1:x:y:{longest}b");
+        for bad in ["qz1:x:y", "qz1:x:y:", "qz1:x:q:team", "qz1:x:y:a:b", "qz1:x:y:../etc", too_long.as_str()] {
             assert_eq!(ButtonAction::decode(bad), None, "{bad}");
         }
     }

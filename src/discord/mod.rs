@@ -38,6 +38,8 @@ pub struct Data {
     pub poster: DiscordPoster,
     /// The bot's own user id, from READY.
     pub bot_id: serenity::UserId,
+    /// The HTTP client (with its timeout), for downloading uploads.
+    pub client: reqwest::Client,
 }
 
 /// Everything a command or the button router can fail with.
@@ -190,8 +192,8 @@ impl Bot {
                     }
                     info!(bot = %ready.user.name, guilds = ready.guilds.len(), scope = if guild_id.is_some() { "guild" } else { "global" }, "commands registered");
                     let _ = started_tx.send(true);
-                    let poster = DiscordPoster::new(ctx.http.clone(), setup_client);
-                    Ok(Data { services, poster, bot_id: ready.user.id })
+                    let poster = DiscordPoster::new(ctx.http.clone(), setup_client.clone());
+                    Ok(Data { services, poster, bot_id: ready.user.id, client: setup_client })
                 })
             })
             .build();

@@ -170,6 +170,11 @@ impl Services {
         Ok(added)
     }
 
+    /// What a server may upload.
+    pub fn bank_limits(&self) -> BankLimits {
+        self.bank_limits
+    }
+
     /// The built-in banks and the server's own.
     pub async fn list_banks(&self, guild_id: u64) -> Result<BankList, ServiceError> {
         let own = self.store.server_bank_infos(guild_id).await?;

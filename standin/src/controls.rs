@@ -251,6 +251,26 @@ impl StandIn {
         assert!(held.is_some(), "no message creation in channel {channel_id} was held within {timeout:?}");
     }
 
+    /// A file a member attaches to a slash command: pass the returned
+    /// attachment id as the attachment option's value. The interaction
+    /// then carries it in `data.resolved.attachments`, with a URL on the
+    /// stand-in's CDN (`{api_base}/cdn/attachments/{id}/{filename}`, no
+    /// token needed, as on Discord's CDN).
+    pub fn attach(&self, filename: &str, bytes: &[u8]) -> u64 {
+        let mut st = self.shared.lock();
+        let id = st.next_id();
+        st.attachments.insert(id, (filename.to_string(), Some(bytes.to_vec())));
+        id
+    }
+
+    /// The CDN answers 404 for the attachment from now on (an expired or
+    /// deleted file).
+    pub fn expire_attachment(&self, id: u64) {
+        if let Some((_, bytes)) = self.shared.lock().attachments.get_mut(&id) {
+            *bytes = None;
+        }
+    }
+
     /// How long `enforce_nonce` remembers a nonce from now on (default
     /// [`NONCE_WINDOW`](super::NONCE_WINDOW)); a test of "a day later the
     /// same nonce posts again" sets it short.

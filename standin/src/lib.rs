@@ -171,8 +171,10 @@ impl StandIn {
         let rest_addr: SocketAddr = rest.local_addr().expect("REST address");
         let gw_addr: SocketAddr = gw.local_addr().expect("gateway address");
         let (changed, _) = watch::channel(0);
+        let mut state = State::new(&config);
+        state.api_base = format!("http://{rest_addr}");
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(&config)),
+            state: Mutex::new(state),
             changed,
             api_base: format!("http://{rest_addr}"),
             ws_url: format!("ws://{gw_addr}"),

@@ -21,15 +21,20 @@ pub(super) struct Resolved {
     members: Map<String, Value>,
     roles: Map<String, Value>,
     channels: Map<String, Value>,
+    attachments: Map<String, Value>,
 }
 
 impl Resolved {
     /// The `resolved` object, or `None` if nothing was resolved.
     pub(super) fn into_json(self) -> Option<Value> {
         let mut out = Map::new();
-        for (key, map) in
-            [("users", self.users), ("members", self.members), ("roles", self.roles), ("channels", self.channels)]
-        {
+        for (key, map) in [
+            ("users", self.users),
+            ("members", self.members),
+            ("roles", self.roles),
+            ("channels", self.channels),
+            ("attachments", self.attachments),
+        ] {
             if !map.is_empty() {
                 out.insert(key.into(), Value::Object(map));
             }
@@ -113,6 +118,15 @@ impl State {
                     }
                 }
             }
+        }
+        if typed && kind == 11 {
+            let id = id_value(&value, &what);
+            value = Value::from(id.to_string());
+            let Some((filename, bytes)) = self.attachments.get(&id) else {
+                panic!("{what}: {id} is not a file attached with StandIn::attach");
+            };
+            let size = bytes.as_ref().map_or(0, Vec::len);
+            resolved.attachments.insert(id.to_string(), payloads::slash_attachment(id, filename, size, &self.api_base));
         }
         let mut o = json!({"name": oname, "type": kind, "value": value});
         if focused {
@@ -199,7 +213,7 @@ fn check_value(what: &str, def: &Value, kind: u64, value: &Value) {
         4 => value.as_i64().is_some(),
         5 => value.is_boolean(),
         10 => value.is_number(),
-        6..=9 => snowflake(Some(value)).is_some(),
+        6..=9 | 11 => snowflake(Some(value)).is_some(),
         _ => true,
     };
     if !ok {

@@ -192,6 +192,27 @@ pub fn guild_channel(guild_id: u64, channel: &ChannelSpec, position: usize) -> V
 /// A channel as `data.resolved.channels` carries it: id, name, type, the
 /// invoking member's `permissions` there, and for threads `parent_id` and
 /// `thread_metadata`.
+/// A file a member attached to a slash command, as `data.resolved`
+/// carries it: served by the stand-in's CDN.
+pub fn slash_attachment(id: u64, filename: &str, size: usize, api_base: &str) -> Value {
+    let url = format!("{api_base}/cdn/attachments/{id}/{filename}?ex=0&is=0&hm=0");
+    let content_type = match filename.rsplit_once('.').map(|(_, e)| e.to_lowercase()) {
+        Some(e) if e == "md" || e == "markdown" => Some("text/markdown; charset=utf-8"),
+        Some(e) if e == "txt" => Some("text/plain; charset=utf-8"),
+        Some(e) if e == "png" => Some("image/png"),
+        _ => None,
+    };
+    json!({
+        "id": id.to_string(),
+        "filename": filename,
+        "size": size,
+        "url": url,
+        "proxy_url": url,
+        "content_type": content_type,
+        "ephemeral": true,
+    })
+}
+
 pub fn resolved_channel(channel: &ChannelSpec, permissions: u64) -> Value {
     let mut c = json!({
         "id": channel.id.to_string(),

@@ -169,6 +169,11 @@ struct Received {
 
 async fn carry_out(shared: &Shared, received: Received) -> Response<Full<Bytes>> {
     let Received { method, path, query, auth, body, files, parse_error, received_at } = received;
+    if method == "GET" {
+        if let Some(rest) = path.strip_prefix("/cdn/attachments/") {
+            return cdn(shared, rest);
+        }
+    }
     if let Some(channel) = held_channel(shared, &method, &path) {
         if !hold(shared, channel).await {
             // Dropped: as if the request never reached Discord.
@@ -217,6 +222,23 @@ async fn carry_out(shared: &Shared, received: Received) -> Response<Full<Bytes>>
     };
     shared.notify();
     reply.into_response()
+}
+
+/// Discord's CDN: an attached file's bytes, without a token; 404 once the
+/// file expired.
+fn cdn(shared: &Shared, rest: &str) -> Response<Full<Bytes>> {
+    let id = rest.split('/').next().and_then(snowflake_str);
+    let file = id.and_then(|id| shared.lock().attachments.get(&id).and_then(|(_, bytes)| bytes.clone()));
+    let mut resp = match file {
+        Some(bytes) => Response::new(Full::new(Bytes::from(bytes))),
+        None => {
+            let mut resp = Response::new(Full::new(Bytes::from_static(b"404: Not Found")));
+            *resp.status_mut() = StatusCode::NOT_FOUND;
+            resp
+        }
+    };
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    resp
 }
 
 /// The channel of a message creation the test holds back, if this is one.

@@ -115,6 +115,11 @@ pub(crate) struct State {
     /// How long a nonce is remembered ([`NONCE_WINDOW`] unless a test
     /// changes it).
     pub nonce_window: Duration,
+    /// Files members attached to slash commands, by attachment id, as the
+    /// CDN serves them (`None` once expired: the CDN answers 404).
+    pub attachments: HashMap<u64, (String, Option<Vec<u8>>)>,
+    /// `http://127.0.0.1:PORT`, for the CDN URLs of attachments.
+    pub api_base: String,
     /// Channels whose message creations are held unanswered (and not yet
     /// carried out) until released: a bot killed meanwhile never made them.
     pub held_channels: std::collections::HashSet<u64>,
@@ -172,6 +177,8 @@ impl State {
             messages: BTreeMap::new(),
             nonces: HashMap::new(),
             nonce_window: NONCE_WINDOW,
+            attachments: HashMap::new(),
+            api_base: String::new(),
             held_channels: Default::default(),
             holding: Default::default(),
             dropped_holds: Default::default(),

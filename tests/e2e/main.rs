@@ -7,6 +7,7 @@
 #[path = "../store/backends.rs"]
 mod backends;
 
+mod banks;
 mod board;
 mod daily;
 mod pg_restart;

@@ -4,13 +4,12 @@
 //! widen who may use a command.
 
 use poise::serenity_prelude as serenity;
-use serenity::{ChannelType, PartialChannel, Permissions, Role};
+use serenity::{ChannelType, PartialChannel, Role};
 
 use super::quiz::{autocomplete_category, Difficulty};
+use super::tell;
 use crate::discord::poster::check_channel;
-use crate::discord::CONTENT_MAX;
 use crate::discord::{BotError, Context};
-use crate::domain::bank::render::split_chunks;
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::Filter;
 use crate::domain::level::Level;
@@ -36,40 +35,9 @@ async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::Create
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-/// The member may manage the server; Discord's own gate can be widened by
-/// the server, so the command checks again.
-fn may_manage(ctx: Context<'_>) -> bool {
-    let poise::Context::Application(app) = ctx else {
-        return false;
-    };
-    app.interaction
-        .member
-        .as_ref()
-        .and_then(|m| m.permissions)
-        .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
-}
-
-/// Answers only the caller; a text longer than a message (say, the status
-/// of 25 schedules) goes out as several messages, split between lines.
-async fn tell(ctx: Context<'_>, text: impl Into<String>) -> Result<(), BotError> {
-    for part in split_chunks(&text.into(), CONTENT_MAX) {
-        ctx.send(poise::CreateReply::default().content(part).ephemeral(true)).await?;
-    }
-    Ok(())
-}
-
-/// Refuses non-admins and non-text channels; `None` when the caller was
-/// already answered.
+/// Refuses non-admins; `None` when the caller was already answered.
 async fn admin_guild(ctx: Context<'_>) -> Result<Option<u64>, BotError> {
-    let Some(guild) = ctx.guild_id() else {
-        tell(ctx, "Daily questions are per server: run this in a server.").await?;
-        return Ok(None);
-    };
-    if !may_manage(ctx) {
-        tell(ctx, "Only members with the **Manage Server** permission can change the daily question.").await?;
-        return Ok(None);
-    }
-    Ok(Some(guild.get()))
+    super::admin_guild(ctx, "Daily questions are", "change the daily question").await
 }
 
 fn is_text(channel: &PartialChannel) -> bool {

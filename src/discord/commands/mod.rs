@@ -1,5 +1,6 @@
 //! The slash commands, one file per group, listed in one place.
 
+mod bank;
 mod daily;
 mod forget;
 mod leaderboard;
@@ -7,7 +8,10 @@ mod quiz;
 mod review;
 mod stats;
 
-use super::{BotError, Context, Data};
+use poise::serenity_prelude::Permissions;
+
+use super::{BotError, Context, Data, CONTENT_MAX};
+use crate::domain::bank::render::split_chunks;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
@@ -17,6 +21,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         stats::stats(),
         leaderboard::leaderboard(),
         daily::daily(),
+        bank::bank(),
         forget::forget_me(),
     ]
 }
@@ -27,4 +32,42 @@ pub(crate) fn interaction_id(ctx: Context<'_>) -> u64 {
         poise::Context::Application(app) => app.interaction.id.get(),
         poise::Context::Prefix(prefix) => prefix.msg.id.get(),
     }
+}
+
+/// The member may manage the server; Discord's own gate can be widened by
+/// the server, and subcommands cannot have one of their own, so the
+/// command checks again.
+fn may_manage(ctx: Context<'_>) -> bool {
+    let poise::Context::Application(app) = ctx else {
+        return false;
+    };
+    app.interaction
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
+}
+
+/// Answers only the caller; a text longer than a message (say, the status
+/// of 25 schedules) goes out as several messages, split between lines.
+async fn tell(ctx: Context<'_>, text: impl Into<String>) -> Result<(), BotError> {
+    for part in split_chunks(&text.into(), CONTENT_MAX) {
+        ctx.send(poise::CreateReply::default().content(part).ephemeral(true)).await?;
+    }
+    Ok(())
+}
+
+/// The server of an admin-only command: refuses direct messages ("`what`
+/// per server") and members without Manage Server ("cannot `change`");
+/// `None` when the caller was already answered.
+async fn admin_guild(ctx: Context<'_>, what: &str, change: &str) -> Result<Option<u64>, BotError> {
+    let Some(guild) = ctx.guild_id() else {
+        tell(ctx, format!("{what} per server: run this in a server.")).await?;
+        return Ok(None);
+    };
+    if !may_manage(ctx) {
+        tell(ctx, format!("Only members with the **Manage Server** permission can {change}.")).await?;
+        return Ok(None);
+    }
+    Ok(Some(guild.get()))
 }

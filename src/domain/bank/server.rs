@@ -12,6 +12,10 @@ use std::path::Path;
 
 use super::{slug_of, BankError, Question, QuestionBank};
 
+/// The longest bank name: it travels in a button's `custom_id` (100
+/// characters at most) to confirm a removal.
+pub const NAME_MAX: usize = 64;
+
 /// File names an upload may have.
 const EXTENSIONS: [&str; 3] = ["md", "markdown", "txt"];
 
@@ -70,8 +74,12 @@ pub enum UploadProblem {
     Binary { file: String },
     #[error("`{file}` is not UTF-8 text: save it as UTF-8 and upload it again.")]
     NotUtf8 { file: String },
-    #[error("`{file}` has no questions: each starts with a `??? question \"Title\"` line (see `/bank help`).")]
+    #[error("`{file}` has no questions: each starts with a line `??? question \"Title\"`, then, indented four spaces, a difficulty line (🟢 **Beginner**, 🟡 **Intermediate** or 🔴 **Advanced**) and the answer.")]
     NoQuestions { file: String },
+    #[error("`{file}`: a bank's file name may have at most {limit} characters before `.md`.")]
+    NameTooLong { file: String, limit: usize },
+    #[error("Could not download `{file}` from Discord ({reason}); attach it again.")]
+    Download { file: String, reason: String },
     #[error("`{file}` has {count} questions; a bank may have at most {limit}.")]
     TooManyQuestions { file: String, count: usize, limit: usize },
     #[error("`{file}` has problems:\n{}", .lines.join("\n"))]
@@ -91,6 +99,9 @@ pub fn bank_name(file: &str) -> Result<String, UploadProblem> {
     let name = slug_of(path);
     if !markdown || name.is_empty() {
         return Err(UploadProblem::NotMarkdown { file: file.to_string() });
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(UploadProblem::NameTooLong { file: file.to_string(), limit: NAME_MAX });
     }
     Ok(name)
 }
@@ -198,6 +209,7 @@ mod tests {
         assert_eq!(bank_name("notes.TXT"), Ok("notes".into()));
         assert!(matches!(bank_name("photo.png"), Err(UploadProblem::NotMarkdown { .. })));
         assert!(matches!(bank_name(".md"), Err(UploadProblem::NotMarkdown { .. })));
+        assert!(matches!(bank_name(&format!("{}.md", "a".repeat(65))), Err(UploadProblem::NameTooLong { .. })));
     }
 
     #[test]
