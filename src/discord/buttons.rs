@@ -12,6 +12,7 @@ use serenity::{
 use tracing::{debug, info, warn};
 
 use super::custom_id::{category_tag, ButtonAction};
+use super::permissions::manages_server;
 use super::{render, AfterDefer, BotError, Data};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -202,9 +203,7 @@ async fn remove_bank(
     name: &str,
     confirm: bool,
 ) -> Result<(), BotError> {
-    let admin = click.member.as_ref().and_then(|m| m.permissions).is_some_and(|p| {
-        p.contains(serenity::Permissions::MANAGE_GUILD) || p.contains(serenity::Permissions::ADMINISTRATOR)
-    });
+    let admin = manages_server(click.member.as_ref().and_then(|m| m.permissions));
     click.defer(ctx).await?;
     let text = match (click.guild_id, confirm) {
         (_, false) => "Nothing was removed.".to_string(),

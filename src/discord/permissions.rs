@@ -48,6 +48,12 @@ pub fn in_channel(channel: &GuildChannel, roles: &[Role], member: UserId, member
     perms
 }
 
+/// Whether a member with these permissions may manage the server: what
+/// the admin commands (`/daily`, `/bank`) and their buttons require.
+pub fn manages_server(perms: Option<Permissions>) -> bool {
+    perms.is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
+}
+
 /// Names of the needed permissions `perms` lacks, in Discord's wording.
 pub fn missing(perms: Permissions) -> Vec<&'static str> {
     NEEDED.iter().filter(|(p, _)| !perms.contains(*p)).map(|(_, name)| *name).collect()

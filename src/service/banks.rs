@@ -99,7 +99,12 @@ impl Services {
         if let Some(c) = cached.as_ref().filter(|c| c.checked.elapsed() < RECHECK) {
             return Ok(Arc::clone(&c.bank));
         }
-        let version = self.store.bank_version(guild_id).await?;
+        let version = match self.store.bank_version(guild_id).await {
+            Ok(version) => version,
+            // The database is out of reach: the banks as last seen serve
+            // meanwhile (what needs the database says so itself).
+            Err(e) => return cached.map(|c| c.bank).ok_or(e),
+        };
         let current = version.map_or(0, |v| v.version);
         let bank = match cached.filter(|c| c.version == current) {
             Some(c) => c.bank,

@@ -25,11 +25,17 @@ fn admin() -> TestUser {
 }
 
 async fn daily_set(standin: &StandIn, guild: u64, channel: u64) -> Value {
-    let options = json!([
-        {"name": "channel", "value": channel.to_string()},
-        {"name": "time", "value": "09:00"},
-        {"name": "timezone", "value": "Europe/Berlin"},
-    ]);
+    daily_set_with(standin, guild, channel, &[]).await
+}
+
+async fn daily_set_with(standin: &StandIn, guild: u64, channel: u64, extra: &[Value]) -> Value {
+    let mut options = vec![
+        json!({"name": "channel", "value": channel.to_string()}),
+        json!({"name": "time", "value": "09:00"}),
+        json!({"name": "timezone", "value": "Europe/Berlin"}),
+    ];
+    options.extend(extra.iter().cloned());
+    let options = Value::Array(options);
     let (id, payload) = standin.slash("daily set", options, &admin(), Place::in_guild(guild, channel));
     respond(standin, (id, payload)).await
 }
@@ -37,8 +43,17 @@ async fn daily_set(standin: &StandIn, guild: u64, channel: u64) -> Value {
 /// The bot as two processes on `db`, running shard 0 and shard 1 of 2 (in
 /// that order), both with their commands registered and sessions ready.
 async fn spawn_both(standin: &StandIn, db: &backends::TestDb, dir: &tempfile::TempDir) -> [BotProcess; 2] {
+    spawn_both_at(standin, db, dir, BEFORE_NINE).await
+}
+
+async fn spawn_both_at(
+    standin: &StandIn,
+    db: &backends::TestDb,
+    dir: &tempfile::TempDir,
+    clock: &str,
+) -> [BotProcess; 2] {
     let spawn = |shards: &str| {
-        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", BEFORE_NINE)];
+        let env = [("DATABASE_URL", db.url()), ("SHARDS", shards), ("QUIZBOT_CLOCK_START", clock)];
         BotProcess::spawn(&standin::quizbot!(), standin, &dir.path().join(format!("unused-{shards}.db")), &env)
     };
     let first = spawn("0-0/2");
@@ -157,4 +172,44 @@ async fn a_process_killed_mid_post_leaves_it_to_the_other() {
     assert_ne!(taker, holder, "the survivor finished the post");
     assert!(message.is_some(), "the post is recorded");
     assert_clean(&standin, &processes[1 - dead]);
+}
+
+/// A bank uploaded through one process is used by the other: the server's
+/// daily question, from a category of that bank, is posted by the process
+/// that did not take the upload (the one that did is gone by 09:00).
+#[tokio::test]
+async fn a_bank_uploaded_through_one_process_is_used_by_the_other() {
+    let Some(db) = backends::TestDb::postgres().await else { return };
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // 08:59:20 in Berlin: time to upload, set the schedule and stop the
+    // process that did both.
+    let [first, mut second] = spawn_both_at(&standin, &db, &dir, "2026-11-24T07:59:20Z").await;
+    let guide = "---\ntitle: \"Team guide\"\n---\n## Team Ops\n\n??? question \"1. How do we deploy?\"\n    🟢 **Beginner**\n\n    With the pipeline.\n";
+    let file = standin.attach("team.md", guide.as_bytes());
+    let options = json!([{"name": "file", "value": file.to_string()}]);
+    let added = respond(&standin, standin.slash("bank add", options, &admin(), Place::guild())).await;
+    assert!(added["content"].as_str().unwrap_or("").starts_with("✅ Added **Team guide**"), "{added}");
+    let reply =
+        daily_set_with(&standin, GUILD_ID, CHANNEL_ID, &[json!({"name": "category", "value": "Team Ops"})]).await;
+    assert!(reply["content"].as_str().unwrap_or("").starts_with("✅ Daily question set."), "{reply}");
+    // The default server is on shard 1: the second process took all that.
+    second.kill().await;
+
+    let suffix = format!("/channels/{CHANNEL_ID}/messages");
+    let post = standin.wait_request(|r| r.is("POST", &suffix) && r.status == 200, Duration::from_secs(90)).await;
+    assert_eq!(
+        post.body["embeds"][0]["description"].as_str().map(|d| d.contains("How do we deploy?")),
+        Some(true),
+        "{}",
+        post.body
+    );
+    assert!(post.body["embeds"][0]["footer"]["text"].as_str().unwrap_or("").contains("Team guide"), "{}", post.body);
+    // It logs the post once Discord answered.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !first.log().contains("daily question posted") {
+        assert!(tokio::time::Instant::now() < deadline, "the first process posted it:\n{}", first.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_clean(&standin, &first);
 }

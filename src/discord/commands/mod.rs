@@ -8,8 +8,7 @@ mod quiz;
 mod review;
 mod stats;
 
-use poise::serenity_prelude::Permissions;
-
+use super::permissions::manages_server;
 use super::{BotError, Context, Data, CONTENT_MAX};
 use crate::domain::bank::render::split_chunks;
 
@@ -41,11 +40,7 @@ fn may_manage(ctx: Context<'_>) -> bool {
     let poise::Context::Application(app) = ctx else {
         return false;
     };
-    app.interaction
-        .member
-        .as_ref()
-        .and_then(|m| m.permissions)
-        .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
+    manages_server(app.interaction.member.as_ref().and_then(|m| m.permissions))
 }
 
 /// Answers only the caller; a text longer than a message (say, the status

@@ -391,24 +391,10 @@ impl Writer {
         format!("{}{}", if quoted { "> " } else { "" }, " ".repeat(indent))
     }
 
-    /// Writes text, prefixing each new line.
+    /// Writes text (nothing inside an HTML block), prefixing each new line.
     fn write(&mut self, text: &str) {
-        if self.html {
-            return;
-        }
-        for (i, part) in text.split('\n').enumerate() {
-            if i > 0 {
-                self.newline();
-            }
-            if part.is_empty() {
-                continue;
-            }
-            if self.line_start || self.out.is_empty() {
-                let prefix = self.prefix();
-                self.out.push_str(&prefix);
-                self.line_start = false;
-            }
-            self.out.push_str(part);
+        if !self.html {
+            self.write_raw(text);
         }
     }
 
