@@ -8,7 +8,7 @@
 //! which every change bumps. So a bank uploaded through one process is used
 //! by the others within that time, and the uploading process at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use crate::domain::bank::server::{
     bank_key, bank_name, counts, diff, parse_upload, upload_text, BankDiff, BankLimits, ServerBank, ServerBankInfo,
     UploadProblem,
 };
-use crate::domain::bank::{BankInfo, QuestionBank};
+use crate::domain::bank::{BankInfo, QuestionBank, QuestionId};
 use crate::domain::study::Scope;
 use crate::store::StoreError;
 
@@ -159,17 +159,21 @@ impl Services {
             return Err(ServiceError::Upload(problems));
         }
         let mut added = Vec::new();
+        // Questions a re-upload left out leave the leaderboard; those it
+        // has count (again, if a removal had retired them).
+        let (mut retire, mut restore) = (Vec::new(), Vec::new());
         for (bank, parsed) in &checked {
-            let replaced = existing.iter().find(|e| e.name == bank.name).map(|old| {
-                let key = bank_key(guild_id, &old.name);
-                let before = QuestionBank::from_named([(key.as_str(), old.file.as_str(), old.markdown.as_str())])
-                    .unwrap_or_default();
-                diff(before.questions(), parsed.questions())
-            });
+            let before = existing.iter().find(|e| e.name == bank.name).map(|old| parse_stored(guild_id, old));
+            if let Some(before) = &before {
+                let kept: HashSet<&QuestionId> = parsed.questions().iter().map(|q| &q.id).collect();
+                retire.extend(before.questions().iter().filter(|q| !kept.contains(&q.id)).map(|q| q.id.clone()));
+            }
+            restore.extend(parsed.questions().iter().map(|q| q.id.clone()));
+            let replaced = before.map(|before| diff(before.questions(), parsed.questions()));
             added.push(Added { name: bank.name.clone(), title: bank.title.clone(), counts: counts(parsed), replaced });
         }
         let banks: Vec<ServerBank> = checked.into_iter().map(|(b, _)| b).collect();
-        self.store.save_server_banks(&banks).await?;
+        self.store.save_server_banks(guild_id, &banks, &retire, &restore, self.clock.now_unix()).await?;
         self.bank_cache.forget(guild_id);
         info!(guild = guild_id, banks = banks.len(), "server banks uploaded");
         Ok(added)
@@ -190,7 +194,12 @@ impl Services {
     /// Removes one of the server's banks; its ratings stay in the database
     /// but no longer count (their questions are gone from the scope).
     pub async fn remove_bank(&self, guild_id: u64, name: &str) -> Result<(), ServiceError> {
-        if !self.store.remove_server_bank(guild_id, name).await? {
+        let stored = self.store.server_banks(guild_id).await?;
+        let Some(bank) = stored.iter().find(|b| b.name == name) else {
+            return Err(ServiceError::NoBank(name.to_string()));
+        };
+        let retire: Vec<QuestionId> = parse_stored(guild_id, bank).questions().iter().map(|q| q.id.clone()).collect();
+        if !self.store.remove_server_bank(guild_id, name, &retire, self.clock.now_unix()).await? {
             return Err(ServiceError::NoBank(name.to_string()));
         }
         self.bank_cache.forget(guild_id);
@@ -222,6 +231,12 @@ impl Services {
         let infos = self.store.server_bank_infos(guild_id).await?;
         Ok(infos.into_iter().map(|b| b.name).filter(|n| n.contains(&needle)).collect())
     }
+}
+
+/// A stored bank parsed again (empty if this version cannot parse it).
+fn parse_stored(guild_id: u64, bank: &ServerBank) -> QuestionBank {
+    let key = bank_key(guild_id, &bank.name);
+    QuestionBank::from_named([(key.as_str(), bank.file.as_str(), bank.markdown.as_str())]).unwrap_or_default()
 }
 
 /// One upload, checked and parsed: the bank to store and its questions.

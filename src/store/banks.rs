@@ -4,10 +4,18 @@
 //! process that cached the server's parsed banks sees, with one indexed
 //! read, whether they are still current.
 
+use std::collections::BTreeSet;
+
 use sqlx::Row;
 
-use super::{id_from_key, id_key, Store, StoreError};
+use super::board::recompute_member;
+use super::writes::lock_member;
+use super::{bind_texts, id_from_key, id_key, placeholders, Store, StoreError};
 use crate::domain::bank::server::{ServerBank, ServerBankInfo};
+use crate::domain::bank::QuestionId;
+
+/// Question ids per statement when retiring or restoring ratings.
+const CHUNK: usize = 500;
 
 /// Bumps a server's bank version (creating its settings row).
 const BUMP: &str = "INSERT INTO server_bank_settings (guild_id, builtin_hidden, version) VALUES ($1, 0, 1)
@@ -79,11 +87,21 @@ impl Store {
     }
 
     /// Stores banks, each replacing the server's bank of the same name, in
-    /// one transaction.
-    pub async fn save_server_banks(&self, banks: &[ServerBank]) -> Result<(), StoreError> {
+    /// one transaction, with the server's ratings of `retire` leaving the
+    /// leaderboard and those of `restore` counting again.
+    pub async fn save_server_banks(
+        &self,
+        guild_id: u64,
+        banks: &[ServerBank],
+        retire: &[QuestionId],
+        restore: &[QuestionId],
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        sqlx::query(BUMP).bind(id_key(guild_id)).execute(&mut *tx).await?;
+        mark_retired(&mut tx, guild_id, retire, true, now).await?;
+        mark_retired(&mut tx, guild_id, restore, false, now).await?;
         for b in banks {
-            sqlx::query(BUMP).bind(id_key(b.guild_id)).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO server_banks (guild_id, name, file, title, markdown, questions, added_by, added_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -106,10 +124,18 @@ impl Store {
         Ok(())
     }
 
-    /// Removes one of the server's banks; `false` if it had none of that name.
-    pub async fn remove_server_bank(&self, guild_id: u64, name: &str) -> Result<bool, StoreError> {
+    /// Removes one of the server's banks, its questions' ratings leaving
+    /// the leaderboard (`retire`); `false` if it had none of that name.
+    pub async fn remove_server_bank(
+        &self,
+        guild_id: u64,
+        name: &str,
+        retire: &[QuestionId],
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(BUMP).bind(id_key(guild_id)).execute(&mut *tx).await?;
+        mark_retired(&mut tx, guild_id, retire, true, now).await?;
         let done = sqlx::query("DELETE FROM server_banks WHERE guild_id = $1 AND name = $2")
             .bind(id_key(guild_id))
             .bind(name)
@@ -131,4 +157,47 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Sets `retired` on the server's ratings of `questions`, and recomputes
+/// the board rows of the members who rated them. Each member's board row is
+/// locked before their ratings are touched, in member order, as every
+/// writer does (see `store::writes::lock_member`).
+async fn mark_retired(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild_id: u64,
+    questions: &[QuestionId],
+    retired: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (guild, flag) = (id_key(guild_id), i64::from(retired));
+    let mut members = BTreeSet::new();
+    for chunk in questions.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT DISTINCT user_id FROM ratings WHERE guild_id = $1 AND retired <> $2 AND question_id IN ({})",
+            placeholders(3, chunk.len())
+        );
+        let query = sqlx::query_scalar(&sql).bind(guild).bind(flag);
+        let query = chunk.iter().fold(query, |query, id| query.bind(id.as_str()));
+        let users: Vec<i64> = query.fetch_all(&mut **tx).await?;
+        members.extend(users);
+    }
+    if members.is_empty() {
+        return Ok(());
+    }
+    for &user in &members {
+        lock_member(tx, guild, user).await?;
+    }
+    for chunk in questions.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE ratings SET retired = $2 WHERE guild_id = $1 AND retired <> $2 AND question_id IN ({})",
+            placeholders(3, chunk.len())
+        );
+        let query = sqlx::query(&sql).bind(guild).bind(flag);
+        bind_texts(query, chunk.iter().map(QuestionId::as_str)).execute(&mut **tx).await?;
+    }
+    for &user in &members {
+        recompute_member(tx, guild, user, now).await?;
+    }
+    Ok(())
 }

@@ -118,7 +118,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT user_id, level, CAST(COUNT(*) AS BIGINT) AS n FROM ratings
-             WHERE guild_id = $1 AND user_id IN ({}) GROUP BY user_id, level",
+             WHERE guild_id = $1 AND user_id IN ({}) AND retired = 0 GROUP BY user_id, level",
             placeholders(2, users.len())
         );
         let query = bind_ids(sqlx::query(&sql).bind(id_key(guild_id)), users.iter().map(|&u| id_key(u)));
@@ -285,7 +285,7 @@ async fn recompute(
                 CAST(MAX(first_rated_at) AS BIGINT) AS reached,
                 CAST(MIN(CASE WHEN bonus_at > 0 AND bonus_at >= ${since} THEN bonus_at ELSE rated_at END) + ${window}
                     AS BIGINT) AS valid_until
-             FROM ratings WHERE guild_id = $1 AND {who} AND rated_at >= ${since}{only}
+             FROM ratings WHERE guild_id = $1 AND {who} AND retired = 0 AND rated_at >= ${since}{only}
              GROUP BY guild_id, user_id{group}"
         )
     };

@@ -238,6 +238,10 @@ fn bind_ids<'q>(query: AnyQuery<'q>, ids: impl IntoIterator<Item = i64>) -> AnyQ
     ids.into_iter().fold(query, |query, id| query.bind(id))
 }
 
+fn bind_texts<'q>(query: AnyQuery<'q>, texts: impl IntoIterator<Item = &'q str>) -> AnyQuery<'q> {
+    texts.into_iter().fold(query, |query, t| query.bind(t))
+}
+
 /// Guild id as stored: `0` for direct messages.
 fn scope_key(scope: Scope) -> i64 {
     match scope {

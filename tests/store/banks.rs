@@ -11,8 +11,11 @@ use crate::on_both_backends;
 use quizbot::clock::Clock;
 use quizbot::domain::bank::server::{BankDiff, BankLimits, UploadProblem};
 use quizbot::domain::bank::{Filter, QuestionBank};
-use quizbot::domain::study::Scope;
+use quizbot::domain::level::Level;
+use quizbot::domain::score::Period;
+use quizbot::domain::study::{Rating, Scope, Source};
 use quizbot::service::banks::{Upload, RECHECK};
+use quizbot::service::leaderboard::BoardQuery;
 use quizbot::service::{ServiceError, Services};
 
 const GUILD: u64 = 1_200_000_000_000_000_001;
@@ -143,7 +146,47 @@ async fn another_process_sees_an_upload_within_the_recheck(db: TestDb) {
     assert_eq!(second.bank(Scope::Guild(GUILD)).await.unwrap().len(), builtin().len());
 }
 
+async fn removed_questions_leave_the_leaderboard_and_come_back(db: TestDb) {
+    let services = services(&db).await;
+    services.add_banks(GUILD, ADMIN, &[upload("team.md", GUIDE)]).await.unwrap();
+    let bank = services.bank(Scope::Guild(GUILD)).await.unwrap();
+    let on_call = bank.questions().iter().find(|q| q.title == "Who is on call?").unwrap().id.clone();
+    let deploy = bank.questions().iter().find(|q| q.title == "How do we deploy?").unwrap().id.clone();
+    let now = services.clock().now_unix();
+    for (id, question) in [(1, &on_call), (2, &deploy)] {
+        let rating = Rating {
+            id,
+            scope: Scope::Guild(GUILD),
+            user_id: 77,
+            question: question.clone(),
+            level: Level::Advanced,
+            source: Source::Quiz,
+            at: now,
+        };
+        services.rate(&rating, 5, Some("pat")).await.unwrap();
+    }
+    let score = |services: Services| async move {
+        let query = BoardQuery { guild_id: GUILD, period: Period::All, category: None, page: 0, caller: None };
+        let page = services.leaderboard(&query).await.unwrap();
+        page.lines.iter().map(|l| (l.row.user_id, l.row.score, l.row.studied)).collect::<Vec<_>>()
+    };
+    // 🟢 1 + 🔴 3.
+    assert_eq!(score(services.clone()).await, [(77, 4, 2)]);
+
+    // A re-upload without "Who is on call?": its rating leaves the board.
+    let without = GUIDE[..GUIDE.find("??? question \"2.").unwrap()].to_string();
+    services.add_banks(GUILD, ADMIN, &[upload("team.md", &without)]).await.unwrap();
+    assert_eq!(score(services.clone()).await, [(77, 1, 1)]);
+    // Removing the bank: nothing of it counts.
+    services.remove_bank(GUILD, "team").await.unwrap();
+    assert_eq!(score(services.clone()).await, []);
+    // Back again: both ratings count as before.
+    services.add_banks(GUILD, ADMIN, &[upload("team.md", GUIDE)]).await.unwrap();
+    assert_eq!(score(services.clone()).await, [(77, 4, 2)]);
+}
+
 on_both_backends!(
+    removed_questions_leave_the_leaderboard_and_come_back,
     an_uploaded_bank_joins_its_server_only,
     a_reupload_keeps_ids_and_reports_what_changed,
     bad_uploads_store_nothing_and_say_why,

@@ -215,7 +215,7 @@ async fn remove(
             .style(ButtonStyle::Secondary),
     ])];
     let text = format!(
-        "Remove `{name}`? Its questions leave /quiz, /daily and /review in this server, and their old buttons answer \"no longer available\". Members' ratings of them stay stored."
+        "Remove `{name}`? Its questions leave /quiz, /daily and /review in this server, and their old buttons answer \"no longer available\". Members' ratings of them stay stored but leave the leaderboard until the bank comes back."
     );
     ctx.send(poise::CreateReply::default().content(text).components(buttons).ephemeral(true)).await?;
     Ok(())
