@@ -88,9 +88,9 @@ impl ButtonAction {
                 _ => return None,
             };
             let name = parts.next()?;
-            let valid = !name.is_empty()
-                && name.chars().count() <= crate::domain::bank::server::NAME_MAX
-                && name.chars().all(|c| c.is_alphanumeric() || c == '-');
+            // A bank's name is a slug of any letters: it only names a bank
+            // to look up, never text to trust.
+            let valid = !name.is_empty() && name.chars().count() <= crate::domain::bank::server::NAME_MAX;
             return (valid && parts.next().is_none())
                 .then(|| ButtonAction::RemoveBank { name: name.to_string(), confirm });
         }
@@ -213,7 +213,9 @@ mod tests {
             }
         }
         let too_long = format!("qz1:x:y:{longest}b");
-        for bad in ["qz1:x:y", "qz1:x:y:", "qz1:x:q:team", "qz1:x:y:a:b", "qz1:x:y:../etc", too_long.as_str()] {
+        let dotted = ButtonAction::RemoveBank { name: "i\u{307}stanbul".into(), confirm: true };
+        assert_eq!(ButtonAction::decode(&dotted.encode()), Some(dotted), "a slug of İstanbul.md");
+        for bad in ["qz1:x:y", "qz1:x:y:", "qz1:x:q:team", "qz1:x:y:a:b", too_long.as_str()] {
             assert_eq!(ButtonAction::decode(bad), None, "{bad}");
         }
     }

@@ -107,8 +107,9 @@ impl Poster for DiscordPoster {
 }
 
 /// Pages of 100 messages looked through for an earlier post: a channel
-/// busier than that in the minutes since the claim is not expected.
-const LOOK_PAGES: usize = 10;
+/// busier than that since the claim is not expected, and each page costs
+/// up to the REST timeout within the claim's lease.
+const LOOK_PAGES: usize = 3;
 
 impl DiscordPoster {
     /// The bot's user id, asked once.
@@ -132,11 +133,12 @@ fn is_daily_post_of(message: &serenity::Message, question: &QuestionId) -> bool 
     })
 }
 
-/// The smallest snowflake of unix second `secs`.
+/// The smallest snowflake of unix second `secs` (1 for any time before
+/// Discord's epoch: an id is never 0).
 fn snowflake_at(secs: i64) -> u64 {
     const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
     let ms = u64::try_from(secs).unwrap_or(0).saturating_mul(1000);
-    ms.saturating_sub(DISCORD_EPOCH_MS) << 22
+    (ms.saturating_sub(DISCORD_EPOCH_MS) << 22).max(1)
 }
 
 fn status_of(e: &serenity::Error) -> Option<u16> {
@@ -215,5 +217,21 @@ fn short(e: &serenity::Error) -> String {
             format!("Discord {}: {}", r.status_code.as_u16(), r.error.message)
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snowflakes_of_times_are_never_zero() {
+        // 2026-11-24T08:00:00Z, as Discord would number a message then.
+        assert_eq!(snowflake_at(1_795_507_200) >> 22, (1_795_507_200_000 - 1_420_070_400_000));
+        // Unknown (0), negative and pre-epoch times still make a valid id.
+        for secs in [0, -5, 1_000] {
+            assert_eq!(snowflake_at(secs), 1);
+            assert_eq!(MessageId::new(snowflake_at(secs)).get(), 1);
+        }
     }
 }

@@ -4,15 +4,16 @@
 //! Every process keeps each server's parsed banks in memory
 //! ([`BankCache`]), so a `/quiz` costs what it did with the built-in banks
 //! alone. Whether a cached entry is still current is asked of the database
-//! at most every [`RECHECK`]: one indexed read of the server's version,
-//! which every change bumps. So a bank uploaded through one process is used
-//! by the others within that time, and the uploading process at once.
+//! in the background, at most every [`RECHECK`]: one indexed read of the
+//! server's version, which every change bumps. So a bank uploaded through
+//! one process is used by the others from their first use after that time,
+//! and by the uploading process at once.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{ServiceError, Services};
 use crate::domain::bank::server::{
@@ -56,7 +57,17 @@ pub struct BankList {
 /// Each server's banks as parsed, with the version they were parsed at.
 #[derive(Debug, Default)]
 pub struct BankCache {
-    entries: Mutex<HashMap<u64, Cached>>,
+    slots: Mutex<HashMap<u64, Slot>>,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    /// Bumped when this process changes the server's banks: a lookup that
+    /// started before must not put back what it read.
+    generation: u64,
+    cached: Option<Cached>,
+    /// A background check of this entry is running.
+    refreshing: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -68,18 +79,45 @@ struct Cached {
 }
 
 impl BankCache {
-    fn fresh(&self, guild_id: u64) -> Option<Cached> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(&guild_id).cloned()
+    fn with<T>(&self, guild_id: u64, f: impl FnOnce(&mut Slot) -> T) -> T {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        f(slots.entry(guild_id).or_default())
     }
 
-    fn put(&self, guild_id: u64, entry: Cached) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(guild_id, entry);
+    /// The entry, if any, the generation to store a new one under, and
+    /// whether the caller should check the entry (it is older than
+    /// [`RECHECK`] and no check is running; the caller then runs one).
+    fn get(&self, guild_id: u64) -> (Option<Cached>, u64, bool) {
+        self.with(guild_id, |slot| {
+            let due = !slot.refreshing && slot.cached.as_ref().is_some_and(|c| c.checked.elapsed() >= RECHECK);
+            slot.refreshing |= due;
+            (slot.cached.clone(), slot.generation, due)
+        })
+    }
+
+    /// Stores what a lookup or check found (`None`: the check failed; the
+    /// entry serves on and is checked again after [`RECHECK`]), unless this
+    /// process changed the server's banks since it started.
+    fn put(&self, guild_id: u64, generation: u64, found: Option<Cached>) {
+        self.with(guild_id, |slot| {
+            slot.refreshing = false;
+            if slot.generation != generation {
+                return;
+            }
+            match (found, &mut slot.cached) {
+                (Some(entry), cached) => *cached = Some(entry),
+                (None, Some(cached)) => cached.checked = Instant::now(),
+                (None, None) => {}
+            }
+        });
     }
 
     /// Forgets a server's entry, so the next lookup reads the database.
     fn forget(&self, guild_id: u64) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&guild_id);
+        self.with(guild_id, |slot| {
+            slot.generation += 1;
+            slot.cached = None;
+        });
     }
 }
 
@@ -94,27 +132,45 @@ impl Services {
         }
     }
 
+    /// A server's banks from the cache; the database is read only the first
+    /// time. An entry older than [`RECHECK`] still answers at once while a
+    /// background task checks it, so no interaction waits for that check,
+    /// nor for a database that is out of reach.
     async fn server_bank(&self, guild_id: u64) -> Result<Arc<QuestionBank>, StoreError> {
-        let cached = self.bank_cache.fresh(guild_id);
-        if let Some(c) = cached.as_ref().filter(|c| c.checked.elapsed() < RECHECK) {
-            return Ok(Arc::clone(&c.bank));
+        let (cached, generation, check) = self.bank_cache.get(guild_id);
+        let Some(cached) = cached else {
+            let entry = self.read_server_bank(guild_id, None).await?;
+            let bank = Arc::clone(&entry.bank);
+            self.bank_cache.put(guild_id, generation, Some(entry));
+            return Ok(bank);
+        };
+        if check {
+            let (services, old) = (self.clone(), cached.clone());
+            tokio::spawn(async move {
+                let found = match services.read_server_bank(guild_id, Some(old)).await {
+                    Ok(entry) => Some(entry),
+                    Err(e) => {
+                        debug!(guild = guild_id, error = %e, "could not check the server's banks");
+                        None
+                    }
+                };
+                services.bank_cache.put(guild_id, generation, found);
+            });
         }
-        let version = match self.store.bank_version(guild_id).await {
-            Ok(version) => version,
-            // The database is out of reach: the banks as last seen serve
-            // meanwhile (what needs the database says so itself).
-            Err(e) => return cached.map(|c| c.bank).ok_or(e),
-        };
+        Ok(cached.bank)
+    }
+
+    /// The server's banks as the database has them now; `old` is kept if
+    /// they did not change.
+    async fn read_server_bank(&self, guild_id: u64, old: Option<Cached>) -> Result<Cached, StoreError> {
+        let version = self.store.bank_version(guild_id).await?;
         let current = version.map_or(0, |v| v.version);
-        let bank = match cached.filter(|c| c.version == current) {
-            Some(c) => c.bank,
-            None => match version {
-                None => Arc::clone(&self.banks),
-                Some(v) => Arc::new(self.load_server_banks(guild_id, v.builtin_hidden).await?),
-            },
+        let bank = match (old.filter(|c| c.version == current), version) {
+            (Some(c), _) => c.bank,
+            (None, None) => Arc::clone(&self.banks),
+            (None, Some(v)) => Arc::new(self.load_server_banks(guild_id, v.builtin_hidden).await?),
         };
-        self.bank_cache.put(guild_id, Cached { version: current, checked: Instant::now(), bank: Arc::clone(&bank) });
-        Ok(bank)
+        Ok(Cached { version: current, checked: Instant::now(), bank })
     }
 
     /// Parses a server's stored banks and layers them on the built-in
@@ -173,7 +229,7 @@ impl Services {
             added.push(Added { name: bank.name.clone(), title: bank.title.clone(), counts: counts(parsed), replaced });
         }
         let banks: Vec<ServerBank> = checked.into_iter().map(|(b, _)| b).collect();
-        self.store.save_server_banks(guild_id, &banks, &retire, &restore, self.clock.now_unix()).await?;
+        self.store.save_server_banks(guild_id, &banks, &retire, &restore).await?;
         self.bank_cache.forget(guild_id);
         info!(guild = guild_id, banks = banks.len(), "server banks uploaded");
         Ok(added)
@@ -198,8 +254,12 @@ impl Services {
         let Some(bank) = stored.iter().find(|b| b.name == name) else {
             return Err(ServiceError::NoBank(name.to_string()));
         };
+        let hidden = self.store.bank_version(guild_id).await?.is_some_and(|v| v.builtin_hidden);
+        if hidden && stored.len() == 1 {
+            return Err(ServiceError::LastBank);
+        }
         let retire: Vec<QuestionId> = parse_stored(guild_id, bank).questions().iter().map(|q| q.id.clone()).collect();
-        if !self.store.remove_server_bank(guild_id, name, &retire, self.clock.now_unix()).await? {
+        if !self.store.remove_server_bank(guild_id, name, &retire).await? {
             return Err(ServiceError::NoBank(name.to_string()));
         }
         self.bank_cache.forget(guild_id);

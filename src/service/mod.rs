@@ -125,6 +125,8 @@ pub enum ServiceError {
     NoBank(String),
     #[error("This server has no banks of its own yet: add one with `/bank add` before hiding the built-in ones.")]
     NothingLeft,
+    #[error("This is the server's last bank and the built-in banks are hidden: run `/bank builtin on` first, or nothing would be left to ask.")]
+    LastBank,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -29,6 +29,9 @@ pub const LEASE: Duration = Duration::from_secs(60);
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// Delay before retrying after a temporary failure (Discord 5xx, network).
 pub const RETRY: Duration = Duration::from_secs(60);
+/// How much earlier than a claim the channel is searched for its post:
+/// this host's clock and Discord's may disagree.
+const CLOCK_SLACK: i64 = 60;
 /// Daily posts per second by default: under Discord's global limit of 50
 /// requests a second per bot, leaving room for the bot's other requests.
 pub const DEFAULT_POSTS_PER_SECOND: u32 = 45;
@@ -236,7 +239,10 @@ impl<P: Poster> Scheduler<P> {
         Ok(next.and_then(|t| Utc.timestamp_opt(t, 0).single()))
     }
 
-    async fn handle(&self, s: &Schedule, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn handle(&self, s: &Schedule, batch_now: DateTime<Utc>) -> Result<(), StoreError> {
+        // The batch's posts before this one took time: leases and retries
+        // count from now.
+        let now = self.services.clock.now().max(batch_now);
         let store = &self.services.store;
         let scope = Scope::Guild(s.guild_id);
         let due = Utc.timestamp_opt(s.next_due_at, 0).single().unwrap_or(now);
@@ -277,7 +283,10 @@ impl<P: Poster> Scheduler<P> {
             ping_role: s.ping_role,
         };
         if claim.may_be_posted(now.timestamp()) {
-            match self.poster.find_post(s.channel_id, &claim.question, claim.claimed_at).await {
+            // From the claim (the day's due time if the claim predates
+            // claim times), a minute early for clocks that disagree.
+            let since = if claim.claimed_at > 0 { claim.claimed_at } else { due.timestamp() } - CLOCK_SLACK;
+            match self.poster.find_post(s.channel_id, &claim.question, since).await {
                 Ok(Some(message_id)) => {
                     info!(channel = s.channel_id, %date, "the day's post was already in the channel");
                     record_post(&self.services, &post, message_id).await?;
@@ -286,6 +295,13 @@ impl<P: Poster> Scheduler<P> {
                 Ok(None) => {}
                 Err(e) => return self.post_failed(s, &claim, e, now, next).await,
             }
+        }
+        // Looking and waiting out rate limits take time: the lease starts
+        // again before the post goes out.
+        let lease_until = self.services.clock.now_unix() + LEASE.as_secs() as i64;
+        if !store.extend_daily(&claim, lease_until).await? {
+            warn!(channel = s.channel_id, %date, "the claim was taken over before posting; its new holder posts");
+            return Ok(());
         }
         match self.send(&post).await? {
             Ok(message_id) => {

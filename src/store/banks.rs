@@ -4,15 +4,12 @@
 //! process that cached the server's parsed banks sees, with one indexed
 //! read, whether they are still current.
 
-use std::collections::BTreeSet;
-
 use sqlx::Row;
 
-use super::board::recompute_member;
-use super::writes::lock_member;
 use super::{bind_texts, id_from_key, id_key, placeholders, Store, StoreError};
 use crate::domain::bank::server::{ServerBank, ServerBankInfo};
 use crate::domain::bank::QuestionId;
+use crate::domain::score::Period;
 
 /// Question ids per statement when retiring or restoring ratings.
 const CHUNK: usize = 500;
@@ -95,12 +92,11 @@ impl Store {
         banks: &[ServerBank],
         retire: &[QuestionId],
         restore: &[QuestionId],
-        now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(BUMP).bind(id_key(guild_id)).execute(&mut *tx).await?;
-        mark_retired(&mut tx, guild_id, retire, true, now).await?;
-        mark_retired(&mut tx, guild_id, restore, false, now).await?;
+        mark_retired(&mut tx, guild_id, retire, true).await?;
+        mark_retired(&mut tx, guild_id, restore, false).await?;
         for b in banks {
             sqlx::query(
                 "INSERT INTO server_banks (guild_id, name, file, title, markdown, questions, added_by, added_at)
@@ -131,11 +127,10 @@ impl Store {
         guild_id: u64,
         name: &str,
         retire: &[QuestionId],
-        now: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(BUMP).bind(id_key(guild_id)).execute(&mut *tx).await?;
-        mark_retired(&mut tx, guild_id, retire, true, now).await?;
+        mark_retired(&mut tx, guild_id, retire, true).await?;
         let done = sqlx::query("DELETE FROM server_banks WHERE guild_id = $1 AND name = $2")
             .bind(id_key(guild_id))
             .bind(name)
@@ -159,45 +154,49 @@ impl Store {
     }
 }
 
-/// Sets `retired` on the server's ratings of `questions`, and recomputes
-/// the board rows of the members who rated them. Each member's board row is
-/// locked before their ratings are touched, in member order, as every
-/// writer does (see `store::writes::lock_member`).
+/// Sets `retired` on the server's ratings of `questions`, and makes the
+/// board rows of the members who rated them stale, so that the next view
+/// (or the upkeep) recomputes them: a few statements, however many members,
+/// so the write lock is held briefly. A member with no row in a period
+/// gets a stale placeholder there (their ratings may count again). Board
+/// rows first: every writer takes a member's board row before their
+/// ratings (see `store::writes::lock_member`).
 async fn mark_retired(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     guild_id: u64,
     questions: &[QuestionId],
     retired: bool,
-    now: i64,
 ) -> Result<(), StoreError> {
     let (guild, flag) = (id_key(guild_id), i64::from(retired));
-    let mut members = BTreeSet::new();
-    for chunk in questions.chunks(CHUNK) {
-        let sql = format!(
+    // $1 the server, $2 the new flag; the question ids from `first` on.
+    let raters = |first: usize, n: usize| {
+        format!(
             "SELECT DISTINCT user_id FROM ratings WHERE guild_id = $1 AND retired <> $2 AND question_id IN ({})",
-            placeholders(3, chunk.len())
-        );
-        let query = sqlx::query_scalar(&sql).bind(guild).bind(flag);
-        let query = chunk.iter().fold(query, |query, id| query.bind(id.as_str()));
-        let users: Vec<i64> = query.fetch_all(&mut **tx).await?;
-        members.extend(users);
-    }
-    if members.is_empty() {
-        return Ok(());
-    }
-    for &user in &members {
-        lock_member(tx, guild, user).await?;
-    }
+            placeholders(first, n)
+        )
+    };
     for chunk in questions.chunks(CHUNK) {
+        let ids = || chunk.iter().map(QuestionId::as_str);
+        let sql = format!(
+            "UPDATE board_totals SET valid_until = 0 WHERE guild_id = $1 AND user_id IN ({})",
+            raters(3, chunk.len())
+        );
+        bind_texts(sqlx::query(&sql).bind(guild).bind(flag), ids()).execute(&mut **tx).await?;
+        for period in Period::ALL {
+            let sql = format!(
+                "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
+                 SELECT $1, user_id, $3, '', 0, 0, 0, 0 FROM ({}) AS raters WHERE true
+                 ON CONFLICT (guild_id, user_id, period, category) DO NOTHING",
+                raters(4, chunk.len())
+            );
+            let query = sqlx::query(&sql).bind(guild).bind(flag).bind(period.code().to_string());
+            bind_texts(query, ids()).execute(&mut **tx).await?;
+        }
         let sql = format!(
             "UPDATE ratings SET retired = $2 WHERE guild_id = $1 AND retired <> $2 AND question_id IN ({})",
             placeholders(3, chunk.len())
         );
-        let query = sqlx::query(&sql).bind(guild).bind(flag);
-        bind_texts(query, chunk.iter().map(QuestionId::as_str)).execute(&mut **tx).await?;
-    }
-    for &user in &members {
-        recompute_member(tx, guild, user, now).await?;
+        bind_texts(sqlx::query(&sql).bind(guild).bind(flag), ids()).execute(&mut **tx).await?;
     }
     Ok(())
 }

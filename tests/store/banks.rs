@@ -126,6 +126,7 @@ async fn removing_and_hiding(db: TestDb) {
     services.show_builtin(GUILD, false).await.unwrap();
     assert_eq!(services.bank(Scope::Guild(GUILD)).await.unwrap().len(), 2, "only the server's own");
     assert!(services.list_banks(GUILD).await.unwrap().builtin_hidden);
+    assert!(matches!(services.remove_bank(GUILD, "team").await, Err(ServiceError::LastBank)));
     services.show_builtin(GUILD, true).await.unwrap();
     assert_eq!(services.bank(Scope::Guild(GUILD)).await.unwrap().len(), builtin().len() + 2);
 
@@ -134,16 +135,31 @@ async fn removing_and_hiding(db: TestDb) {
     assert!(matches!(services.remove_bank(GUILD, "team").await, Err(ServiceError::NoBank(_))));
 }
 
+/// How many questions `services` shows in the test server once its cache
+/// caught up with `expected` (it checks in the background after
+/// [`RECHECK`]), within a second of that.
+async fn caught_up(services: &Services, expected: usize) -> usize {
+    tokio::time::sleep(RECHECK).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let n = services.bank(Scope::Guild(GUILD)).await.unwrap().len();
+        if n == expected || tokio::time::Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn another_process_sees_an_upload_within_the_recheck(db: TestDb) {
     let first = services(&db).await;
     let second = services(&db).await;
     assert_eq!(second.bank(Scope::Guild(GUILD)).await.unwrap().len(), builtin().len());
     first.add_banks(GUILD, ADMIN, &[upload("team.md", GUIDE)]).await.unwrap();
-    tokio::time::sleep(RECHECK + std::time::Duration::from_millis(100)).await;
-    assert_eq!(second.bank(Scope::Guild(GUILD)).await.unwrap().len(), builtin().len() + 2);
-    first.remove_bank(GUILD, "team").await.unwrap();
-    tokio::time::sleep(RECHECK + std::time::Duration::from_millis(100)).await;
+    // Until the recheck, the second process still answers from its cache.
     assert_eq!(second.bank(Scope::Guild(GUILD)).await.unwrap().len(), builtin().len());
+    assert_eq!(caught_up(&second, builtin().len() + 2).await, builtin().len() + 2);
+    first.remove_bank(GUILD, "team").await.unwrap();
+    assert_eq!(caught_up(&second, builtin().len()).await, builtin().len());
 }
 
 async fn removed_questions_leave_the_leaderboard_and_come_back(db: TestDb) {

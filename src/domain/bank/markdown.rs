@@ -17,7 +17,9 @@
 //! MkDocs' admonitions, so those are turned into block quotes first, line
 //! by line ([`quote_admonitions`]).
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream,
+};
 
 /// A piece of a rendered answer that is never split unless it alone is
 /// too long for a message: a paragraph, a heading, a code block, a table,
@@ -35,7 +37,9 @@ pub fn discord_blocks(markdown: &str) -> Vec<Block> {
     let source = quote_admonitions(markdown);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut writer = Writer::default();
-    for event in Parser::new_ext(&source, options) {
+    // Merged, a text is whole: pulldown-cmark splits it at `_` and `~`,
+    // which would cut a web address in two before it is escaped.
+    for event in TextMergeStream::new(Parser::new_ext(&source, options)) {
         writer.event(event);
     }
     writer.finish()
@@ -546,6 +550,14 @@ mod tests {
         let answer =
             "See [the docs](https://example.com/a_b) and <https://x.io>.<br>\n\n<div>raw</div>\n\n[local](../other.md)";
         assert_eq!(md(answer), "See [the docs](https://example.com/a_b) and https://x.io.\n\nlocal");
+    }
+
+    #[test]
+    fn web_addresses_in_text_stay_whole() {
+        assert_eq!(
+            md("See https://en.wikipedia.org/wiki/Foo_(bar)_baz now"),
+            "See https://en.wikipedia.org/wiki/Foo_(bar)_baz now"
+        );
     }
 
     #[test]

@@ -182,8 +182,10 @@ impl QuestionBank {
             }
             *by_difficulty.entry(q.difficulty).or_insert(0) += 1;
         }
+        // An untitled bank is named by its file.
+        let stem = Path::new(&file).file_stem().map(|s| s.to_string_lossy().into_owned());
         self.banks.push(BankInfo {
-            title: parsed.title.unwrap_or_else(|| slug.clone()),
+            title: parsed.title.or(stem).unwrap_or_else(|| slug.clone()),
             slug,
             file,
             questions: parsed.questions.len(),

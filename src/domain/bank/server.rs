@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{slug_of, BankError, Question, QuestionBank};
+use super::{shown, slug_of, BankError, Question, QuestionBank};
 
 /// The longest bank name: it travels in a button's `custom_id` (100
 /// characters at most) to confirm a removal.
@@ -145,6 +145,10 @@ pub fn parse_upload(
     if bank.is_empty() {
         return Err(UploadProblem::NoQuestions { file: file.to_string() });
     }
+    let lines: Vec<String> = bank.questions().iter().flat_map(|q| too_long(q)).collect();
+    if !lines.is_empty() {
+        return Err(UploadProblem::Invalid { file: file.to_string(), lines });
+    }
     if bank.len() > limits.questions {
         return Err(UploadProblem::TooManyQuestions {
             file: file.to_string(),
@@ -153,6 +157,29 @@ pub fn parse_upload(
         });
     }
     Ok(bank)
+}
+
+/// An uploaded answer's most characters: four messages' worth. A longer
+/// one would be a stream of follow-ups for every Reveal.
+pub const ANSWER_MAX: usize = 16_000;
+
+/// What of a question is too long for a server's bank, as `line N: …`.
+/// (Built-in banks are cut where shown instead: see `shown`.)
+fn too_long(q: &Question) -> Vec<String> {
+    let mut out = Vec::new();
+    let answer = q.answer.chars().count();
+    if answer > ANSWER_MAX {
+        out.push(format!("line {}: the answer is {answer} characters; at most {ANSWER_MAX}", q.line));
+    }
+    let category = q.category.chars().count();
+    if category > shown::CATEGORY {
+        out.push(format!(
+            "line {}: its category is {category} characters; at most {} (what Discord can offer to pick)",
+            q.line,
+            shown::CATEGORY
+        ));
+    }
+    out
 }
 
 /// What a re-upload changed, by question id.
@@ -230,6 +257,8 @@ mod tests {
         assert_eq!(a.questions()[0].id, again.questions()[0].id);
         assert_ne!(a.questions()[0].id, elsewhere.questions()[0].id);
         assert_eq!(counts(&a), [("Ops".to_string(), [1, 0, 1])]);
+        let untitled = parse_upload(1, "notes", "Notes.md", &GUIDE[GUIDE.find("## Ops").unwrap()..], &limits).unwrap();
+        assert_eq!(untitled.banks()[0].title, "Notes", "named by its file, not by its key");
     }
 
     #[test]
@@ -249,6 +278,11 @@ mod tests {
             parse_upload(1, "x", "x.md", "# Nothing here\n", &limits),
             Err(UploadProblem::NoQuestions { .. })
         ));
+        let long = GUIDE.replace("    One.", &format!("    {}", "x".repeat(ANSWER_MAX + 1)));
+        let Err(UploadProblem::Invalid { lines, .. }) = parse_upload(1, "x", "x.md", &long, &limits) else {
+            panic!("an answer too long to show is refused")
+        };
+        assert_eq!(lines, [format!("line 6: the answer is {} characters; at most {ANSWER_MAX}", ANSWER_MAX + 1)]);
         let small = BankLimits { questions: 1, ..limits };
         assert!(matches!(
             parse_upload(1, "x", "x.md", GUIDE, &small),
