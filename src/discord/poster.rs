@@ -182,9 +182,19 @@ fn classify_status(status: u16, detail: &str) -> PostError {
     }
 }
 
+/// What an admin is told when the bot may post in a channel but not read
+/// its history.
+const NO_HISTORY: &str = "⚠️ Grant me **Read Message History** there too: after a crash it is how I check whether the day's question went out, so that it is never posted twice.";
+
 /// What stands between the bot and posting in a channel, in words for the
-/// admin: a missing channel, the wrong kind, or missing permissions.
-pub async fn check_channel(http: &Http, guild_id: u64, channel_id: u64, bot: UserId) -> Result<(), String> {
+/// admin: a missing channel, the wrong kind, or missing permissions. `Ok`
+/// may carry advice: a permission the posts do without but should have.
+pub async fn check_channel(
+    http: &Http,
+    guild_id: u64,
+    channel_id: u64,
+    bot: UserId,
+) -> Result<Option<&'static str>, String> {
     let channel = match http.get_channel(ChannelId::new(channel_id)).await {
         Ok(serenity::Channel::Guild(c)) if c.guild_id.get() == guild_id => c,
         Ok(_) => return Err(format!("<#{channel_id}> is not a channel of this server.")),
@@ -198,7 +208,7 @@ pub async fn check_channel(http: &Http, guild_id: u64, channel_id: u64, bot: Use
     let perms = permissions::in_channel(&channel, &roles, bot, &member.roles);
     let missing = permissions::missing(perms);
     if missing.is_empty() {
-        Ok(())
+        Ok((!perms.contains(serenity::Permissions::READ_MESSAGE_HISTORY)).then_some(NO_HISTORY))
     } else {
         Err(format!(
             "I cannot post in <#{channel_id}>: missing {}. Grant it in the channel's settings → Permissions, then try again.",

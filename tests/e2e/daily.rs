@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use standin::e2e::{assert_clean, interact, respond, WAIT};
 use standin::{
     BotProcess, Overwrite, Place, RecordedRequest, StandIn, TestUser, CHANNEL_ID, EMBED_LINKS, GUILD_ID,
-    OTHER_CHANNEL_ID, SEND_MESSAGES, VOICE_CHANNEL_ID,
+    OTHER_CHANNEL_ID, READ_MESSAGE_HISTORY, SEND_MESSAGES, VOICE_CHANNEL_ID,
 };
 
 use quizbot::domain::study::{Scope, Source};
@@ -213,6 +213,22 @@ async fn bad_input_gets_an_ephemeral_explanation() {
     let reply = daily_set(&standin, OTHER_CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
     assert!(ephemeral(&reply));
     assert!(content(&reply).contains("missing Embed Links"), "{}", content(&reply));
+
+    // Without Read Message History the schedule is set, with advice.
+    standin.set_overwrites(OTHER_CHANNEL_ID, vec![Overwrite::bot(0, READ_MESSAGE_HISTORY)]);
+    let reply = daily_set(&standin, OTHER_CHANNEL_ID, "09:00", "Europe/Berlin", &[]).await;
+    assert!(content(&reply).starts_with("✅ Daily question set."), "{}", content(&reply));
+    assert!(content(&reply).contains("Grant me **Read Message History**"), "{}", content(&reply));
+    respond(
+        &standin,
+        standin.slash(
+            "daily off",
+            json!([{"name": "channel", "value": OTHER_CHANNEL_ID.to_string()}]),
+            &admin(),
+            Place::guild(),
+        ),
+    )
+    .await;
 
     // A member without Manage Server whose client shows the command anyway.
     let reply = respond(&standin, standin.slash_unchecked("daily set", options, &member(), Place::guild())).await;

@@ -80,11 +80,13 @@ async fn set(
     let data = ctx.data();
     data.services.validate(&request).await?;
     ctx.defer_ephemeral().await?;
-    if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, request.channel_id, data.bot_id).await {
-        return tell(ctx, problem).await;
-    }
+    let advice = match check_channel(&ctx.serenity_context().http, guild_id, request.channel_id, data.bot_id).await {
+        Ok(advice) => advice,
+        Err(problem) => return tell(ctx, problem).await,
+    };
     let schedule = data.services.set_schedule(&request).await?;
-    tell(ctx, format!("✅ Daily question set.\n{}", describe(&schedule))).await
+    let advice = advice.map(|a| format!("\n{a}")).unwrap_or_default();
+    tell(ctx, format!("✅ Daily question set.\n{}{advice}", describe(&schedule))).await
 }
 
 /// Show this server's daily questions
