@@ -271,6 +271,13 @@ impl StandIn {
         }
     }
 
+    /// Message creations are answered `latency` after they arrive, as
+    /// from a Discord far away (default: at once). A bot that posts one at
+    /// a time then posts at most one per `latency`.
+    pub fn set_post_latency(&self, latency: Duration) {
+        self.shared.lock().post_latency = latency;
+    }
+
     /// How long `enforce_nonce` remembers a nonce from now on (default
     /// [`NONCE_WINDOW`](super::NONCE_WINDOW)); a test of "a day later the
     /// same nonce posts again" sets it short.

@@ -174,6 +174,12 @@ async fn carry_out(shared: &Shared, received: Received) -> Response<Full<Bytes>>
             return cdn(shared, rest);
         }
     }
+    if method == "POST" && path.starts_with("/api/v10/channels/") && path.ends_with("/messages") {
+        let latency = shared.lock().post_latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
     if let Some(channel) = held_channel(shared, &method, &path) {
         if !hold(shared, channel).await {
             // Dropped: as if the request never reached Discord.

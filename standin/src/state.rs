@@ -120,6 +120,9 @@ pub(crate) struct State {
     pub attachments: HashMap<u64, (String, Option<Vec<u8>>)>,
     /// `http://127.0.0.1:PORT`, for the CDN URLs of attachments.
     pub api_base: String,
+    /// How long a message creation takes to be answered (Discord, far
+    /// away: about 100 ms); zero by default.
+    pub post_latency: Duration,
     /// Channels whose message creations are held unanswered (and not yet
     /// carried out) until released: a bot killed meanwhile never made them.
     pub held_channels: std::collections::HashSet<u64>,
@@ -179,6 +182,7 @@ impl State {
             nonce_window: NONCE_WINDOW,
             attachments: HashMap::new(),
             api_base: String::new(),
+            post_latency: Duration::ZERO,
             held_channels: Default::default(),
             holding: Default::default(),
             dropped_holds: Default::default(),
