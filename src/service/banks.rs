@@ -20,7 +20,7 @@ use crate::domain::bank::server::{
     bank_key, bank_name, counts, diff, parse_upload, upload_text, BankDiff, BankLimits, ServerBank, ServerBankInfo,
     UploadProblem,
 };
-use crate::domain::bank::{BankInfo, QuestionBank, QuestionId};
+use crate::domain::bank::{BankError, BankInfo, QuestionBank, QuestionId};
 use crate::domain::study::Scope;
 use crate::store::StoreError;
 
@@ -177,17 +177,16 @@ impl Services {
     /// ones. A stored bank this version cannot parse is left out, loudly.
     async fn load_server_banks(&self, guild_id: u64, builtin_hidden: bool) -> Result<QuestionBank, StoreError> {
         let stored = self.store.server_banks(guild_id).await?;
-        let keys: Vec<String> = stored.iter().map(|b| bank_key(guild_id, &b.name)).collect();
-        let mut own = QuestionBank::default();
-        for (b, key) in stored.iter().zip(&keys) {
-            match QuestionBank::from_named([(key.as_str(), b.file.as_str(), b.markdown.as_str())]) {
-                Ok(bank) => own = QuestionBank::layered(&own, &bank),
-                Err(e) => {
-                    warn!(guild = guild_id, bank = %b.name, error = %e, "a stored bank no longer parses; left out")
-                }
-            }
-        }
-        Ok(if builtin_hidden { own } else { QuestionBank::layered(&self.banks, &own) })
+        let own: Vec<QuestionBank> = stored
+            .iter()
+            .filter_map(|b| {
+                parse_stored(guild_id, b)
+                    .inspect_err(|e| warn!(guild = guild_id, bank = %b.name, error = %e, "a stored bank no longer parses; left out"))
+                    .ok()
+            })
+            .collect();
+        let builtin = (!builtin_hidden).then_some(&*self.banks);
+        Ok(QuestionBank::layered(builtin.into_iter().chain(&own)))
     }
 
     /// Checks and stores uploaded banks, each replacing the server's bank
@@ -219,7 +218,10 @@ impl Services {
         // has count (again, if a removal had retired them).
         let (mut retire, mut restore) = (Vec::new(), Vec::new());
         for (bank, parsed) in &checked {
-            let before = existing.iter().find(|e| e.name == bank.name).map(|old| parse_stored(guild_id, old));
+            let before = existing
+                .iter()
+                .find(|e| e.name == bank.name)
+                .map(|old| parse_stored(guild_id, old).unwrap_or_default());
             if let Some(before) = &before {
                 let kept: HashSet<&QuestionId> = parsed.questions().iter().map(|q| &q.id).collect();
                 retire.extend(before.questions().iter().filter(|q| !kept.contains(&q.id)).map(|q| q.id.clone()));
@@ -250,15 +252,14 @@ impl Services {
     /// Removes one of the server's banks; its ratings stay in the database
     /// but no longer count (their questions are gone from the scope).
     pub async fn remove_bank(&self, guild_id: u64, name: &str) -> Result<(), ServiceError> {
-        let stored = self.store.server_banks(guild_id).await?;
-        let Some(bank) = stored.iter().find(|b| b.name == name) else {
-            return Err(ServiceError::NoBank(name.to_string()));
-        };
+        let bank =
+            self.store.server_bank(guild_id, name).await?.ok_or_else(|| ServiceError::NoBank(name.to_string()))?;
         let hidden = self.store.bank_version(guild_id).await?.is_some_and(|v| v.builtin_hidden);
-        if hidden && stored.len() == 1 {
+        if hidden && self.store.server_bank_infos(guild_id).await?.len() == 1 {
             return Err(ServiceError::LastBank);
         }
-        let retire: Vec<QuestionId> = parse_stored(guild_id, bank).questions().iter().map(|q| q.id.clone()).collect();
+        let retire: Vec<QuestionId> =
+            parse_stored(guild_id, &bank).unwrap_or_default().questions().iter().map(|q| q.id.clone()).collect();
         if !self.store.remove_server_bank(guild_id, name, &retire).await? {
             return Err(ServiceError::NoBank(name.to_string()));
         }
@@ -269,8 +270,8 @@ impl Services {
 
     /// A server's bank as uploaded: its file name and text.
     pub async fn bank_file(&self, guild_id: u64, name: &str) -> Result<(String, String), ServiceError> {
-        let banks = self.store.server_banks(guild_id).await?;
-        let bank = banks.into_iter().find(|b| b.name == name).ok_or_else(|| ServiceError::NoBank(name.to_string()))?;
+        let bank =
+            self.store.server_bank(guild_id, name).await?.ok_or_else(|| ServiceError::NoBank(name.to_string()))?;
         Ok((bank.file, bank.markdown))
     }
 
@@ -293,10 +294,10 @@ impl Services {
     }
 }
 
-/// A stored bank parsed again (empty if this version cannot parse it).
-fn parse_stored(guild_id: u64, bank: &ServerBank) -> QuestionBank {
+/// A stored bank parsed again.
+fn parse_stored(guild_id: u64, bank: &ServerBank) -> Result<QuestionBank, BankError> {
     let key = bank_key(guild_id, &bank.name);
-    QuestionBank::from_named([(key.as_str(), bank.file.as_str(), bank.markdown.as_str())]).unwrap_or_default()
+    QuestionBank::from_named([(key.as_str(), bank.file.as_str(), bank.markdown.as_str())])
 }
 
 /// One upload, checked and parsed: the bank to store and its questions.

@@ -18,6 +18,22 @@ const CHUNK: usize = 500;
 const BUMP: &str = "INSERT INTO server_bank_settings (guild_id, builtin_hidden, version) VALUES ($1, 0, 1)
      ON CONFLICT (guild_id) DO UPDATE SET version = server_bank_settings.version + 1";
 
+/// The columns [`bank_from_row`] reads, in its order.
+const BANK_COLUMNS: &str = "name, file, title, markdown, questions, added_by, added_at";
+
+fn bank_from_row(guild_id: u64, r: &sqlx::any::AnyRow) -> Result<ServerBank, StoreError> {
+    Ok(ServerBank {
+        guild_id,
+        name: r.try_get(0)?,
+        file: r.try_get(1)?,
+        title: r.try_get(2)?,
+        markdown: r.try_get(3)?,
+        questions: id_from_key(r.try_get(4)?)?,
+        added_by: id_from_key(r.try_get(5)?)?,
+        added_at: r.try_get(6)?,
+    })
+}
+
 /// A server's bank settings as a cache needs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BankVersion {
@@ -39,27 +55,21 @@ impl Store {
 
     /// The server's banks with their text, by name.
     pub async fn server_banks(&self, guild_id: u64) -> Result<Vec<ServerBank>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, file, title, markdown, questions, added_by, added_at FROM server_banks
-             WHERE guild_id = $1 ORDER BY name",
-        )
-        .bind(id_key(guild_id))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ServerBank {
-                    guild_id,
-                    name: r.try_get(0)?,
-                    file: r.try_get(1)?,
-                    title: r.try_get(2)?,
-                    markdown: r.try_get(3)?,
-                    questions: id_from_key(r.try_get(4)?)?,
-                    added_by: id_from_key(r.try_get(5)?)?,
-                    added_at: r.try_get(6)?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!("SELECT {BANK_COLUMNS} FROM server_banks WHERE guild_id = $1 ORDER BY name"))
+            .bind(id_key(guild_id))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| bank_from_row(guild_id, r)).collect()
+    }
+
+    /// One of the server's banks with its text.
+    pub async fn server_bank(&self, guild_id: u64, name: &str) -> Result<Option<ServerBank>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {BANK_COLUMNS} FROM server_banks WHERE guild_id = $1 AND name = $2"))
+            .bind(id_key(guild_id))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| bank_from_row(guild_id, &r)).transpose()
     }
 
     /// The server's banks without their text, by name.

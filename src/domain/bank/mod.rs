@@ -198,16 +198,18 @@ impl QuestionBank {
         }
     }
 
-    /// `own` banks after `base`'s, sharing `base`'s questions. A question of
-    /// `own` whose id `base` already has is left out (a 48-bit clash, or
-    /// the same bank twice).
-    pub fn layered(base: &QuestionBank, own: &QuestionBank) -> QuestionBank {
-        let mut bank = QuestionBank { banks: base.banks.clone(), ..QuestionBank::default() };
-        bank.banks.extend(own.banks.iter().cloned());
-        for q in base.questions.iter().chain(&own.questions) {
-            if !bank.by_id.contains_key(&q.id) {
-                bank.by_id.insert(q.id.clone(), bank.questions.len());
-                bank.questions.push(Arc::clone(q));
+    /// The banks of `parts`, in order, sharing their questions (a server's
+    /// own on the built-in ones). A question whose id an earlier part has is
+    /// left out (a 48-bit clash, or the same bank twice).
+    pub fn layered<'a>(parts: impl IntoIterator<Item = &'a QuestionBank>) -> QuestionBank {
+        let mut bank = QuestionBank::default();
+        for part in parts {
+            bank.banks.extend(part.banks.iter().cloned());
+            for q in &part.questions {
+                if !bank.by_id.contains_key(&q.id) {
+                    bank.by_id.insert(q.id.clone(), bank.questions.len());
+                    bank.questions.push(Arc::clone(q));
+                }
             }
         }
         bank
