@@ -1,7 +1,7 @@
 # quizbot: multi-stage build, slim runtime image, non-root user.
 #   docker build -t quizbot .
 #   docker run --env-file .env -v quizbot-data:/var/lib/quizbot quizbot
-FROM rust:1.82-slim-bookworm AS build
+FROM rust:1.85-slim-bookworm AS build
 WORKDIR /src
 # The manifest names its bench targets and its workspace member (the
 # stand-in Discord, a dev-dependency), so cargo wants them present.

@@ -188,14 +188,11 @@ pub struct BoardSlice {
     pub me: Option<(u64, BoardRow)>,
 }
 
-/// One question a member has rated: their latest level and when it is due
-/// for review.
+/// One question a member has rated in a scope, with their latest level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Studied {
     pub question: QuestionId,
     pub level: Level,
-    /// Unix seconds.
-    pub due_at: i64,
 }
 
 /// What a member sees after rating.

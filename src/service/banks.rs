@@ -132,6 +132,24 @@ impl Services {
         }
     }
 
+    /// The questions a member's `/review` sees: a server's, or in DMs the
+    /// built-in banks and those of every server the member studied in
+    /// (their memory is theirs across servers: `domain::review`).
+    pub async fn review_bank(&self, scope: Scope, user_id: u64) -> Result<Arc<QuestionBank>, ServiceError> {
+        if scope != Scope::DirectMessages {
+            return self.bank(scope).await;
+        }
+        let servers = self.store.servers_studied(user_id).await?;
+        if servers.is_empty() {
+            return Ok(Arc::clone(&self.banks));
+        }
+        let mut parts = vec![Arc::clone(&self.banks)];
+        for guild_id in servers {
+            parts.push(self.server_bank(guild_id).await?);
+        }
+        Ok(Arc::new(QuestionBank::layered(parts.iter().map(|b| &**b))))
+    }
+
     /// A server's banks from the cache; the database is read only the first
     /// time. An entry older than [`RECHECK`] still answers at once while a
     /// background task checks it, so no interaction waits for that check,

@@ -40,16 +40,27 @@ impl Services {
         Ok(self.store.record_post(post).await?)
     }
 
-    /// The question a button names, if the scope still has it.
-    pub async fn question(&self, scope: Scope, id: &QuestionId) -> Result<InBank, ServiceError> {
-        InBank::find(&self.bank(scope).await?, id).ok_or(ServiceError::QuestionGone)
+    /// The question a button names, if the scope still has it. In DMs
+    /// that includes the banks of the servers the member studied in, which
+    /// their `/review` there offers ([`Services::review_bank`]); those are
+    /// read only for a question the built-in banks do not have.
+    pub async fn question(&self, scope: Scope, user_id: u64, id: &QuestionId) -> Result<InBank, ServiceError> {
+        if let Some(found) = InBank::find(&self.bank(scope).await?, id) {
+            return Ok(found);
+        }
+        if scope == Scope::DirectMessages {
+            if let Some(found) = InBank::find(&self.review_bank(scope, user_id).await?, id) {
+                return Ok(found);
+            }
+        }
+        Err(ServiceError::QuestionGone)
     }
 
     /// A question's answer for one member, with the level they gave it last
     /// (highlighted on the buttons). Reading that level is a nicety: a
     /// failure is logged and the answer shown without it.
     pub async fn reveal(&self, scope: Scope, user_id: u64, id: &QuestionId) -> Result<Revealed, ServiceError> {
-        let question = self.question(scope, id).await?;
+        let question = self.question(scope, user_id, id).await?;
         let previous = match self.store.latest_level(scope, user_id, id).await {
             Ok(level) => level,
             Err(e) => {

@@ -22,7 +22,7 @@ impl Services {
     /// click happened: a question of the day earns its bonus only there, on
     /// its study day. `name` is the member's display name, kept for boards.
     pub async fn rate(&self, rating: &Rating, channel_id: u64, name: Option<&str>) -> Result<Rated, ServiceError> {
-        let found = self.question(rating.scope, &rating.question).await?;
+        let found = self.question(rating.scope, rating.user_id, &rating.question).await?;
         let question = found.question();
         let context = self.store.rating_context(rating.scope, channel_id).await?;
         let on_time = rating.source == Source::Daily && context.on_time(&question.id, rating.at);

@@ -7,10 +7,13 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
 
 use super::{ServiceError, Services};
 use crate::domain::level::Level;
+use crate::domain::review::Memory;
+use crate::domain::schedule::time::end_of_day;
 use crate::domain::streak::{streaks, Streak};
 use crate::domain::study::{study_day, Scope};
 
@@ -34,7 +37,19 @@ pub struct Stats {
     pub strip: [u32; STRIP_DAYS],
     /// Review questions due now.
     pub due_now: usize,
+    /// Questions the member would recall now with a predicted probability
+    /// of at least [`RECALL_STRONG`].
+    pub recall_strong: usize,
+    /// Reviews falling due on each of the next 7 local days, today first
+    /// (today's count includes the overdue ones).
+    pub forecast: [usize; FORECAST_DAYS],
 }
+
+/// The predicted recall above which `/stats` counts a question as known.
+pub const RECALL_STRONG: f64 = 0.9;
+
+/// Days in the review forecast.
+pub const FORECAST_DAYS: usize = 7;
 
 /// How far a member got in one category: the latest level of each question
 /// they studied, and the rest not studied yet.
@@ -108,7 +123,12 @@ impl Services {
             }
         }
         let days: Vec<NaiveDate> = days.into_iter().map(|(day, _)| day).collect();
-        let due_now = studied.iter().filter(|s| s.due_at <= now.timestamp()).count();
+        // The member's memories of the questions this scope sees.
+        let memories = self.store.memories(user_id).await?;
+        let memories: Vec<_> = memories.iter().filter(|(id, _)| bank.get(id).is_some()).map(|(_, m)| m).collect();
+        let due_now = memories.iter().filter(|m| m.due_at <= now.timestamp()).count();
+        let recall_strong = memories.iter().filter(|m| m.recall_at(now.timestamp()) >= RECALL_STRONG).count();
+        let forecast = forecast(&memories, today, zone);
         Ok(Stats {
             studied: latest.len(),
             total: bank.len(),
@@ -118,6 +138,22 @@ impl Services {
             streak: streaks(&days, today),
             strip,
             due_now,
+            recall_strong,
+            forecast,
         })
     }
+}
+
+/// Reviews due on each of the [`FORECAST_DAYS`] local days from `today`.
+fn forecast(memories: &[&Memory], today: NaiveDate, zone: Tz) -> [usize; FORECAST_DAYS] {
+    let mut days = [0; FORECAST_DAYS];
+    let ends: Vec<i64> = (0..FORECAST_DAYS as u64)
+        .map(|n| today.checked_add_days(Days::new(n)).map_or(i64::MAX, |d| end_of_day(d, zone).timestamp()))
+        .collect();
+    for memory in memories {
+        if let Some(day) = ends.iter().position(|&end| memory.due_at < end) {
+            days[day] += 1;
+        }
+    }
+    days
 }

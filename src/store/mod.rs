@@ -13,6 +13,7 @@
 
 mod banks;
 mod board;
+mod memory;
 mod progress;
 mod ratings;
 mod schedules;
@@ -163,7 +164,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = url.starts_with("sqlite:").then(|| writer::Writer::start(pool.clone()));
         let store = Store { pool, writer };
-        store.backfill_due_times().await?;
+        store.replay_queued_memories().await?;
         Ok(store)
     }
 

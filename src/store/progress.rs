@@ -1,7 +1,8 @@
-//! A member's own progress, kept per question and per day so that `/stats`
-//! and `/review` read a few dozen rows however many times they rated:
-//! `ratings.due_at` (when each question is due for review) and `study_days`
-//! (how many ratings on each local day).
+//! A member's own progress in a scope, kept per question and per day so
+//! that `/stats` reads a few dozen rows however many times they rated:
+//! `ratings` (the latest level of each question) and `study_days` (how
+//! many ratings on each local day). When questions are due for review is
+//! `memory.rs`.
 
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -9,19 +10,14 @@ use sqlx::Row;
 use super::{id_key, scope_key, Store, StoreError};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
-use crate::domain::review::due_at;
 use crate::domain::study::{Scope, Studied};
 
-/// Questions whose due time is recomputed per batch at start.
-const BACKFILL_BATCH: i64 = 1_000;
-
 impl Store {
-    /// Every question the member rated in this scope with their latest level
-    /// and when it is due for review, soonest due first.
+    /// Every question the member rated in this scope with their latest
+    /// level.
     pub async fn studied(&self, scope: Scope, user_id: u64) -> Result<Vec<Studied>, StoreError> {
         let rows = sqlx::query(
-            "SELECT question_id, level, due_at FROM ratings
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY due_at, question_id",
+            "SELECT question_id, level FROM ratings WHERE guild_id = $1 AND user_id = $2 ORDER BY question_id",
         )
         .bind(scope_key(scope))
         .bind(id_key(user_id))
@@ -35,7 +31,6 @@ impl Store {
                     question: QuestionId::parse(&question)
                         .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?,
                     level: Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?,
-                    due_at: row.try_get("due_at")?,
                 })
             })
             .collect()
@@ -79,44 +74,6 @@ impl Store {
         }
         Ok(days)
     }
-
-    /// Fills in review due times that migrations could not compute (rows
-    /// from before they were stored), in key order, a batch at a time: each
-    /// batch is read first, then written in a transaction that starts with
-    /// its first write. Cheap when there are none.
-    pub(super) async fn backfill_due_times(&self) -> Result<(), StoreError> {
-        let mut after = (i64::MIN, i64::MIN, String::new());
-        loop {
-            let rows = sqlx::query(
-                "SELECT guild_id, user_id, question_id FROM ratings
-                 WHERE due_at = 0 AND (guild_id > $1 OR (guild_id = $1 AND (user_id > $2
-                       OR (user_id = $2 AND question_id > $3))))
-                 ORDER BY guild_id, user_id, question_id LIMIT $4",
-            )
-            .bind(after.0)
-            .bind(after.1)
-            .bind(&after.2)
-            .bind(BACKFILL_BATCH)
-            .fetch_all(&self.pool)
-            .await?;
-            if rows.is_empty() {
-                return Ok(());
-            }
-            let mut due = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let key: (i64, i64, String) =
-                    (row.try_get("guild_id")?, row.try_get("user_id")?, row.try_get("question_id")?);
-                let at = compute_due_at(&self.pool, key.0, key.1, &key.2).await?;
-                after = key.clone();
-                due.push((key, at));
-            }
-            let mut tx = self.pool.begin().await?;
-            for ((guild, user, question), at) in &due {
-                set_due_at(&mut tx, *guild, *user, question, *at).await?;
-            }
-            tx.commit().await?;
-        }
-    }
 }
 
 /// Counts `n` ratings toward a study day. Runs in the rating's transaction.
@@ -137,62 +94,6 @@ pub(super) async fn add_study_day(
     .bind(i64::from(n))
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-/// Recomputes when a question is next due for the member from all their
-/// ratings of it in order, so a click delivered late still lands in its
-/// place in the sequence. Runs in the rating's transaction.
-pub(super) async fn update_due_at(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    guild: i64,
-    user: i64,
-    question: &str,
-) -> Result<(), StoreError> {
-    let due = compute_due_at(&mut **tx, guild, user, question).await?;
-    set_due_at(tx, guild, user, question, due).await
-}
-
-/// When a question is next due for the member, from their clicks on it.
-async fn compute_due_at<'c, E>(executor: E, guild: i64, user: i64, question: &str) -> Result<i64, StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let rows = sqlx::query(
-        "SELECT level, rated_at FROM rating_events
-         WHERE guild_id = $1 AND user_id = $2 AND question_id = $3 ORDER BY rated_at, id",
-    )
-    .bind(guild)
-    .bind(user)
-    .bind(question)
-    .fetch_all(executor)
-    .await?;
-    let mut levels = Vec::with_capacity(rows.len());
-    let mut last = 0;
-    for row in &rows {
-        let level: String = row.try_get("level")?;
-        levels.push(Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("level {level:?}")))?);
-        last = row.try_get("rated_at")?;
-    }
-    // A question with no events left (cannot happen while ratings mirror
-    // them) is due at once rather than stuck at 0, which means "unknown".
-    Ok(due_at(last, &levels).unwrap_or(1).max(1))
-}
-
-async fn set_due_at(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    guild: i64,
-    user: i64,
-    question: &str,
-    due: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE ratings SET due_at = $4 WHERE guild_id = $1 AND user_id = $2 AND question_id = $3")
-        .bind(guild)
-        .bind(user)
-        .bind(question)
-        .bind(due)
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }
 

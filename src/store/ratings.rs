@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::board::recompute_member;
-use super::progress::{add_study_day, update_due_at};
+use super::memory::update_memory;
+use super::progress::add_study_day;
 use super::writes::{insert_rating, lock_member, studied_in, write_post, write_rating, Stored};
 use super::{id_from_key, id_key, scope_key, Store, StoreError, WRITE_DEADLINE};
 use crate::domain::bank::QuestionId;
@@ -93,7 +94,7 @@ impl Store {
                 if stored == Stored::New {
                     *days.entry((guild, user, worth.day)).or_default() += 1;
                 }
-                questions.insert((guild, user, rating.question.as_str()));
+                questions.insert((user, rating.question.as_str()));
                 let latest = members.entry((guild, user)).or_insert(rating.at);
                 *latest = rating.at.max(*latest);
             }
@@ -101,8 +102,8 @@ impl Store {
         for ((guild, user, day), n) in days {
             add_study_day(&mut tx, guild, user, day, n).await?;
         }
-        for (guild, user, question) in questions {
-            update_due_at(&mut tx, guild, user, question).await?;
+        for (user, question) in questions {
+            update_memory(&mut tx, user, question).await?;
         }
         for ((guild, user), at) in members {
             recompute_member(&mut tx, guild, user, at).await?;
@@ -168,6 +169,17 @@ impl Store {
         studied_in(&mut *conn, scope_key(scope), id_key(user_id)).await
     }
 
+    /// The servers (not DMs) where the member has rated questions.
+    pub async fn servers_studied(&self, user_id: u64) -> Result<Vec<u64>, StoreError> {
+        let guilds: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT guild_id FROM ratings WHERE user_id = $1 AND guild_id <> 0 ORDER BY guild_id",
+        )
+        .bind(id_key(user_id))
+        .fetch_all(&self.pool)
+        .await?;
+        guilds.into_iter().map(id_from_key).collect()
+    }
+
     /// Deletes a member's ratings (history and latest levels) and the
     /// figures derived from them, in one scope or everywhere with `None`.
     /// Returns the rating rows removed.
@@ -190,6 +202,15 @@ impl Store {
                     .fetch_all(&self.pool)
                     .await?;
             if guilds.is_empty() {
+                // What is the member's own rather than a server's.
+                let mut tx = self.pool.begin().await?;
+                for table in ["memories", "member_settings"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                        .bind(user)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
                 return Ok(removed);
             }
             for guild in guilds {
@@ -206,6 +227,14 @@ impl Store {
         // for it or it for the click, never both, and no refresh puts the
         // figures back from an older snapshot.
         lock_member(&mut tx, guild, user).await?;
+        // The questions whose memories this changes, replayed last from the
+        // member's clicks in other scopes (`memory.rs`).
+        let questions: Vec<String> =
+            sqlx::query_scalar("SELECT question_id FROM ratings WHERE guild_id = $1 AND user_id = $2")
+                .bind(guild)
+                .bind(user)
+                .fetch_all(&mut *tx)
+                .await?;
         let mut removed = 0;
         // The member's ratings, counted; then what was derived from them
         // (the lock's placeholder too), in the order a click writes them.
@@ -224,6 +253,9 @@ impl Store {
             if counted {
                 removed += done.rows_affected();
             }
+        }
+        for question in &questions {
+            update_memory(&mut tx, user, question).await?;
         }
         tx.commit().await?;
         Ok(removed)

@@ -7,7 +7,8 @@
 //! [`Store::record_rating`]: super::Store::record_rating
 
 use super::board::{recompute_member, remember_name};
-use super::progress::{add_study_day, update_due_at};
+use super::memory::update_memory;
+use super::progress::add_study_day;
 use super::{id_key, scope_key, AnyQuery, StoreError};
 use crate::domain::review::ONE_REVIEW_SECS;
 use crate::domain::study::{Post, Rating, RatingSaved, Worth};
@@ -59,7 +60,7 @@ pub(super) async fn write_rating(
         if stored == Stored::New {
             add_study_day(tx, guild, user, worth.day, 1).await?;
         }
-        update_due_at(tx, guild, user, rating.question.as_str()).await?;
+        update_memory(tx, user, rating.question.as_str()).await?;
     }
     // Also for a duplicate: it replaces the lock's placeholder, if any.
     recompute_member(tx, guild, user, rating.at).await?;

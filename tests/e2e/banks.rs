@@ -243,3 +243,61 @@ async fn bad_uploads_are_explained_and_store_nothing() {
     assert!(content(&list).contains("(0 of 25)"), "{}", content(&list));
     assert_clean(&standin, &bot);
 }
+
+/// A member's memory is theirs: in DMs, `/review` brings back a question of
+/// a server's own bank they studied there, and it can be revealed and
+/// rated in DMs; `/quiz` in DMs and the other server stay on what they see.
+#[tokio::test]
+async fn direct_message_reviews_include_the_banks_of_servers_the_member_studied() {
+    let mut config = StandInConfig::default();
+    config.guilds.push(
+        GuildSpec::new(SECOND_GUILD, "Second Group", OWNER_ID).with_channel(ChannelSpec::text(SECOND_CHANNEL, "quiz")),
+    );
+    let standin = StandIn::start_with(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let mut bot =
+        BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
+    standin.wait_commands(WAIT).await;
+    add(&standin, &admin(), &[("team.md", GUIDE.as_bytes())]).await;
+    let post = quiz(&standin, "Team Ops", Place::guild()).await;
+    let title = post["embeds"][0]["title"].as_str().unwrap().to_string();
+    let answer =
+        interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &member(), Place::guild())).await;
+    let answer = answer.message();
+    interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild())).await;
+
+    // The next day, in DMs: the server's question is due.
+    bot.kill().await;
+    drop(bot);
+    let bot =
+        BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-21T10:00:00Z")]);
+    standin.wait_commands(WAIT).await;
+    let dm = Place::dm(&member());
+    let cb = interact(&standin, standin.slash("review", json!([]), &member(), dm)).await;
+    assert!(cb.content().starts_with("📅 **1** question due today"), "{}", cb.content());
+    let due = cb.message();
+    assert_eq!(due["embeds"][0]["title"], title);
+    let answer = interact(&standin, standin.click(&button(&due, "Reveal answer"), &due, &member(), dm)).await;
+    assert!(answer.message()["embeds"][0]["description"].as_str().is_some(), "{}", answer.content());
+    let answer = answer.message();
+    let rated = interact(&standin, standin.click(&button(&answer, "Advanced"), &answer, &member(), dm)).await;
+    assert!(rated.content().contains("Saved: 🔴 **Advanced**"), "{}", rated.content());
+    let cb = interact(&standin, standin.slash("review", json!([]), &member(), dm)).await;
+    assert!(cb.content().starts_with("Nothing is due."), "reviewed in DMs: {}", cb.content());
+
+    // /quiz in DMs asks from the built-in banks only.
+    let cb =
+        interact(&standin, standin.slash("quiz", json!([{"name": "category", "value": "Team Ops"}]), &member(), dm))
+            .await;
+    assert!(cb.content().starts_with("There is no category \"Team Ops\""), "{}", cb.content());
+    // The other server's /review never offers it.
+    let elsewhere = Place::in_guild(SECOND_GUILD, SECOND_CHANNEL);
+    for _ in 0..5 {
+        let cb = interact(&standin, standin.slash("review", json!([]), &member(), elsewhere)).await;
+        assert!(cb.content().starts_with("Nothing is due."), "{}", cb.content());
+        let offered = cb.message()["embeds"][0]["footer"]["text"].as_str().unwrap_or_default().to_string();
+        assert!(!offered.contains("Team guide"), "{offered}");
+    }
+    assert_clean(&standin, &bot);
+}

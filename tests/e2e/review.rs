@@ -1,4 +1,5 @@
-//! End to end: `/review` brings a question back on the day it is due, and
+//! End to end: `/review` brings a question back when FSRS says it is due,
+//! with its predicted recall; `/review-settings` moves the target; and
 //! `/stats` shows the progress, with a levels chart once there is any.
 
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use standin::e2e::{button, interact, respond, WAIT};
 use standin::{BotProcess, Place, RecordedRequest, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::level::Level;
+use quizbot::domain::review::{Memory, Retention, Review};
 use quizbot::domain::study::{Scope, Source};
 use quizbot::store::Store;
 
@@ -33,7 +35,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let bank = quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap();
     let me = TestUser::new(1_500_000_000_000_000_001, "learner");
 
-    // Day 1: study one question and rate it Beginner (due again in 1 day).
+    // Day 1: study one question and rate it Beginner (due again in ~5 h).
     let mut bot =
         BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-20T10:00:00Z")]);
     standin.wait_commands(WAIT).await;
@@ -65,7 +67,15 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     standin.wait_commands(WAIT).await;
     let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.ephemeral());
-    assert!(cb.content().starts_with("📅 **1** question due today."), "{}", cb.content());
+    assert!(
+        cb.content().starts_with("📅 **1** question due today, **1** this week. This one was due <t:"),
+        "{}",
+        cb.content()
+    );
+    // A day after a lapse, FSRS puts recall well below the 90 % target.
+    let recall: u32 = cb.content().split("**").nth(5).and_then(|p| p.trim_end_matches(" %").parse().ok()).unwrap();
+    assert!((1..90).contains(&recall), "{}", cb.content());
+    assert!(cb.content().ends_with(&format!("you'd recall it with **{recall} %** probability.")), "{}", cb.content());
     let due = cb.message();
     assert_eq!(due["embeds"][0]["title"], title);
 
@@ -92,7 +102,25 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     assert_eq!(field("Streak"), "🔥 2 (longest 2)");
     assert!(field("Last 14 days").ends_with("⬛🟩🟩"), "{}", field("Last 14 days"));
     assert_eq!(field("Your levels"), "🟢 0 🟡 0 🔴 1");
-    assert_eq!(field("Review"), "Nothing due.");
+    // Just reviewed at 🔴: recalled for sure now, due within the week.
+    let memory = Memory::replay(
+        &[Review { level: Level::Beginner, at: history[0].at }, Review { level: Level::Advanced, at: last.at }],
+        Retention::DEFAULT,
+    )
+    .unwrap();
+    let due_day = (memory.due_at / 86_400 - last.at / 86_400) as usize;
+    let mut forecast = [0; 7];
+    if let Some(n) = forecast.get_mut(due_day) {
+        *n = 1;
+    }
+    let later = forecast[1..].iter().map(ToString::to_string).collect::<Vec<_>>().join(" · ");
+    assert_eq!(
+        field("Review"),
+        format!(
+            "Nothing due.\n🧠 **1** you would recall now with 90 % or more\n📅 Due in the next 7 days: today **{}**, then {later}",
+            forecast[0]
+        )
+    );
     // The levels chart: a PNG uploaded with the ephemeral reply, shown as
     // the embed's image.
     assert_eq!(sent.body["embeds"][0]["image"]["url"], "attachment://stats.png");
@@ -120,6 +148,31 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     // Now nothing is due any more.
     let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.content().starts_with("Nothing is due."), "{}", cb.content());
+
+    // A higher target brings the question back sooner: the next review's
+    // time moves, and the member is told what the target means.
+    let next_at =
+        |text: &str| text.split("<t:").nth(1).and_then(|t| t.split(':').next()).and_then(|t| t.parse::<i64>().ok());
+    let before = next_at(cb.content()).unwrap();
+    assert_eq!(before, memory.due_at);
+    let set = json!([{"name": "retention", "value": 0.97}]);
+    let cb = interact(&standin, standin.slash("review-settings", set, &me, Place::guild())).await;
+    assert!(cb.ephemeral());
+    assert!(
+        cb.content().starts_with("✅ Saved; your questions are rescheduled.\n🎯 Your target retention is **97 %**"),
+        "{}",
+        cb.content()
+    );
+    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    let after = next_at(cb.content()).unwrap();
+    assert!(after < before, "{after} < {before}: {}", cb.content());
+    assert_eq!(after, memory.rescheduled(Retention::from_percent(97).unwrap()).due_at);
+    let cb = interact(&standin, standin.slash("review-settings", json!([]), &me, Place::dm(&me))).await;
+    assert!(
+        cb.content().starts_with("🎯 Your target retention is **97 %**"),
+        "the member's, everywhere: {}",
+        cb.content()
+    );
     standin.assert_no_violations();
     drop(bot);
 }

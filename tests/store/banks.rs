@@ -87,7 +87,7 @@ async fn a_reupload_keeps_ids_and_reports_what_changed(db: TestDb) {
     let after = services.bank(Scope::Guild(GUILD)).await.unwrap();
     assert!(after.get(&kept).is_some(), "an unchanged title keeps its id");
     assert!(after.get(&gone).is_none(), "a removed question is gone");
-    assert!(matches!(services.question(Scope::Guild(GUILD), &gone).await, Err(ServiceError::QuestionGone)));
+    assert!(matches!(services.question(Scope::Guild(GUILD), 7, &gone).await, Err(ServiceError::QuestionGone)));
     assert_eq!(services.list_banks(GUILD).await.unwrap().own.len(), 1, "replaced, not added");
 }
 

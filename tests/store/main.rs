@@ -5,6 +5,7 @@
 mod backends;
 
 mod banks;
+mod memory;
 mod scheduler;
 mod schedules;
 mod store;

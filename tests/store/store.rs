@@ -6,6 +6,7 @@ use crate::on_both_backends;
 use chrono::NaiveDate;
 use quizbot::domain::bank::QuestionId;
 use quizbot::domain::level::Level;
+use quizbot::domain::review::{Memory, Retention, Review};
 use quizbot::domain::score::Period;
 use quizbot::domain::study::{BoardRequest, BoardRow, Post, Rating, Scope, Source, Studied, Worth};
 use quizbot::store::Store;
@@ -178,8 +179,9 @@ async fn repeated_clicks_are_one_review(db: TestDb) {
     assert_eq!(history[0].level, Level::Beginner, "the last click's level");
     assert_eq!(store.latest_level(Scope::Guild(GUILD), 7, &q(1)).await.unwrap(), Some(Level::Beginner));
     assert_eq!(store.study_days(Scope::Guild(GUILD), 7).await.unwrap(), [(day(0), 1)]);
-    let studied = store.studied(Scope::Guild(GUILD), 7).await.unwrap();
-    assert_eq!(studied[0].due_at, 1_099 + DAY, "one Beginner review: due in a day, not doubled 50 times");
+    let memories = store.memories(7).await.unwrap();
+    let once = Memory::replay(&[Review { level: Level::Beginner, at: 1_099 }], Retention::DEFAULT).unwrap();
+    assert_eq!(memories, [(q(1), once)], "one Beginner review, not 100");
     // An hour after the last click, a click is a new review.
     store.record_rating(&rating(500, 7, 1, Level::Beginner, 1_099 + HOUR), &worth(), None).await.unwrap();
     assert_eq!(store.rating_history(Scope::Guild(GUILD), 7).await.unwrap().len(), 2);
@@ -429,21 +431,23 @@ async fn figures_missing_after_an_upgrade_are_computed(db: TestDb) {
     let t = 1_700_000_000;
     rate(&store, 1, 1, 1, t, 3, false, "A").await;
     rate(&store, 2, 2, 2, t + 10, 1, false, "B").await;
-    let studied = store.studied(Scope::Guild(GUILD), 1).await.unwrap();
+    let memories = store.memories(1).await.unwrap();
+    assert_eq!(memories.len(), 1);
     let expected = board(&store, GUILD, Period::All, None, t + DAY).await;
     store.close().await;
-    // What migration 0005 leaves for ratings made before it: no due times,
-    // and all-time rows waiting to be computed.
+    // What migrations 0005 and 0013 leave for ratings made before them:
+    // all-time rows waiting to be computed, and histories queued for replay.
     let mut conn = sqlx::AnyConnection::connect(db.url()).await.unwrap();
     for sql in [
-        "UPDATE ratings SET due_at = 0",
+        "DELETE FROM memories",
+        "INSERT INTO memories_to_replay (user_id, question_id) SELECT DISTINCT user_id, question_id FROM rating_events",
         "UPDATE board_totals SET score = 0, studied = 0, reached = 0, valid_until = 0",
     ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
     conn.close().await.unwrap();
     let store = db.store().await;
-    assert_eq!(store.studied(Scope::Guild(GUILD), 1).await.unwrap(), studied, "due times are back at start");
+    assert_eq!(store.memories(1).await.unwrap(), memories, "memories are replayed at start");
     assert_eq!(store.refresh_stale_boards(t + DAY, 100).await.unwrap(), 2 * 3, "two members, three periods");
     assert_eq!(board(&store, GUILD, Period::All, None, t + DAY).await, expected);
 }
@@ -459,19 +463,21 @@ async fn review_due_times_and_study_days_follow_every_click(db: TestDb) {
             store.record_rating(&rating(id, 7, question, level, at), &worth, None).await.unwrap();
         }
     };
-    click(1, 1, Level::Advanced, t, 0).await; // q1: due in 7 days
-    click(2, 2, Level::Beginner, t + 10, 0).await; // q2: due in 1 day
-    click(3, 1, Level::Advanced, t + DAY, 1).await; // q1 again: 14 days from day 1
-                                                    // A click on q2 from before the first one arrives late: q2 is now
-                                                    // Intermediate then Beginner, so still 1 day after the newest.
+    click(1, 1, Level::Advanced, t, 0).await;
+    click(2, 2, Level::Beginner, t + 10, 0).await;
+    click(3, 1, Level::Advanced, t + DAY, 1).await;
+    // A click on q2 from just before the first one arrives late: one review
+    // with the later click's level.
     click(4, 2, Level::Intermediate, t - 5, 0).await;
-    let studied = store.studied(scope, 7).await.unwrap();
+    let review = |level, at| Review { level, at };
+    let q1 = Memory::replay(&[review(Level::Advanced, t), review(Level::Advanced, t + DAY)], Retention::DEFAULT);
+    let q2 = Memory::replay(&[review(Level::Beginner, t + 10), review(Level::Intermediate, t - 5)], Retention::DEFAULT);
+    let (q1, q2) = (q1.unwrap(), q2.unwrap());
+    assert_eq!(q2.last_level, Level::Beginner, "within the hour, the later click's level");
+    assert_eq!(store.memories(7).await.unwrap(), [(q(2), q2), (q(1), q1)], "soonest due first");
     assert_eq!(
-        studied,
-        [
-            Studied { question: q(2), level: Level::Beginner, due_at: t + 10 + DAY },
-            Studied { question: q(1), level: Level::Advanced, due_at: t + DAY + 14 * DAY },
-        ]
+        store.studied(scope, 7).await.unwrap(),
+        [Studied { question: q(1), level: Level::Advanced }, Studied { question: q(2), level: Level::Beginner }]
     );
     assert_eq!(store.study_days(scope, 7).await.unwrap(), [(day(0), 3), (day(1), 1)]);
     let days = store.study_days_of(GUILD, &[7, 8]).await.unwrap();

@@ -17,6 +17,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
     vec![
         quiz::quiz(),
         review::review(),
+        review::review_settings(),
         stats::stats(),
         leaderboard::leaderboard(),
         daily::daily(),

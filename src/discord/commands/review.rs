@@ -1,8 +1,11 @@
-//! `/review`: the member's most overdue question, privately.
+//! `/review`: the member's most overdue question, privately; and
+//! `/review-settings`: their target retention.
 
 use crate::discord::{render, BotError, Context};
+use crate::domain::level::Level;
+use crate::domain::review::{first_interval_days, Retention};
 use crate::domain::study::{Scope, Source};
-use crate::service::review::ReviewPick;
+use crate::service::review::{DueCounts, ReviewPick};
 
 /// Review your most overdue question (spaced repetition, only you see it)
 #[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
@@ -12,17 +15,27 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     let pick = data.services.review(scope, ctx.author().id.get()).await?;
     let next = |at: Option<i64>| at.map_or(String::new(), |t| format!(" Your next review is due <t:{t}:R>."));
     let (text, question) = match pick {
-        ReviewPick::Due { question, due_at, due_today } => {
-            let plural = if due_today == 1 { "" } else { "s" };
-            (format!("📅 **{due_today}** question{plural} due today. This one was due <t:{due_at}:R>:"), Some(question))
-        }
-        ReviewPick::Fresh { question, next_due_at } => (
-            format!("Nothing is due.{} Here is a question you have not studied yet:", next(next_due_at)),
+        ReviewPick::Due { question, memory, recall, due } => (
+            format!(
+                "{} This one was due <t:{}:R>: you'd recall it with **{:.0} %** probability.",
+                due_text(due),
+                memory.due_at,
+                recall * 100.0
+            ),
             Some(question),
         ),
-        ReviewPick::Nothing { next_due_at } => {
-            (format!("Nothing is due and you have studied every question.{}", next(next_due_at)), None)
-        }
+        ReviewPick::Fresh { question, next_due_at, due } => (
+            format!(
+                "Nothing is due.{}{} Here is a question you have not studied yet:",
+                next(next_due_at),
+                week_text(due)
+            ),
+            Some(question),
+        ),
+        ReviewPick::Nothing { next_due_at, due } => (
+            format!("Nothing is due and you have studied every question.{}{}", next(next_due_at), week_text(due)),
+            None,
+        ),
     };
     let mut reply = poise::CreateReply::default().content(text).ephemeral(true);
     if let Some(question) = question {
@@ -31,4 +44,67 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     }
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// Set how well you want to remember: your target retention for /review
+#[poise::command(
+    slash_command,
+    rename = "review-settings",
+    install_context = "Guild",
+    interaction_context = "Guild|BotDm"
+)]
+pub async fn review_settings(
+    ctx: Context<'_>,
+    #[description = "Recall to aim for, 0.70 to 0.97 (default 0.90): higher means more reviews, fewer lapses"]
+    #[min = 0.70]
+    #[max = 0.97]
+    retention: Option<f64>,
+) -> Result<(), BotError> {
+    let services = &ctx.data().services;
+    let user = ctx.author().id.get();
+    let text = match retention {
+        None => format!("{}\nChange it with `/review-settings retention:`.", explain(services.retention(user).await?)),
+        Some(value) => match Retention::parse(value) {
+            None => format!(
+                "{value} is not a retention I can use: give a value from {:.2} to {:.2}, like 0.90.",
+                f64::from(Retention::MIN) / 100.0,
+                f64::from(Retention::MAX) / 100.0
+            ),
+            Some(retention) => {
+                services.set_retention(user, retention).await?;
+                format!("✅ Saved; your questions are rescheduled.\n{}", explain(retention))
+            }
+        },
+    };
+    ctx.send(poise::CreateReply::default().content(text).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// What a retention means, with the interval it gives a first 🟡 rating.
+fn explain(retention: Retention) -> String {
+    let level = Level::Intermediate;
+    format!(
+        "🎯 Your target retention is **{} %**: a question comes back when you would recall it with {} % probability. \
+         Higher: more reviews, fewer lapses; lower: fewer reviews, more forgotten.\n\
+         At this target, a question first rated {} {} comes back after **{:.1} days**.",
+        retention.percent(),
+        retention.percent(),
+        level.marker(),
+        level.name(),
+        first_interval_days(level, retention)
+    )
+}
+
+/// "📅 **3** questions due today, **5** this week."
+fn due_text(due: DueCounts) -> String {
+    let plural = if due.today == 1 { "" } else { "s" };
+    format!("📅 **{}** question{plural} due today, **{}** this week.", due.today, due.week)
+}
+
+/// " **5** due this week.", or nothing when none is.
+fn week_text(due: DueCounts) -> String {
+    match due.week {
+        0 => String::new(),
+        n => format!(" **{n}** due this week."),
+    }
 }

@@ -10,6 +10,7 @@ use crate::domain::bank::shown::fit;
 use crate::domain::score::Period;
 use crate::domain::study::Scope;
 use crate::service::leaderboard::BoardQuery;
+use crate::service::stats::RECALL_STRONG;
 
 /// Field values hold 1024 characters; a server with very many categories
 /// gets a marked cut rather than a failed reply.
@@ -73,6 +74,13 @@ pub async fn stats(
                 0 => "Nothing due.".to_string(),
                 n => format!("**{n}** due now: run `/review`."),
             };
+            let [today, later @ ..] = s.forecast;
+            let later = later.iter().map(ToString::to_string).collect::<Vec<_>>().join(" · ");
+            let review = format!(
+                "{due}\n🧠 **{}** you would recall now with {:.0} % or more\n📅 Due in the next 7 days: today **{today}**, then {later}",
+                s.recall_strong,
+                RECALL_STRONG * 100.0
+            );
             // Only the member's own stats get a chart: another member's view
             // stays what the leaderboard already shows.
             let chart = chart_png(&s);
@@ -83,7 +91,7 @@ pub async fn stats(
                 .field("By category", fit(&categories, FIELD_MAX), false)
                 .field("Your levels", mix_text(s.mix), true)
                 .field("Streak", format!("🔥 {} (longest {})", s.streak.current, s.streak.longest), true)
-                .field("Review", due, true)
+                .field("Review", review, false)
                 .field("Last 14 days", strip_text(&s.strip), false);
             match chart {
                 Some(png) => {

@@ -287,6 +287,8 @@ mod tests {
             streak: Streak::default(),
             strip: [0; crate::service::stats::STRIP_DAYS],
             due_now: 0,
+            recall_strong: 0,
+            forecast: [0; 7],
         }
     }
 

@@ -199,12 +199,17 @@ impl QuestionBank {
     }
 
     /// The banks of `parts`, in order, sharing their questions (a server's
-    /// own on the built-in ones). A question whose id an earlier part has is
-    /// left out (a 48-bit clash, or the same bank twice).
+    /// own on the built-in ones). A bank or a question an earlier part has
+    /// is left out (the built-in banks under several servers', or a 48-bit
+    /// clash).
     pub fn layered<'a>(parts: impl IntoIterator<Item = &'a QuestionBank>) -> QuestionBank {
         let mut bank = QuestionBank::default();
         for part in parts {
-            bank.banks.extend(part.banks.iter().cloned());
+            for info in &part.banks {
+                if !bank.banks.iter().any(|b| b.slug == info.slug) {
+                    bank.banks.push(info.clone());
+                }
+            }
             for q in &part.questions {
                 if !bank.by_id.contains_key(&q.id) {
                     bank.by_id.insert(q.id.clone(), bank.questions.len());

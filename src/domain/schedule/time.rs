@@ -128,6 +128,15 @@ pub fn local_instant(date: NaiveDate, time: TimeOfDay, tz: Tz) -> DateTime<Utc> 
     Utc.from_utc_datetime(&wanted)
 }
 
+/// The first instant after local `date` in `tz`: the next day's midnight
+/// (or the first valid instant after it).
+pub fn end_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    match date.succ_opt() {
+        Some(next) => local_instant(next, TimeOfDay { hour: 0, minute: 0 }, tz),
+        None => DateTime::<Utc>::MAX_UTC,
+    }
+}
+
 /// The local date of an instant in `tz`.
 pub fn local_date(instant: DateTime<Utc>, tz: Tz) -> NaiveDate {
     instant.with_timezone(&tz).date_naive()
@@ -163,6 +172,17 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_local_day_ends_at_the_next_local_midnight() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(end_of_day(day("2026-11-30"), ny), utc("2026-12-01T05:00:00Z"));
+        // The day clocks go back lasts 25 hours.
+        assert_eq!(end_of_day(day("2026-10-31"), ny), utc("2026-11-01T04:00:00Z"));
+        assert_eq!(end_of_day(day("2026-11-01"), ny), utc("2026-11-02T05:00:00Z"));
+        assert_eq!(end_of_day(NaiveDate::MAX, Tz::UTC), DateTime::<Utc>::MAX_UTC);
     }
 
     fn t(s: &str) -> TimeOfDay {
