@@ -1,7 +1,7 @@
-//! Button clicks. poise does not dispatch components, so they arrive here
-//! as raw events and are routed on their `custom_id` alone (see
-//! `custom_id.rs`): no collectors, nothing in memory, so a button works
-//! after a restart and on any process.
+//! Button clicks and modal submits. poise dispatches neither, so they
+//! arrive here as raw events and are routed on their `custom_id` alone
+//! (see `custom_id.rs`): no collectors, nothing in memory, so a button
+//! works after a restart and on any process.
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -11,7 +11,9 @@ use serenity::{
 };
 use tracing::{debug, info, warn};
 
+use super::answer_view::{self, Typed};
 use super::custom_id::{category_tag, ButtonAction};
+use super::modals;
 use super::permissions::manages_server;
 use super::{render, AfterDefer, BotError, Data};
 use crate::domain::bank::QuestionId;
@@ -21,11 +23,14 @@ use crate::domain::study::{Rating, Scope, Source};
 use crate::service::leaderboard::BoardQuery;
 use crate::service::ServiceError;
 
-/// poise's event hook: button clicks, and leaving a server.
+/// poise's event hook: button clicks, modal submits, and leaving a server.
 pub async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), BotError> {
     match event {
         FullEvent::InteractionCreate { interaction: Interaction::Component(click) } => {
             handle_click(ctx, data, click).await
+        }
+        FullEvent::InteractionCreate { interaction: Interaction::Modal(submit) } => {
+            modals::handle_submit(ctx, data, submit).await
         }
         // `unavailable` means an outage, not a removal: keep the schedules.
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
@@ -55,6 +60,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
             Err(BotError::Misplaced)
         }
         Some(ButtonAction::Reveal { question, source }) => reveal(ctx, data, click, &question, source).await,
+        Some(ButtonAction::AnswerFirst { question, source }) => answer_first(ctx, data, click, &question, source).await,
         Some(ButtonAction::Rate { question, source, level }) => rate(ctx, data, click, question, source, level).await,
         Some(ButtonAction::Board { period, page, category }) => {
             board_page(ctx, data, click, private, period, page, category).await
@@ -85,7 +91,8 @@ fn scope_of(click: &ComponentInteraction) -> Scope {
     Scope::from_guild(click.guild_id.map(|g| g.get()))
 }
 
-/// Shows the clicker, and only them, the answer with the level buttons.
+/// Shows the clicker, and only them, the answer with the level buttons
+/// (and in `/review` what they wrote for it last time).
 async fn reveal(
     ctx: &serenity::Context,
     data: &Data,
@@ -93,29 +100,23 @@ async fn reveal(
     id: &QuestionId,
     source: Source,
 ) -> Result<(), BotError> {
-    let revealed = data.services.reveal(scope_of(click), click.user.id.get(), id).await?;
-    let (question, current) = (revealed.question.question(), revealed.previous);
-    let mut embeds = render::answer_embeds(revealed.question.bank(), question);
-    let last = embeds.pop().ok_or(ServiceError::QuestionGone)?;
-    let buttons = render::level_buttons(question, source, current);
-    let prompt = render::rate_prompt(current);
-    if embeds.is_empty() {
-        let msg =
-            CreateInteractionResponseMessage::new().embed(last).content(prompt).components(buttons).ephemeral(true);
-        click.create_response(ctx, CreateInteractionResponse::Message(msg)).await?;
-    } else {
-        let mut rest = embeds.into_iter();
-        if let Some(first) = rest.next() {
-            let msg = CreateInteractionResponseMessage::new().embed(first).ephemeral(true);
-            click.create_response(ctx, CreateInteractionResponse::Message(msg)).await?;
-        }
-        for embed in rest {
-            click.create_followup(ctx, CreateInteractionResponseFollowup::new().embed(embed).ephemeral(true)).await?;
-        }
-        let msg =
-            CreateInteractionResponseFollowup::new().embed(last).content(prompt).components(buttons).ephemeral(true);
-        click.create_followup(ctx, msg).await?;
-    }
+    let revealed = data.services.reveal(scope_of(click), click.user.id.get(), id, source).await?;
+    answer_view::show(ctx, click.id, &click.token, &revealed, Typed::Before, source).await
+}
+
+/// Opens the Answer first modal. A modal must be the first answer to the
+/// click (it cannot follow a deferral), so the only lookup first is the
+/// question's, from the cached banks.
+async fn answer_first(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    id: &QuestionId,
+    source: Source,
+) -> Result<(), BotError> {
+    let found = data.services.question(scope_of(click), click.user.id.get(), id).await?;
+    let modal = render::compare::answer_modal(found.question(), source);
+    click.create_response(ctx, CreateInteractionResponse::Modal(modal)).await?;
     Ok(())
 }
 

@@ -2,9 +2,12 @@
 //! `custom_id`, so buttons keep working after a restart and on any process.
 //!
 //! Format: `qz1:<action>:<question id>:<source>[:<level>]`, e.g.
-//! `qz1:r:0123456789ab:q` (Reveal) and `qz1:l:0123456789ab:q:i` (rate
-//! Intermediate). At most 24 characters, far below Discord's 100. The
-//! version prefix lets a later format coexist with buttons already posted.
+//! `qz1:r:0123456789ab:q` (Reveal), `qz1:w:0123456789ab:q` (Answer first)
+//! and `qz1:l:0123456789ab:q:i` (rate Intermediate). At most 24 characters,
+//! far below Discord's 100. The version prefix lets a later format coexist
+//! with buttons already posted. The Answer first modal carries its
+//! question the same way ([`AnswerModal`]), so a submit works after a
+//! restart too.
 
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -18,6 +21,9 @@ const PREFIX: &str = "qz1";
 pub enum ButtonAction {
     /// Show the clicker the answer.
     Reveal { question: QuestionId, source: Source },
+    /// Ask the clicker for their own answer first (a modal), then show
+    /// the guide's.
+    AnswerFirst { question: QuestionId, source: Source },
     /// Store the clicker's level for the question.
     Rate { question: QuestionId, source: Source, level: Level },
     /// Show a leaderboard page. A category is named by [`category_tag`],
@@ -65,6 +71,9 @@ impl ButtonAction {
                 format!("{PREFIX}:x:{}:{name}", if *confirm { "y" } else { "n" })
             }
             ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
+            ButtonAction::AnswerFirst { question, source } => {
+                format!("{PREFIX}:w:{question}:{}", source_code(*source))
+            }
             ButtonAction::Rate { question, source, level } => {
                 format!("{PREFIX}:l:{question}:{}:{}", source_code(*source), level.code())
             }
@@ -111,10 +120,39 @@ impl ButtonAction {
         let source = source_from_code(parts.next()?)?;
         let decoded = match action {
             "r" => ButtonAction::Reveal { question, source },
+            "w" => ButtonAction::AnswerFirst { question, source },
             "l" => ButtonAction::Rate { question, source, level: Level::from_code(one_char(parts.next()?)?)? },
             _ => return None,
         };
         parts.next().is_none().then_some(decoded)
+    }
+}
+
+/// The Answer first modal: the question the member is answering, and
+/// where it was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerModal {
+    pub question: QuestionId,
+    pub source: Source,
+}
+
+impl AnswerModal {
+    /// The id of the modal's one text field.
+    pub const FIELD: &'static str = "answer";
+
+    pub fn encode(&self) -> String {
+        format!("{PREFIX}:m:{}:{}", self.question, source_code(self.source))
+    }
+
+    /// `None` for anything this version did not produce.
+    pub fn decode(custom_id: &str) -> Option<AnswerModal> {
+        let mut parts = custom_id.split(':');
+        if parts.next()? != PREFIX || parts.next()? != "m" {
+            return None;
+        }
+        let question = QuestionId::parse(parts.next()?)?;
+        let source = source_from_code(parts.next()?)?;
+        parts.next().is_none().then_some(AnswerModal { question, source })
     }
 }
 
@@ -165,6 +203,11 @@ mod tests {
         for source in Source::ALL {
             let reveal = ButtonAction::Reveal { question: qid(), source };
             assert_eq!(ButtonAction::decode(&reveal.encode()), Some(reveal.clone()));
+            let first = ButtonAction::AnswerFirst { question: qid(), source };
+            assert_eq!(ButtonAction::decode(&first.encode()), Some(first));
+            let modal = AnswerModal { question: qid(), source };
+            assert_eq!(AnswerModal::decode(&modal.encode()), Some(modal.clone()));
+            assert_eq!(ButtonAction::decode(&modal.encode()), None, "a modal id is no button");
             for level in Level::ALL {
                 let rate = ButtonAction::Rate { question: qid(), source, level };
                 let id = rate.encode();
@@ -221,6 +264,22 @@ mod tests {
     }
 
     #[test]
+    fn answer_modals_reject_garbage() {
+        for bad in [
+            "",
+            "qz1:m",
+            "qz1:m:0123456789ab",
+            "qz1:m:0123456789ab:z",
+            "qz1:m:0123456789ab:q:x",
+            "qz1:r:0123456789ab:q",
+        ] {
+            assert_eq!(AnswerModal::decode(bad), None, "{bad:?}");
+        }
+        let modal = AnswerModal { question: QuestionId::parse("0123456789ab").unwrap(), source: Source::Review };
+        assert_eq!(modal.encode(), "qz1:m:0123456789ab:v");
+    }
+
+    #[test]
     fn format_is_pinned() {
         let id = ButtonAction::Rate {
             question: QuestionId::parse("0123456789ab").unwrap(),
@@ -246,6 +305,8 @@ mod tests {
             "qz2:r:0123456789ab:q",
             "qz1:r:../../etc:q",
             "qz1:r:0123456789AB:q",
+            "qz1:w:0123456789ab",
+            "qz1:w:0123456789ab:q:i",
         ] {
             assert_eq!(ButtonAction::decode(bad), None, "{bad:?}");
         }

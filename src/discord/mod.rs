@@ -10,10 +10,12 @@
 //! - `inflight`: the interactions being handled, so a shutdown waits for
 //!   them.
 
+mod answer_view;
 mod buttons;
 mod commands;
 pub mod custom_id;
 mod inflight;
+mod modals;
 mod permissions;
 mod poster;
 /// Public for the micro-benchmarks (`benches/micro.rs`), which time it.

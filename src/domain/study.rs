@@ -87,6 +87,19 @@ pub struct Rating {
     pub at: i64,
 }
 
+/// What a member wrote with "Answer first" before comparing it with the
+/// guide's answer. It is theirs alone: shown to nobody else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedAnswer {
+    /// Where it was written, so `/forget-me` there deletes it.
+    pub scope: Scope,
+    pub user_id: u64,
+    pub question: QuestionId,
+    pub text: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// What a rating counts for, fixed when it is made
 /// ([`crate::domain::score::ScoreRule::worth`]): later edits to the banks,
 /// the rule or a new time zone do not rewrite the past.

@@ -8,13 +8,16 @@ use crate::domain::bank::pick::pick_least_posted;
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::{Filter, InBank, Question, QuestionBank, QuestionId};
 use crate::domain::level::Level;
-use crate::domain::study::{Post, Scope};
+use crate::domain::study::{Post, Scope, Source, TypedAnswer};
+use crate::store::StoreError;
 
-/// What Reveal shows: the question, and the level the member gave it last.
+/// What Reveal shows: the question, the level the member gave it last,
+/// and in `/review` what they last wrote for it with Answer first.
 #[derive(Debug)]
 pub struct Revealed {
     pub question: InBank,
     pub previous: Option<Level>,
+    pub last_written: Option<String>,
 }
 
 impl Services {
@@ -57,19 +60,45 @@ impl Services {
     }
 
     /// A question's answer for one member, with the level they gave it last
-    /// (highlighted on the buttons). Reading that level is a nicety: a
-    /// failure is logged and the answer shown without it.
-    pub async fn reveal(&self, scope: Scope, user_id: u64, id: &QuestionId) -> Result<Revealed, ServiceError> {
+    /// (highlighted on the buttons) and, in `/review`, what they wrote for
+    /// it last time. Those are niceties: a failure to read them is logged
+    /// and the answer shown without.
+    pub async fn reveal(
+        &self,
+        scope: Scope,
+        user_id: u64,
+        id: &QuestionId,
+        source: Source,
+    ) -> Result<Revealed, ServiceError> {
         let question = self.question(scope, user_id, id).await?;
-        let previous = match self.store.latest_level(scope, user_id, id).await {
-            Ok(level) => level,
-            Err(e) => {
-                warn!(error = %e, "could not read the member's previous level");
-                None
-            }
+        let previous = nicety(self.store.latest_level(scope, user_id, id).await, "previous level");
+        let last_written = match source {
+            Source::Review => nicety(self.store.typed_answer(user_id, id).await, "last typed answer"),
+            Source::Quiz | Source::Daily => None,
         };
-        Ok(Revealed { question, previous })
+        Ok(Revealed { question, previous, last_written })
     }
+
+    /// Answer first: keeps what the member wrote (theirs alone), then gives
+    /// them the answer to compare, as Reveal does. Their words are stored
+    /// before the answer is shown, so nothing they typed is lost to a
+    /// failure after.
+    pub async fn answer_first(&self, answer: &TypedAnswer) -> Result<Revealed, ServiceError> {
+        let question = self.question(answer.scope, answer.user_id, &answer.question).await?;
+        self.store.record_typed_answer(answer).await?;
+        let previous =
+            nicety(self.store.latest_level(answer.scope, answer.user_id, &answer.question).await, "previous level");
+        Ok(Revealed { question, previous, last_written: None })
+    }
+}
+
+/// What a read that only adds to an answer returned; `None`, logged, when
+/// it failed.
+fn nicety<T>(read: Result<Option<T>, StoreError>, what: &str) -> Option<T> {
+    read.unwrap_or_else(|e| {
+        warn!(error = %e, "could not read the member's {what}");
+        None
+    })
 }
 
 /// The exact name of a category of `bank` typed in any case, or the error

@@ -8,23 +8,47 @@ use sqlx::Row;
 use super::board::recompute_member;
 use super::memory::update_memory;
 use super::progress::add_study_day;
-use super::writes::{insert_rating, lock_member, studied_in, write_post, write_rating, Stored};
+use super::writer::Plain;
+use super::writes::{insert_rating, lock_member, studied_in, write_post, write_rating, write_typed_answer, Stored};
 use super::{id_from_key, id_key, scope_key, Store, StoreError, WRITE_DEADLINE};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
-use crate::domain::study::{Post, Rating, RatingSaved, Scope, Source, Worth};
+use crate::domain::study::{Post, Rating, RatingSaved, Scope, Source, TypedAnswer, Worth};
 
 impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
     /// post twice is harmless.
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
+        self.write_plain(Plain::Post(post.clone())).await
+    }
+
+    /// Keeps what a member wrote with "Answer first", replacing what they
+    /// wrote for the question before.
+    pub async fn record_typed_answer(&self, answer: &TypedAnswer) -> Result<(), StoreError> {
+        self.write_plain(Plain::Answer(answer.clone())).await
+    }
+
+    /// What the member last wrote for a question with "Answer first".
+    pub async fn typed_answer(&self, user_id: u64, question: &QuestionId) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT answer FROM typed_answers WHERE user_id = $1 AND question_id = $2")
+            .bind(id_key(user_id))
+            .bind(question.as_str())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// A write through the SQLite writer, or in a transaction of its own.
+    async fn write_plain(&self, write: Plain) -> Result<(), StoreError> {
         match &self.writer {
-            Some(writer) => within_deadline(writer.post(post.clone())).await,
+            Some(writer) => within_deadline(writer.plain(write)).await,
             None => {
-                let (pool, post) = (self.pool.clone(), post.clone());
+                let pool = self.pool.clone();
                 in_own_task(async move {
                     let mut tx = pool.begin().await?;
-                    write_post(&mut tx, &post).await?;
+                    match &write {
+                        Plain::Post(post) => write_post(&mut tx, post).await?,
+                        Plain::Answer(answer) => write_typed_answer(&mut tx, answer).await?,
+                    }
                     tx.commit().await?;
                     Ok(())
                 })
@@ -204,7 +228,7 @@ impl Store {
             if guilds.is_empty() {
                 // What is the member's own rather than a server's.
                 let mut tx = self.pool.begin().await?;
-                for table in ["memories", "member_settings"] {
+                for table in ["memories", "member_settings", "typed_answers"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                         .bind(user)
                         .execute(&mut *tx)
@@ -244,6 +268,7 @@ impl Store {
             ("member_names", false),
             ("study_days", false),
             ("board_totals", false),
+            ("typed_answers", false),
         ] {
             let done = sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1 AND user_id = $2"))
                 .bind(guild)

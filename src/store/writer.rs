@@ -1,5 +1,5 @@
-//! Group commit for the writes a member waits for on SQLite: level clicks
-//! and posted questions.
+//! Group commit for the writes a member waits for on SQLite: level clicks,
+//! posted questions and typed answers.
 //!
 //! SQLite takes one writer at a time, and with `synchronous = FULL` every
 //! commit waits for the disk. Writers that collide are parked by SQLite's
@@ -29,9 +29,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
 
-use super::writes::{write_post, write_rating};
+use super::writes::{write_post, write_rating, write_typed_answer};
 use super::StoreError;
-use crate::domain::study::{Post, Rating, RatingSaved, Worth};
+use crate::domain::study::{Post, Rating, RatingSaved, TypedAnswer, Worth};
 
 /// At most this many writes share a transaction, which bounds the wait of
 /// the first of them.
@@ -53,6 +53,13 @@ const SLOW_BATCH: Duration = Duration::from_millis(5);
 /// down with it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
+/// A write whose caller needs only to know that it is on disk.
+#[derive(Debug, Clone)]
+pub(super) enum Plain {
+    Post(Post),
+    Answer(TypedAnswer),
+}
+
 /// A write waiting for its turn, then for the commit; `result` is set
 /// when its statements ran, and sent to the caller after the commit.
 enum Job {
@@ -63,8 +70,8 @@ enum Job {
         result: Option<Result<RatingSaved, StoreError>>,
         done: oneshot::Sender<Result<RatingSaved, StoreError>>,
     },
-    Post {
-        post: Post,
+    Plain {
+        write: Plain,
         result: Option<Result<(), StoreError>>,
         done: oneshot::Sender<Result<(), StoreError>>,
     },
@@ -82,8 +89,11 @@ impl Job {
             Job::Rating { rating, worth, name, result, .. } => {
                 *result = Some(Ok(write_rating(tx, rating, worth, name.as_deref()).await?));
             }
-            Job::Post { post, result, .. } => {
-                write_post(tx, post).await?;
+            Job::Plain { write, result, .. } => {
+                match write {
+                    Plain::Post(post) => write_post(tx, post).await?,
+                    Plain::Answer(answer) => write_typed_answer(tx, answer).await?,
+                }
                 *result = Some(Ok(()));
             }
             Job::Flush { .. } => {}
@@ -94,7 +104,7 @@ impl Job {
     fn fail(&mut self, error: StoreError) {
         match self {
             Job::Rating { result, .. } => *result = Some(Err(error)),
-            Job::Post { result, .. } => *result = Some(Err(error)),
+            Job::Plain { result, .. } => *result = Some(Err(error)),
             Job::Flush { .. } => {}
         }
     }
@@ -106,7 +116,7 @@ impl Job {
             Job::Rating { result, done, .. } => {
                 let _ = done.send(result.unwrap_or(Err(StoreError::Closed)));
             }
-            Job::Post { result, done, .. } => {
+            Job::Plain { result, done, .. } => {
                 let _ = done.send(result.unwrap_or(Err(StoreError::Closed)));
             }
             Job::Flush { done } => {
@@ -146,9 +156,9 @@ impl Writer {
         result.await.map_err(|_| StoreError::Closed)?
     }
 
-    pub(super) async fn post(&self, post: Post) -> Result<(), StoreError> {
+    pub(super) async fn plain(&self, write: Plain) -> Result<(), StoreError> {
         let (done, result) = oneshot::channel();
-        self.jobs.send(Job::Post { post, result: None, done }).await.map_err(|_| StoreError::Closed)?;
+        self.jobs.send(Job::Plain { write, result: None, done }).await.map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
 

@@ -11,7 +11,7 @@ use super::memory::update_memory;
 use super::progress::add_study_day;
 use super::{id_key, scope_key, AnyQuery, StoreError};
 use crate::domain::review::ONE_REVIEW_SECS;
-use crate::domain::study::{Post, Rating, RatingSaved, Worth};
+use crate::domain::study::{Post, Rating, RatingSaved, TypedAnswer, Worth};
 
 /// The statements of [`Store::record_post`]: the post, and its question's
 /// count in the channel (once, however often the post is recorded).
@@ -39,6 +39,26 @@ pub(super) async fn write_post(conn: &mut sqlx::AnyConnection, post: &Post) -> R
         .execute(conn)
         .await?;
     }
+    Ok(())
+}
+
+/// The statement of [`Store::record_typed_answer`]: the member's latest
+/// answer to the question replaces the one before.
+///
+/// [`Store::record_typed_answer`]: super::Store::record_typed_answer
+pub(super) async fn write_typed_answer(conn: &mut sqlx::AnyConnection, answer: &TypedAnswer) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO typed_answers (user_id, question_id, guild_id, answer, written_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id, question_id) DO UPDATE SET
+            guild_id = excluded.guild_id, answer = excluded.answer, written_at = excluded.written_at",
+    )
+    .bind(id_key(answer.user_id))
+    .bind(answer.question.as_str())
+    .bind(scope_key(answer.scope))
+    .bind(&answer.text)
+    .bind(answer.at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -295,6 +295,64 @@ impl State {
                 json!({"custom_id": custom_id, "component_type": 3, "values": values})
             }
         };
+        self.interaction_on(3, data, Some(message.clone()), user, place)
+    }
+}
+
+impl State {
+    /// Builds a modal submit (type 5) of `modal` (the `data` of the bot's
+    /// type 9 callback) with the member's `values` by input id, as Discord
+    /// sends it: on `message` when the modal was opened from one of its
+    /// buttons. Panics where Discord's client would not let the member
+    /// submit: a required input left empty, a value outside the input's
+    /// lengths, or an input the modal does not have.
+    pub fn modal_submit(
+        &mut self,
+        modal: &Value,
+        values: &[(&str, &str)],
+        message: Option<&Value>,
+        user: &TestUser,
+        place: Place,
+    ) -> (u64, Value) {
+        self.place_channel(place);
+        self.check_member_can(user, place, false);
+        let custom_id = modal.get("custom_id").and_then(Value::as_str).expect("a modal has a custom_id");
+        let inputs: Vec<Value> =
+            array(modal.get("components")).iter().flat_map(|row| array(row.get("components"))).collect();
+        for (id, _) in values {
+            assert!(
+                inputs.iter().any(|i| i.get("custom_id").and_then(Value::as_str) == Some(id)),
+                "the modal has no input {id:?}"
+            );
+        }
+        let mut rows = Vec::new();
+        for input in &inputs {
+            let id = input.get("custom_id").and_then(Value::as_str).unwrap_or_default();
+            let value = values.iter().find(|(v, _)| *v == id).map_or("", |(_, v)| v);
+            let n = value.chars().count() as u64;
+            let required = input.get("required").and_then(Value::as_bool).unwrap_or(true);
+            assert!(!(required && n == 0), "input {id:?} is required; the member cannot submit it empty");
+            if n > 0 {
+                let min = input.get("min_length").and_then(Value::as_u64).unwrap_or(0);
+                let max = input.get("max_length").and_then(Value::as_u64).unwrap_or(4000);
+                assert!((min..=max).contains(&n), "input {id:?} takes {min}..={max} characters, not {n}");
+            }
+            rows.push(json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]}));
+        }
+        let data = json!({"custom_id": custom_id, "components": rows});
+        self.interaction_on(5, data, message.cloned(), user, place)
+    }
+
+    /// A component (3) or modal submit (5) payload from `user` in `place`,
+    /// on `message` if any.
+    fn interaction_on(
+        &mut self,
+        kind: u64,
+        data: Value,
+        message: Option<Value>,
+        user: &TestUser,
+        place: Place,
+    ) -> (u64, Value) {
         self.remember_user(user, place);
         let id = self.next_id();
         let token = self.new_token(id);
@@ -302,13 +360,13 @@ impl State {
         let mut payload = payloads::interaction(InteractionParts {
             id,
             token: &token,
-            kind: 3,
+            kind,
             data,
             user,
             place,
             channel_name: channel_name.as_deref(),
             joined_at: &self.joined_at,
-            message: Some(message.clone()),
+            message,
         });
         self.apply_permissions(&mut payload, user, place);
         (id, payload)

@@ -143,9 +143,10 @@ fn is_blank(v: &Value) -> bool {
 fn respond(st: &mut State, req: &Req<'_>, id: u64, kind: u64, data: &Value) -> Option<Value> {
     let rec = st.interactions.get(&id)?;
     let channel_id = rec.channel_id;
-    let meta = State::meta(rec, None);
+    let meta = st.meta(rec, None);
     let rec_kind = rec.kind;
     let clicked = rec.clicked.clone();
+    let member = snowflake(rec.user.get("id")).unwrap_or(0);
     let message = match kind {
         4 => {
             let mut body = data.clone();
@@ -170,6 +171,12 @@ fn respond(st: &mut State, req: &Req<'_>, id: u64, kind: u64, data: &Value) -> O
                 (Some(mid), _) => st.messages.get(&mid).cloned(),
                 (None, _) => None,
             }
+        }
+        // The member sees the modal; only its submit can follow.
+        9 => {
+            let modal = data.get("custom_id").and_then(Value::as_str).unwrap_or_default().to_string();
+            st.modals_shown.insert((member, modal), id);
+            None
         }
         _ => None,
     };
@@ -220,7 +227,7 @@ pub(super) fn followup(st: &mut State, req: &Req<'_>, app: &str, token: &str) ->
         return Reply::error(404, 10015, "Unknown Webhook");
     };
     let (loading, original, channel_id) = (rec.loading, rec.original, rec.channel_id);
-    let meta = State::meta(rec, original);
+    let meta = st.meta(rec, original);
     // After a deferred response the first follow-up completes the
     // "thinking" message rather than posting a new one.
     if let (true, Some(original)) = (loading, original) {

@@ -358,6 +358,23 @@ impl StandIn {
         st.component_interaction(custom_id, None, message, user, place)
     }
 
+    /// A modal submit (interaction type 5): `modal` is the `data` of the
+    /// bot's modal callback (type 9), `values` the member's input by input
+    /// id, `message` the message whose button opened the modal. Panics
+    /// where Discord's client would refuse the submit (see
+    /// `State::modal_submit`).
+    pub fn submit_modal(
+        &self,
+        modal: &Value,
+        values: &[(&str, &str)],
+        message: Option<&Value>,
+        user: &TestUser,
+        place: Place,
+    ) -> (u64, Value) {
+        let mut st = self.shared.lock();
+        st.modal_submit(modal, values, message, user, place)
+    }
+
     /// A string-select choice (interaction type 3, component_type 3) of
     /// `values` on `message`. Panics if the select or a value is missing.
     pub fn select(

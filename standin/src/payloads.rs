@@ -484,6 +484,8 @@ pub struct InteractionMeta {
     pub name: Option<String>,
     pub interacted_message_id: Option<u64>,
     pub original_response_message_id: Option<u64>,
+    /// A modal submit's: the interaction that opened the modal.
+    pub triggering: Option<Box<InteractionMeta>>,
 }
 
 /// A message as Discord returns it over REST: the bot as author, the
@@ -522,27 +524,38 @@ pub fn message(
         if let Some(meta) = meta {
             map.insert("webhook_id".into(), Value::from(APP_ID.to_string()));
             map.insert("application_id".into(), Value::from(APP_ID.to_string()));
-            let mut im = json!({
-                "id": meta.id.to_string(),
-                "type": meta.kind,
-                "user": meta.user,
-                "authorizing_integration_owners": meta.owners,
-            });
-            if let Some(im_map) = im.as_object_mut() {
-                if let Some(name) = &meta.name {
-                    im_map.insert("name".into(), Value::from(name.as_str()));
-                }
-                if let Some(mid) = meta.interacted_message_id {
-                    im_map.insert("interacted_message_id".into(), Value::from(mid.to_string()));
-                }
-                if let Some(oid) = meta.original_response_message_id {
-                    im_map.insert("original_response_message_id".into(), Value::from(oid.to_string()));
-                }
-            }
+            let im = interaction_metadata(meta);
             map.insert("interaction_metadata".into(), im);
         }
     }
     m
+}
+
+/// A message's `interaction_metadata`: who did what, and for a modal
+/// submit what opened the modal (`triggering_interaction_metadata`, which
+/// serenity requires there).
+fn interaction_metadata(meta: &InteractionMeta) -> Value {
+    let mut im = json!({
+        "id": meta.id.to_string(),
+        "type": meta.kind,
+        "user": meta.user,
+        "authorizing_integration_owners": meta.owners,
+    });
+    if let Some(im_map) = im.as_object_mut() {
+        if let Some(name) = &meta.name {
+            im_map.insert("name".into(), Value::from(name.as_str()));
+        }
+        if let Some(mid) = meta.interacted_message_id {
+            im_map.insert("interacted_message_id".into(), Value::from(mid.to_string()));
+        }
+        if let Some(oid) = meta.original_response_message_id {
+            im_map.insert("original_response_message_id".into(), Value::from(oid.to_string()));
+        }
+        if let Some(triggering) = &meta.triggering {
+            im_map.insert("triggering_interaction_metadata".into(), interaction_metadata(triggering));
+        }
+    }
+    im
 }
 
 /// A message attachment as Discord returns it for an uploaded file (the

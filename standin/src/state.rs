@@ -78,6 +78,8 @@ pub(crate) struct InteractionRec {
     pub command_name: Option<String>,
     /// The message a component sat on, as sent in the payload.
     pub clicked: Option<Value>,
+    /// For a modal submit: the interaction whose modal it submits.
+    pub opened_by: Option<u64>,
     /// The callback type that acknowledged it.
     pub acked: Option<u64>,
     /// The original response message (for 6/7: the clicked message).
@@ -106,6 +108,9 @@ pub(crate) struct State {
     pub interactions: HashMap<u64, InteractionRec>,
     pub tokens: HashMap<String, u64>,
     pub callbacks: Vec<Callback>,
+    /// Modals shown, by (member, modal custom_id): the interaction that
+    /// opened each, which a submit's messages name.
+    pub modals_shown: HashMap<(u64, String), u64>,
     /// Subscribers of [`StandIn::callback_feed`](super::StandIn::callback_feed).
     pub callback_feeds: Vec<UnboundedSender<Callback>>,
     /// Every message by id; ids grow with time, so this is creation order.
@@ -176,6 +181,7 @@ impl State {
             interactions: HashMap::new(),
             tokens: HashMap::new(),
             callbacks: Vec::new(),
+            modals_shown: HashMap::new(),
             callback_feeds: Vec::new(),
             messages: BTreeMap::new(),
             nonces: HashMap::new(),
@@ -468,6 +474,20 @@ impl State {
             .cloned()
             .unwrap_or(Value::Null);
         let owners = payload.get("authorizing_integration_owners").cloned().unwrap_or_else(|| json!({}));
+        // Discord sends a modal submit only for a modal it showed the
+        // member.
+        let opened_by = if kind == 5 {
+            let modal =
+                payload.get("data").and_then(|d| d.get("custom_id")).and_then(Value::as_str).unwrap_or_default();
+            let member = snowflake(user.get("id")).unwrap_or(0);
+            let opener = self.modals_shown.get(&(member, modal.to_string())).copied();
+            Some(
+                opener
+                    .ok_or_else(|| format!("a submit of modal {modal:?}, which was never shown to member {member}"))?,
+            )
+        } else {
+            None
+        };
         if guild_id.is_none() && !self.dm_channels.contains_key(&channel_id) {
             self.dm_channels.insert(channel_id, user.clone());
         }
@@ -486,6 +506,7 @@ impl State {
             owners,
             command_name: payload.get("data").and_then(|d| d.get("name")).and_then(Value::as_str).map(str::to_string),
             clicked: payload.get("message").cloned(),
+            opened_by,
             acked: None,
             original: None,
             followups: Vec::new(),
@@ -497,8 +518,11 @@ impl State {
         Ok(())
     }
 
-    /// What a message created for interaction `rec` says about it.
-    pub fn meta(rec: &InteractionRec, original: Option<u64>) -> InteractionMeta {
+    /// What a message created for interaction `rec` says about it; for a
+    /// modal submit, also about the interaction that opened the modal.
+    pub fn meta(&self, rec: &InteractionRec, original: Option<u64>) -> InteractionMeta {
+        let triggering =
+            rec.opened_by.and_then(|id| self.interactions.get(&id)).map(|opener| Box::new(self.meta(opener, None)));
         InteractionMeta {
             id: rec.id,
             kind: rec.kind,
@@ -507,6 +531,7 @@ impl State {
             name: rec.command_name.clone(),
             interacted_message_id: rec.clicked.as_ref().and_then(|m| snowflake(m.get("id"))),
             original_response_message_id: original,
+            triggering,
         }
     }
 }

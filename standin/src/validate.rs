@@ -234,15 +234,20 @@ fn components_check(rows: &[Value], errs: &mut FormErrors) {
                     format!("Component type {other:?} is not allowed in a message action row."),
                 ),
             }
-            if let Some(id) = c.get("custom_id").and_then(Value::as_str) {
-                if !seen.insert(id.to_string()) {
-                    errs.add(
-                        &join(&cpath, "custom_id"),
-                        "COMPONENT_CUSTOM_ID_DUPLICATED",
-                        format!("Component custom id cannot be duplicated ({id:?})"),
-                    );
-                }
-            }
+            unique_custom_id(c, &cpath, &mut seen, errs);
+        }
+    }
+}
+
+/// A component's custom_id must be unique within its message or modal.
+fn unique_custom_id(c: &Map<String, Value>, path: &str, seen: &mut HashSet<String>, errs: &mut FormErrors) {
+    if let Some(id) = c.get("custom_id").and_then(Value::as_str) {
+        if !seen.insert(id.to_string()) {
+            errs.add(
+                &join(path, "custom_id"),
+                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                format!("Component custom id cannot be duplicated ({id:?})"),
+            );
         }
     }
 }
@@ -366,6 +371,50 @@ pub fn modal_data(data: &Value, errs: &mut FormErrors) {
     if rows.is_empty() || rows.len() > 5 {
         errs.add("data.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.");
     }
+    // Each row holds exactly one text input (type 4), ids unique.
+    let mut seen: HashSet<String> = HashSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        let path = format!("data.components.{i}");
+        let items = row.get("components").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        if row.get("type").and_then(Value::as_u64) != Some(1) || items.len() != 1 {
+            errs.add(&path, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "A modal row holds exactly one text input.");
+            continue;
+        }
+        let cpath = format!("{path}.components.0");
+        let Some(input) = items[0].as_object() else {
+            errs.add(&cpath, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
+            continue;
+        };
+        text_input_check(input, &cpath, errs);
+        unique_custom_id(input, &cpath, &mut seen, errs);
+    }
+}
+
+/// A text input (Discord's `TextInputComponentForModalRequest`): style 1
+/// (short) or 2 (paragraph), a label of 1–45, lengths within 0–4000 and
+/// min ≤ max, a placeholder and a prefilled value within their limits.
+fn text_input_check(c: &Map<String, Value>, path: &str, errs: &mut FormErrors) {
+    if c.get("type").and_then(Value::as_u64) != Some(4) {
+        errs.add(&join(path, "type"), "COMPONENT_TYPE_INVALID", "Only text inputs (type 4) may be used in a modal.");
+    }
+    required_len(errs, c, "custom_id", path, 1, 100);
+    required_len(errs, c, "label", path, 1, 45);
+    if !matches!(c.get("style").and_then(Value::as_u64), Some(1 | 2)) {
+        errs.add(&join(path, "style"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.");
+    }
+    let length = |key: &str| c.get(key).and_then(Value::as_u64);
+    for (key, low) in [("min_length", 0), ("max_length", 1)] {
+        if length(key).is_some_and(|n| n < low || n > 4000) {
+            errs.add(&join(path, key), "NUMBER_TYPE_MAX", format!("Must be between {low} and 4000."));
+        }
+    }
+    if let (Some(min), Some(max)) = (length("min_length"), length("max_length")) {
+        if min > max {
+            errs.add(&join(path, "min_length"), "BASE_TYPE_BAD_LENGTH", "min_length must not exceed max_length.");
+        }
+    }
+    max_len(errs, c, "placeholder", path, 100);
+    max_len(errs, c, "value", path, 4000);
 }
 
 /// Attachments a message may carry (Discord's `MessageAttachmentRequest`):

@@ -12,10 +12,11 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use serenity::all::{
-    ChannelId, ChannelType, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateButton, CreateCommand,
-    CreateCommandOption, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, FullEvent, GatewayIntents, GuildId,
-    InteractionId, Nonce, PermissionOverwriteType, Permissions, ResolvedValue, RoleId, UserId,
+    ActionRowComponent, ChannelId, ChannelType, CreateActionRow, CreateAttachment, CreateAutocompleteResponse,
+    CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateInputText, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage, CreateModal,
+    EditInteractionResponse, FullEvent, GatewayIntents, GuildId, InputTextStyle, InteractionId,
+    MessageInteractionMetadata, Nonce, PermissionOverwriteType, Permissions, ResolvedValue, RoleId, UserId,
 };
 use serenity::model::application::{Command, CommandOptionType, CurrentApplicationInfo, Interaction};
 use serenity::model::channel::{Channel, GuildChannel, Message};
@@ -242,6 +243,86 @@ async fn every_payload_deserializes_with_serenity_types() {
     assert_eq!(cb.kind, 7);
     let updated: Message = parse("the updated message", &cb.message());
     assert_eq!((updated.id, updated.content.as_str()), (shown.id, "answer"));
+
+    // A modal opened from that message's button, then submitted. An
+    // over-long title is refused first, as Discord does, and a refused
+    // modal does not acknowledge.
+    let (modal_id, press) = standin.click("quiz:reveal", &cb.message(), &alice, Place::guild());
+    let Interaction::Component(opener) = parse::<Interaction>("click", &press) else {
+        panic!("a component interaction expected")
+    };
+    standin.send(press).await;
+    let input = |id: &str| CreateInputText::new(InputTextStyle::Paragraph, "Your answer", id).max_length(4000);
+    let too_long = CreateModal::new("m:1", "t".repeat(46)).components(vec![CreateActionRow::InputText(input("a"))]);
+    assert_eq!(
+        discord_code(opener.create_response(&http, CreateInteractionResponse::Modal(too_long)).await),
+        (400, 50035)
+    );
+    standin.take_violations();
+    // Two inputs in one row, a label over 45 and a length over 4,000, as
+    // no serenity builder would send them.
+    let long = json!({"type": 4, "custom_id": "b", "label": "l".repeat(46), "style": 2, "max_length": 4001});
+    let wide = json!({"type": 9, "data": {"custom_id": "m:1", "title": "t", "components": [
+        {"type": 1, "components": [{"type": 4, "custom_id": "a", "label": "A", "style": 2}, long.clone()]},
+        {"type": 1, "components": [long]}]}});
+    let refused =
+        self::raw(&standin, "POST", &format!("/api/v10/interactions/{modal_id}/{}/callback", opener.token), &wide)
+            .await;
+    assert_eq!((refused.status, refused.body["code"].as_u64()), (400, Some(50035)), "{}", refused.body);
+    let errors = refused.body["errors"]["data"]["components"].to_string();
+    for field in ["label", "max_length"] {
+        assert!(errors.contains(field), "{field}: {errors}");
+    }
+    assert!(refused.body["errors"]["data"]["components"]["0"].is_object(), "two inputs in a row: {errors}");
+    standin.take_violations();
+    let modal = CreateModal::new("m:1", "What is a pod?").components(vec![CreateActionRow::InputText(input("a"))]);
+    opener.create_response(&http, CreateInteractionResponse::Modal(modal)).await.expect("modal");
+    let shown_modal = standin.wait_callback(modal_id, WAIT).await;
+    assert_eq!(shown_modal.kind, 9);
+    let message = cb.message();
+    let empty = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        standin.submit_modal(&shown_modal.data, &[], Some(&message), &alice, Place::guild())
+    }));
+    assert!(empty.is_err(), "a required input cannot be submitted empty");
+    let (submit_id, submit) = standin.submit_modal(
+        &shown_modal.data,
+        &[("a", "A group of containers.")],
+        Some(&message),
+        &alice,
+        Place::guild(),
+    );
+    let Interaction::Modal(submitted) = parse::<Interaction>("modal submit", &submit) else {
+        panic!("a modal submit expected")
+    };
+    assert_eq!(submitted.data.custom_id, "m:1");
+    let ActionRowComponent::InputText(typed) = &submitted.data.components[0].components[0] else {
+        panic!("a text input expected")
+    };
+    assert_eq!(typed.value.as_deref(), Some("A group of containers."));
+    assert_eq!(submitted.message.as_ref().map(|m| m.id), Some(shown.id));
+    standin.send(submit).await;
+    let thanks = CreateInteractionResponseMessage::new().content("compare").ephemeral(true);
+    submitted.create_response(&http, CreateInteractionResponse::Message(thanks)).await.expect("answer the submit");
+    let cb_submit = standin.wait_callback(submit_id, WAIT).await;
+    assert_eq!((cb_submit.kind, cb_submit.ephemeral()), (4, true));
+    // Its message names the submit and what opened the modal, as serenity
+    // requires (without it a click on the message is silently dropped).
+    let compared: Message = parse("the submit's message", &cb_submit.message());
+    let Some(MessageInteractionMetadata::ModalSubmit(meta)) = compared.interaction_metadata.as_deref() else {
+        panic!("modal submit metadata expected: {:?}", compared.interaction_metadata)
+    };
+    let MessageInteractionMetadata::Component(opened) = &*meta.triggering_interaction_metadata else {
+        panic!("the triggering component expected")
+    };
+    assert_eq!((opened.id, opened.interacted_message_id), (InteractionId::new(modal_id), shown.id));
+    // A submit of a modal never shown is not something Discord sends.
+    let unknown = json!({"custom_id": "never-shown", "title": "t", "components": shown_modal.data["components"]});
+    let (_, forged) = standin.submit_modal(&unknown, &[("a", "x")], None, &alice, Place::guild());
+    let sender = standin.clone();
+    let refused = tokio::spawn(async move { sender.send(forged).await }).await.expect_err("refused");
+    let why = refused.into_panic();
+    let why = why.downcast_ref::<String>().map_or("", String::as_str);
+    assert!(why.contains("never shown"), "{why}");
 
     // Autocomplete, in a DM this time? No: /quiz is a guild command, so the
     // builder refuses a DM (a member could not send it there).

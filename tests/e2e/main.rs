@@ -7,6 +7,7 @@
 #[path = "../store/backends.rs"]
 mod backends;
 
+mod answer_first;
 mod banks;
 mod board;
 mod daily;

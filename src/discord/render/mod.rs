@@ -7,6 +7,7 @@ use poise::serenity_prelude as serenity;
 use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter};
 
 pub mod chart;
+pub mod compare;
 
 use super::custom_id::ButtonAction;
 use crate::domain::bank::render::answer_pieces;
@@ -91,7 +92,9 @@ fn question_embed(
     if let Some(prompt) = &question.prompt {
         description.push_str(&format!("🧠 {}\n\n", fit(prompt, shown::PROMPT)));
     }
-    description.push_str("Think it through, then click **Reveal answer**: only you will see it.");
+    description.push_str(
+        "Think it through, then **✍️ Answer first** to write yours and compare, or **Reveal answer**. Only you will see either.",
+    );
     let embed = CreateEmbed::new()
         .title(title)
         .description(description)
@@ -103,7 +106,11 @@ fn question_embed(
         .label("Reveal answer")
         .emoji('👀')
         .style(ButtonStyle::Primary);
-    (embed, vec![CreateActionRow::Buttons(vec![reveal])])
+    let answer_first = CreateButton::new(ButtonAction::AnswerFirst { question: question.id.clone(), source }.encode())
+        .label("Answer first")
+        .emoji(serenity::ReactionType::Unicode("✍️".into()))
+        .style(ButtonStyle::Secondary);
+    (embed, vec![CreateActionRow::Buttons(vec![reveal, answer_first])])
 }
 
 /// The answer, as one embed per message (usually one). The level buttons
