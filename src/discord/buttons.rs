@@ -13,8 +13,8 @@ use tracing::{debug, info, warn};
 
 use super::answer_view::{self, Typed};
 use super::custom_id::{category_tag, ButtonAction};
-use super::modals;
 use super::permissions::manages_server;
+use super::{modals, reach};
 use super::{render, AfterDefer, BotError, Data};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -88,7 +88,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
 }
 
 fn scope_of(click: &ComponentInteraction) -> Scope {
-    Scope::from_guild(click.guild_id.map(|g| g.get()))
+    reach::scope(click.guild_id, &click.authorizing_integration_owners)
 }
 
 /// Shows the clicker, and only them, the answer with the level buttons
@@ -114,8 +114,9 @@ async fn answer_first(
     id: &QuestionId,
     source: Source,
 ) -> Result<(), BotError> {
-    let found = data.services.question(scope_of(click), click.user.id.get(), id).await?;
-    let modal = render::compare::answer_modal(found.question(), source);
+    let scope = scope_of(click);
+    let found = data.services.question(scope, click.user.id.get(), id).await?;
+    let modal = render::compare::answer_modal(found.question(), source, scope == Scope::DirectMessages);
     click.create_response(ctx, CreateInteractionResponse::Modal(modal)).await?;
     Ok(())
 }

@@ -128,12 +128,15 @@ impl ButtonAction {
     }
 }
 
-/// The Answer first modal: the question the member is answering, and
-/// where it was asked.
+/// The Answer first modal: the question the member is answering, where
+/// it was asked, and whether the click counted in the member's own scope
+/// (a user install where the bot is not; `reach`): a modal submit does not
+/// say who authorized it. `qz1:m:<question>:<source>[:p]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerModal {
     pub question: QuestionId,
     pub source: Source,
+    pub personal: bool,
 }
 
 impl AnswerModal {
@@ -141,7 +144,8 @@ impl AnswerModal {
     pub const FIELD: &'static str = "answer";
 
     pub fn encode(&self) -> String {
-        format!("{PREFIX}:m:{}:{}", self.question, source_code(self.source))
+        let personal = if self.personal { ":p" } else { "" };
+        format!("{PREFIX}:m:{}:{}{personal}", self.question, source_code(self.source))
     }
 
     /// `None` for anything this version did not produce.
@@ -152,7 +156,12 @@ impl AnswerModal {
         }
         let question = QuestionId::parse(parts.next()?)?;
         let source = source_from_code(parts.next()?)?;
-        parts.next().is_none().then_some(AnswerModal { question, source })
+        let personal = match parts.next() {
+            None => false,
+            Some("p") => true,
+            Some(_) => return None,
+        };
+        parts.next().is_none().then_some(AnswerModal { question, source, personal })
     }
 }
 
@@ -205,9 +214,11 @@ mod tests {
             assert_eq!(ButtonAction::decode(&reveal.encode()), Some(reveal.clone()));
             let first = ButtonAction::AnswerFirst { question: qid(), source };
             assert_eq!(ButtonAction::decode(&first.encode()), Some(first));
-            let modal = AnswerModal { question: qid(), source };
-            assert_eq!(AnswerModal::decode(&modal.encode()), Some(modal.clone()));
-            assert_eq!(ButtonAction::decode(&modal.encode()), None, "a modal id is no button");
+            for personal in [false, true] {
+                let modal = AnswerModal { question: qid(), source, personal };
+                assert_eq!(AnswerModal::decode(&modal.encode()), Some(modal.clone()));
+                assert_eq!(ButtonAction::decode(&modal.encode()), None, "a modal id is no button");
+            }
             for level in Level::ALL {
                 let rate = ButtonAction::Rate { question: qid(), source, level };
                 let id = rate.encode();
@@ -271,12 +282,17 @@ mod tests {
             "qz1:m:0123456789ab",
             "qz1:m:0123456789ab:z",
             "qz1:m:0123456789ab:q:x",
+            "qz1:m:0123456789ab:q:p:p",
             "qz1:r:0123456789ab:q",
         ] {
             assert_eq!(AnswerModal::decode(bad), None, "{bad:?}");
         }
-        let modal = AnswerModal { question: QuestionId::parse("0123456789ab").unwrap(), source: Source::Review };
-        assert_eq!(modal.encode(), "qz1:m:0123456789ab:v");
+        let modal = AnswerModal {
+            question: QuestionId::parse("0123456789ab").unwrap(),
+            source: Source::Review,
+            personal: true,
+        };
+        assert_eq!(modal.encode(), "qz1:m:0123456789ab:v:p");
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! - `poster`: daily posts over REST; `permissions`: what the bot may do
 //!   in a channel;
 //! - `inflight`: the interactions being handled, so a shutdown waits for
-//!   them.
+//!   them; `reach`: whose scope an interaction counts in (server or user
+//!   install).
 
 mod answer_view;
 mod buttons;
@@ -18,6 +19,7 @@ mod inflight;
 mod modals;
 mod permissions;
 mod poster;
+mod reach;
 /// Public for the micro-benchmarks (`benches/micro.rs`), which time it.
 pub mod render;
 

@@ -44,7 +44,7 @@ async fn answer_first(
     // trusted to.
     let text = fit(typed_text(submit).unwrap_or_default().trim(), TYPED_MAX);
     let answer = TypedAnswer {
-        scope: Scope::from_guild(submit.guild_id.map(|g| g.get())),
+        scope: if modal.personal { Scope::DirectMessages } else { Scope::from_guild(submit.guild_id.map(|g| g.get())) },
         user_id: submit.user.id.get(),
         question: modal.question,
         text,

@@ -22,6 +22,17 @@ impl State {
     /// ones (in DMs only global ones).
     fn visible_commands(&self, place: Place) -> Vec<Value> {
         let mut list = Vec::new();
+        if let Place::Foreign { .. } = place {
+            // Only what the member installed: global commands registered
+            // for user install.
+            let user_installable = |c: &&Value| {
+                c.get("integration_types")
+                    .and_then(Value::as_array)
+                    .is_some_and(|t| t.iter().any(|t| t.as_u64() == Some(1)))
+            };
+            list.extend(self.global_commands.iter().filter(user_installable).cloned());
+            return list;
+        }
         if let Some(g) = place.guild_id() {
             list.extend(self.guild_commands.get(&g).cloned().unwrap_or_default());
         }
@@ -39,6 +50,7 @@ impl State {
                 let u = payloads::user(user.id, &user.name, false);
                 self.dm_channels.insert(channel_id, u);
             }
+            Place::Foreign { .. } => {}
         }
     }
 
@@ -54,6 +66,9 @@ impl State {
     /// Panics unless `place` is somewhere a member can act: a channel (not
     /// a category or forum) of a guild the bot is in; returns it.
     fn place_channel(&self, place: Place) -> Option<ChannelSpec> {
+        if let Place::Foreign { guild_id, .. } = place {
+            assert!(self.guild(guild_id).is_none(), "{place:?}: the bot is in guild {guild_id}; use Place::Guild");
+        }
         let Place::Guild { guild_id, channel_id } = place else {
             return None;
         };

@@ -397,6 +397,16 @@ pub fn interaction_channel(place: Place, guild_channel_name: Option<&str>, user_
             "flags": 0,
             "recipients": [user_json],
         }),
+        Place::Foreign { guild_id, channel_id } => json!({
+            "id": channel_id.to_string(),
+            "type": 0,
+            "guild_id": guild_id.to_string(),
+            "name": "elsewhere",
+            "permissions": USER_INSTALL_PERMISSIONS.to_string(),
+            "flags": 0,
+            "nsfw": false,
+            "parent_id": null,
+        }),
     }
 }
 
@@ -437,6 +447,10 @@ pub struct InteractionParts<'a> {
     pub message: Option<Value>,
 }
 
+/// What an app installed to a user may do in a server it is not in:
+/// attach files, embed links, mention everyone, use external emojis.
+pub const USER_INSTALL_PERMISSIONS: u64 = (1 << 15) | (1 << 14) | (1 << 17) | (1 << 18);
+
 pub fn interaction(parts: InteractionParts<'_>) -> Value {
     let user_json = user(parts.user.id, &parts.user.name, false);
     let channel = interaction_channel(parts.place, parts.channel_name, &user_json);
@@ -467,6 +481,16 @@ pub fn interaction(parts: InteractionParts<'_>) -> Value {
             // A guild-installed app used in the bot's DM: owner "0".
             map.insert("authorizing_integration_owners".into(), json!({"0": "0"}));
             map.insert("context".into(), Value::from(1));
+        }
+        Place::Foreign { guild_id, .. } => {
+            map.insert("guild_id".into(), Value::from(guild_id.to_string()));
+            map.insert("guild_locale".into(), Value::from("en-US"));
+            map.insert("guild".into(), json!({"id": guild_id.to_string(), "locale": "en-US", "features": []}));
+            map.insert("member".into(), member(&user_json, Some(parts.user.permissions), parts.joined_at));
+            // Only the member's own install authorizes it.
+            map.insert("authorizing_integration_owners".into(), json!({"1": parts.user.id.to_string()}));
+            map.insert("context".into(), Value::from(0));
+            map.insert("app_permissions".into(), Value::from(USER_INSTALL_PERMISSIONS.to_string()));
         }
     }
     if let Some(message) = parts.message {

@@ -53,6 +53,12 @@ pub enum Place {
     /// The bot's DM with the member: `user` instead of `member`, no
     /// `guild_id`, `context` 1.
     Dm { channel_id: u64 },
+    /// A channel of a server the bot is not in, where the member uses the
+    /// app installed to their own account: `guild_id` and `member` as in
+    /// a guild, but `authorizing_integration_owners` names only the user
+    /// (`"1"`), and only global commands registered for user install
+    /// (`integration_types` 1) and the guild context are offered.
+    Foreign { guild_id: u64, channel_id: u64 },
 }
 
 impl Place {
@@ -76,15 +82,23 @@ impl Place {
         Place::Dm { channel_id: dm_channel_id(user.id) }
     }
 
+    /// Channel `channel_id` of a server the bot is not in, through the
+    /// member's own install of the app.
+    pub fn foreign(guild_id: u64, channel_id: u64) -> Place {
+        Place::Foreign { guild_id, channel_id }
+    }
+
     pub fn channel_id(self) -> u64 {
         match self {
-            Place::Guild { channel_id, .. } | Place::Dm { channel_id } => channel_id,
+            Place::Guild { channel_id, .. } | Place::Dm { channel_id } | Place::Foreign { channel_id, .. } => {
+                channel_id
+            }
         }
     }
 
     pub fn guild_id(self) -> Option<u64> {
         match self {
-            Place::Guild { guild_id, .. } => Some(guild_id),
+            Place::Guild { guild_id, .. } | Place::Foreign { guild_id, .. } => Some(guild_id),
             Place::Dm { .. } => None,
         }
     }

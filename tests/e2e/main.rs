@@ -17,3 +17,4 @@ mod posting;
 mod quiz;
 mod review;
 mod shards;
+mod user_install;

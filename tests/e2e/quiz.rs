@@ -225,7 +225,7 @@ async fn a_channel_works_through_its_pool_before_repeating_and_dms_work() {
     let cb = interact(&standin, standin.click(&button(&post, "Reveal answer"), &post, &carol(), dm)).await;
     let answer = cb.message();
     let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &carol(), dm)).await;
-    assert!(cb.content().contains("studied 1 question in direct messages"), "{}", cb.content());
+    assert!(cb.content().contains("studied 1 question on your own (DMs and your own install)"), "{}", cb.content());
     assert_clean(&standin, &bot);
 }
 

@@ -8,10 +8,17 @@ use crate::discord::{BotError, Context};
 use crate::domain::study::Scope;
 
 /// Delete your ratings and stats here (in DMs: all your data)
-#[poise::command(slash_command, rename = "forget-me", install_context = "Guild", interaction_context = "Guild|BotDm")]
+#[poise::command(
+    slash_command,
+    rename = "forget-me",
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel"
+)]
 pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
-    let everywhere = ctx.guild_id().is_none();
-    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
+    // Outside a server that installed the bot, the member's own scope:
+    // everything.
+    let (scope, _) = super::reach(ctx);
+    let everywhere = scope == Scope::DirectMessages;
     // Counting can wait on the database: answer Discord first.
     ctx.defer_ephemeral().await?;
     let studied = ctx.data().services.studied_count(scope, ctx.author().id.get()).await?;

@@ -11,6 +11,7 @@ mod stats;
 use super::permissions::manages_server;
 use super::{BotError, Context, Data, CONTENT_MAX};
 use crate::domain::bank::render::split_chunks;
+use crate::domain::study::Scope;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
@@ -24,6 +25,18 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         bank::bank(),
         forget::forget_me(),
     ]
+}
+
+/// The scope a command counts in, and whether the bot may answer only the
+/// member (it is not where the command ran: `reach`).
+pub(crate) fn reach(ctx: Context<'_>) -> (Scope, bool) {
+    match ctx {
+        poise::Context::Application(app) => {
+            let (guild, owners) = (app.interaction.guild_id, &app.interaction.authorizing_integration_owners);
+            (super::reach::scope(guild, owners), super::reach::member_only(guild, owners))
+        }
+        poise::Context::Prefix(_) => (Scope::from_guild(ctx.guild_id().map(|g| g.get())), false),
+    }
 }
 
 /// The id of the invocation: unique, so it keys what the command creates.

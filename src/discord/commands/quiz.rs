@@ -7,7 +7,7 @@ use crate::discord::{render, BotError, Context};
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::Filter;
 use crate::domain::level::Level;
-use crate::domain::study::{Post, Scope, Source};
+use crate::domain::study::{Post, Source};
 
 /// Discord allows at most 25 autocomplete choices.
 const MAX_CHOICES: usize = 25;
@@ -34,7 +34,7 @@ impl From<Difficulty> for Level {
 }
 
 pub(super) async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
+    let (scope, _) = super::reach(ctx);
     // Autocomplete cannot show an error: no banks, no suggestions.
     let choices = match ctx.data().services.bank(scope).await {
         Ok(bank) => bank
@@ -51,7 +51,7 @@ pub(super) async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> se
 }
 
 /// Post an interview question with a Reveal button.
-#[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
+#[poise::command(slash_command, install_context = "Guild|User", interaction_context = "Guild|BotDm|PrivateChannel")]
 pub async fn quiz(
     ctx: Context<'_>,
     #[description = "Only questions from this category"]
@@ -62,7 +62,9 @@ pub async fn quiz(
     let filter =
         Filter { category: category.filter(|c| !c.trim().is_empty()), difficulty: difficulty.map(Level::from) };
     let services = &ctx.data().services;
-    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
+    // Where the bot is not (a server that did not install it, a DM
+    // between members), the question is the member's alone.
+    let (scope, member_only) = super::reach(ctx);
     let channel_id = ctx.channel_id().get();
     let chosen = services.next_question(scope, channel_id, &filter).await?;
     // Noted before it is shown, so a /quiz right after this one already
@@ -79,6 +81,6 @@ pub async fn quiz(
         warn!(error = %e, "could not record a posted question");
     }
     let (embed, buttons) = render::question_message(chosen.bank(), chosen.question(), Source::Quiz);
-    ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons).ephemeral(member_only)).await?;
     Ok(())
 }

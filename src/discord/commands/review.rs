@@ -4,14 +4,14 @@
 use crate::discord::{render, BotError, Context};
 use crate::domain::level::Level;
 use crate::domain::review::{first_interval_days, Retention};
-use crate::domain::study::{Scope, Source};
+use crate::domain::study::Source;
 use crate::service::review::{DueCounts, ReviewPick};
 
 /// Review your most overdue question (spaced repetition, only you see it)
-#[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
+#[poise::command(slash_command, install_context = "Guild|User", interaction_context = "Guild|BotDm|PrivateChannel")]
 pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     let data = ctx.data();
-    let scope = Scope::from_guild(ctx.guild_id().map(|g| g.get()));
+    let (scope, _) = super::reach(ctx);
     let pick = data.services.review(scope, ctx.author().id.get()).await?;
     let next = |at: Option<i64>| at.map_or(String::new(), |t| format!(" Your next review is due <t:{t}:R>."));
     let (text, question) = match pick {
@@ -50,8 +50,8 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
 #[poise::command(
     slash_command,
     rename = "review-settings",
-    install_context = "Guild",
-    interaction_context = "Guild|BotDm"
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel"
 )]
 pub async fn review_settings(
     ctx: Context<'_>,

@@ -20,7 +20,7 @@ const FIELD_MAX: usize = 1024;
 const CHART_FILE: &str = "stats.png";
 
 /// Your study progress here (only you see it); or another member's public board line
-#[poise::command(slash_command, install_context = "Guild", interaction_context = "Guild|BotDm")]
+#[poise::command(slash_command, install_context = "Guild|User", interaction_context = "Guild|BotDm|PrivateChannel")]
 pub async fn stats(
     ctx: Context<'_>,
     #[description = "Another member (shows only what the leaderboard shows)"] member: Option<User>,
@@ -28,11 +28,12 @@ pub async fn stats(
     let data = ctx.data();
     let me = ctx.author().id;
     let mut reply = poise::CreateReply::default();
-    let embed = match (member.filter(|m| m.id != me), ctx.guild_id()) {
-        (Some(other), Some(guild)) => {
+    let (scope, _) = super::reach(ctx);
+    let embed = match (member.filter(|m| m.id != me), scope) {
+        (Some(other), Scope::Guild(guild)) => {
             ctx.defer_ephemeral().await?;
             let query = BoardQuery {
-                guild_id: guild.get(),
+                guild_id: guild,
                 period: Period::All,
                 category: None,
                 page: 0,
@@ -53,15 +54,14 @@ pub async fn stats(
             };
             CreateEmbed::new().title(format!("📊 {}", other.name)).description(format!("<@{}>\n{text}", other.id))
         }
-        (Some(_), None) => {
+        (Some(_), Scope::DirectMessages) => {
             ctx.send(poise::CreateReply::default().content("Other members' stats are per server.").ephemeral(true))
                 .await?;
             return Ok(());
         }
-        (None, guild) => {
+        (None, scope) => {
             // The chart takes a moment to draw.
             ctx.defer_ephemeral().await?;
-            let scope = Scope::from_guild(guild.map(|g| g.get()));
             let s = data.services.stats(scope, me.get()).await?;
             let [b, i, a] = s.by_difficulty;
             let categories = s

@@ -26,7 +26,9 @@ const TYPED_COLOUR: u32 = 0x58_65_F2;
 
 /// The modal: one paragraph field for the member's answer, titled with the
 /// question (shortened to fit), the question's 🧠 prompt as placeholder.
-pub fn answer_modal(question: &Question, source: Source) -> CreateModal {
+/// `personal`: the click counted in the member's own scope (`reach`),
+/// which the submit cannot tell by itself.
+pub fn answer_modal(question: &Question, source: Source, personal: bool) -> CreateModal {
     let placeholder = question.prompt.as_deref().unwrap_or("Answer as you would in the interview; then compare.");
     let field = CreateInputText::new(InputTextStyle::Paragraph, "Your answer", AnswerModal::FIELD)
         .placeholder(fit(placeholder, PLACEHOLDER_MAX))
@@ -34,7 +36,7 @@ pub fn answer_modal(question: &Question, source: Source) -> CreateModal {
         .max_length(TYPED_MAX as u16)
         .required(true);
     CreateModal::new(
-        AnswerModal { question: question.id.clone(), source }.encode(),
+        AnswerModal { question: question.id.clone(), source, personal }.encode(),
         fit(&question.title, MODAL_TITLE_MAX),
     )
     .components(vec![CreateActionRow::InputText(field)])
@@ -115,7 +117,7 @@ mod tests {
         )])
         .unwrap();
         let q = &bank.questions()[0];
-        let modal = serde_json::to_value(answer_modal(q, Source::Review)).unwrap();
+        let modal = serde_json::to_value(answer_modal(q, Source::Review, false)).unwrap();
         assert!(modal["title"].as_str().unwrap().chars().count() <= MODAL_TITLE_MAX, "{modal}");
         assert!(modal["custom_id"].as_str().unwrap().len() <= 100);
         let field = &modal["components"][0]["components"][0];

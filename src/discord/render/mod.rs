@@ -178,7 +178,9 @@ pub fn rate_prompt(current: Option<Level>) -> String {
 
 /// Confirmation after a level click.
 pub fn saved_text(level: Level, studied: u64, in_server: bool) -> String {
-    let place = if in_server { "in this server" } else { "in direct messages" };
+    // The member's own scope: DMs, and the app installed to their account
+    // wherever the bot is not.
+    let place = if in_server { "in this server" } else { "on your own (DMs and your own install)" };
     let plural = if studied == 1 { "" } else { "s" };
     format!("✅ Saved: {} **{}** — you have studied {studied} question{plural} {place}.", level.marker(), level.name())
 }
