@@ -8,7 +8,7 @@ use serenity::builder::Builder;
 use serenity::{CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage};
 
 use super::render::compare::{pack, typed_embed};
-use super::{render, BotError};
+use super::{render, AfterDefer, BotError};
 use crate::domain::study::Source;
 use crate::service::quiz::Revealed;
 use crate::service::ServiceError;
@@ -22,12 +22,24 @@ pub enum Typed<'a> {
     Before,
 }
 
+/// How the interaction stands when the view is sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// Not yet: the first message is the interaction's response.
+    No,
+    /// Deferred (ephemerally): every message is a follow-up, the first
+    /// completing the "thinking" message.
+    Deferred,
+}
+
 /// Answers the interaction (`id`, `token`) with the view, as few
-/// ephemeral messages as Discord's limits allow (usually one).
+/// ephemeral messages as Discord's limits allow (usually one). A failure
+/// once the interaction is acknowledged is [`BotError::Deferred`], so the
+/// member is told in a follow-up, not by a second response Discord refuses.
 pub async fn show(
     ctx: &serenity::Context,
-    id: serenity::InteractionId,
-    token: &str,
+    (id, token): (serenity::InteractionId, &str),
+    answered: Answered,
     revealed: &Revealed,
     typed: Typed<'_>,
     source: Source,
@@ -47,7 +59,7 @@ pub async fn show(
     let messages = pack(embeds);
     let last = messages.len().checked_sub(1).ok_or(ServiceError::QuestionGone)?;
     for (i, embeds) in messages.into_iter().enumerate() {
-        if i == 0 {
+        if i == 0 && answered == Answered::No {
             let mut msg = CreateInteractionResponseMessage::new().embeds(embeds).ephemeral(true);
             if i == last {
                 msg = msg.content(prompt.clone()).components(buttons.clone());
@@ -58,7 +70,7 @@ pub async fn show(
             if i == last {
                 msg = msg.content(prompt.clone()).components(buttons.clone());
             }
-            msg.execute(ctx, (None, token)).await?;
+            msg.execute(ctx, (None, token)).await.after_defer()?;
         }
     }
     Ok(())

@@ -11,7 +11,7 @@ use serenity::{
 };
 use tracing::{debug, info, warn};
 
-use super::answer_view::{self, Typed};
+use super::answer_view::{self, Answered, Typed};
 use super::custom_id::{category_tag, ButtonAction};
 use super::permissions::manages_server;
 use super::{modals, reach};
@@ -101,12 +101,14 @@ async fn reveal(
     source: Source,
 ) -> Result<(), BotError> {
     let revealed = data.services.reveal(scope_of(click), click.user.id.get(), id, source).await?;
-    answer_view::show(ctx, click.id, &click.token, &revealed, Typed::Before, source).await
+    answer_view::show(ctx, (click.id, &click.token), Answered::No, &revealed, Typed::Before, source).await
 }
 
 /// Opens the Answer first modal. A modal must be the first answer to the
-/// click (it cannot follow a deferral), so the only lookup first is the
-/// question's, from the cached banks.
+/// click (it cannot follow a deferral), and the question's lookup may
+/// have to read banks (a server's first use, a member's servers in DMs):
+/// past [`MODAL_LOOKUP`] the modal opens without the question's title and
+/// prompt, and the submit looks the question up again.
 async fn answer_first(
     ctx: &serenity::Context,
     data: &Data,
@@ -115,11 +117,18 @@ async fn answer_first(
     source: Source,
 ) -> Result<(), BotError> {
     let scope = scope_of(click);
-    let found = data.services.question(scope, click.user.id.get(), id).await?;
-    let modal = render::compare::answer_modal(found.question(), source, scope == Scope::DirectMessages);
+    let personal = scope == Scope::DirectMessages;
+    let lookup = data.services.question(scope, click.user.id.get(), id);
+    let modal = match tokio::time::timeout(MODAL_LOOKUP, lookup).await {
+        Ok(found) => render::compare::answer_modal(found?.question(), source, personal),
+        Err(_) => render::compare::untitled_answer_modal(id, source, personal),
+    };
     click.create_response(ctx, CreateInteractionResponse::Modal(modal)).await?;
     Ok(())
 }
+
+/// How long opening the Answer first modal waits for its question's title.
+const MODAL_LOOKUP: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 /// Turns the leaderboard message to another page. Its "You" line stays the
 /// line of whoever the message is for: the clicker on a private board, the

@@ -3,13 +3,16 @@
 //! restart and on any process.
 
 use poise::serenity_prelude as serenity;
-use serenity::{ActionRowComponent, CreateInteractionResponse, CreateInteractionResponseMessage, ModalInteraction};
+use serenity::{
+    ActionRowComponent, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    ModalInteraction,
+};
 use tracing::{debug, warn};
 
-use super::answer_view::{self, Typed};
+use super::answer_view::{self, Answered, Typed};
 use super::custom_id::AnswerModal;
 use super::render::compare::TYPED_MAX;
-use super::{BotError, Data};
+use super::{AfterDefer, BotError, Data};
 use crate::domain::bank::shown::fit;
 use crate::domain::study::{Scope, TypedAnswer};
 use crate::service::ServiceError;
@@ -25,8 +28,19 @@ pub async fn handle_submit(ctx: &serenity::Context, data: &Data, submit: &ModalI
         }
     };
     if let Err(error) = result {
-        let reply = CreateInteractionResponseMessage::new().content(error.reply_text("modal")).ephemeral(true);
-        if let Err(e) = submit.create_response(ctx, CreateInteractionResponse::Message(reply)).await {
+        let text = error.reply_text("modal");
+        let answered = match error {
+            // Acknowledged already: the explanation is a private follow-up.
+            BotError::Deferred(_) => submit
+                .create_followup(ctx, CreateInteractionResponseFollowup::new().content(text).ephemeral(true))
+                .await
+                .map(drop),
+            _ => {
+                let reply = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
+                submit.create_response(ctx, CreateInteractionResponse::Message(reply)).await
+            }
+        };
+        if let Err(e) = answered {
             warn!(error = %e, "could not answer a modal submit");
         }
     }
@@ -50,8 +64,12 @@ async fn answer_first(
         text,
         at: data.services.clock().now_unix(),
     };
-    let revealed = data.services.answer_first(&answer).await?;
-    answer_view::show(ctx, submit.id, &submit.token, &revealed, Typed::Now(&answer.text), modal.source).await
+    // Storing the words and finding the question may wait on the database:
+    // acknowledge first.
+    submit.defer_ephemeral(ctx).await?;
+    let revealed = data.services.answer_first(&answer).await.after_defer()?;
+    let reply = (submit.id, submit.token.as_str());
+    answer_view::show(ctx, reply, Answered::Deferred, &revealed, Typed::Now(&answer.text), modal.source).await
 }
 
 /// The value of the modal's answer field.

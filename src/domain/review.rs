@@ -191,6 +191,11 @@ pub fn first_interval_days(level: Level, retention: Retention) -> f32 {
 
 /// Whole days between reviews, as FSRS counts them: reviews less than a
 /// day apart are same-day reviews, which FSRS-6 models on their own.
+/// Counted in 24-hour periods, not calendar days as Anki counts them: a
+/// member's memory spans servers in different zones, so there is no one
+/// local midnight to count from. A review 36 hours after the last counts
+/// as one day, which understates the gap by up to a day; the stability
+/// and the due time themselves are not rounded.
 fn whole_days(secs: i64) -> u32 {
     u32::try_from(secs.max(0) / 86_400).unwrap_or(u32::MAX)
 }

@@ -123,9 +123,10 @@ impl Services {
             }
         }
         let days: Vec<NaiveDate> = days.into_iter().map(|(day, _)| day).collect();
-        // The member's memories of the questions this scope sees.
+        // The member's memories of the questions their /review here sees.
+        let reviewed = self.review_bank(scope, user_id).await?;
         let memories = self.store.memories(user_id).await?;
-        let memories: Vec<_> = memories.iter().filter(|(id, _)| bank.get(id).is_some()).map(|(_, m)| m).collect();
+        let memories: Vec<_> = memories.iter().filter(|(id, _)| reviewed.get(id).is_some()).map(|(_, m)| m).collect();
         let due_now = memories.iter().filter(|m| m.due_at <= now.timestamp()).count();
         let recall_strong = memories.iter().filter(|m| m.recall_at(now.timestamp()) >= RECALL_STRONG).count();
         let forecast = forecast(&memories, today, zone);

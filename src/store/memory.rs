@@ -49,7 +49,11 @@ impl Store {
     }
 
     /// Sets the member's target retention and moves every question's due
-    /// time to match, in one transaction.
+    /// time to match, in one transaction. Each memory is replayed under its
+    /// row lock (`update_memory`), in question order like every other
+    /// writer of several memories, so a click committing meanwhile is
+    /// neither lost nor rescheduled from a stale state, and no two such
+    /// writers deadlock on PostgreSQL.
     pub async fn set_retention(&self, user_id: u64, retention: Retention) -> Result<(), StoreError> {
         let user = id_key(user_id);
         let mut tx = self.pool.begin().await?;
@@ -61,22 +65,13 @@ impl Store {
         .bind(i64::from(retention.percent()))
         .execute(&mut *tx)
         .await?;
-        let rows = sqlx::query(
-            "SELECT question_id, stability, difficulty, reviews, last_level, last_review_at, due_at
-             FROM memories WHERE user_id = $1",
-        )
-        .bind(user)
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in &rows {
-            let question: String = row.try_get("question_id")?;
-            let memory = memory_from(row)?.rescheduled(retention);
-            sqlx::query("UPDATE memories SET due_at = $3 WHERE user_id = $1 AND question_id = $2")
+        let questions: Vec<String> =
+            sqlx::query_scalar("SELECT question_id FROM memories WHERE user_id = $1 ORDER BY question_id")
                 .bind(user)
-                .bind(&question)
-                .bind(memory.due_at)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+        for question in &questions {
+            update_memory(&mut tx, user, question).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -164,7 +164,10 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = url.starts_with("sqlite:").then(|| writer::Writer::start(pool.clone()));
         let store = Store { pool, writer };
-        store.replay_queued_memories().await?;
+        let replayed = store.replay_queued_memories().await?;
+        if replayed > 0 {
+            tracing::info!(replayed, "members' rating histories replayed into review memories (migration 0013)");
+        }
         Ok(store)
     }
 

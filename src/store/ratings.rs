@@ -226,14 +226,23 @@ impl Store {
                     .fetch_all(&self.pool)
                     .await?;
             if guilds.is_empty() {
-                // What is the member's own rather than a server's.
+                // What is the member's own rather than a server's. A memory
+                // whose clicks are all gone (they were, above) goes; one a
+                // click made meanwhile stays with its click.
                 let mut tx = self.pool.begin().await?;
-                for table in ["memories", "member_settings", "typed_answers"] {
+                for table in ["member_settings", "typed_answers"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                         .bind(user)
                         .execute(&mut *tx)
                         .await?;
                 }
+                sqlx::query(
+                    "DELETE FROM memories WHERE user_id = $1 AND NOT EXISTS
+                        (SELECT 1 FROM rating_events e WHERE e.user_id = $1 AND e.question_id = memories.question_id)",
+                )
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 return Ok(removed);
             }
@@ -253,12 +262,13 @@ impl Store {
         lock_member(&mut tx, guild, user).await?;
         // The questions whose memories this changes, replayed last from the
         // member's clicks in other scopes (`memory.rs`).
-        let questions: Vec<String> =
-            sqlx::query_scalar("SELECT question_id FROM ratings WHERE guild_id = $1 AND user_id = $2")
-                .bind(guild)
-                .bind(user)
-                .fetch_all(&mut *tx)
-                .await?;
+        let questions: Vec<String> = sqlx::query_scalar(
+            "SELECT question_id FROM ratings WHERE guild_id = $1 AND user_id = $2 ORDER BY question_id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         let mut removed = 0;
         // The member's ratings, counted; then what was derived from them
         // (the lock's placeholder too), in the order a click writes them.

@@ -80,3 +80,26 @@ pub fn assert_clean(standin: &StandIn, bot: &BotProcess) {
     assert!(!log.contains(" ERROR "), "the bot logged an error:\n{log}");
     assert!(!log.contains(super::FAKE_TOKEN), "the token leaked into the log");
 }
+
+/// What the member ends up seeing ([`respond`]), read like a [`Callback`]:
+/// for tests that should not care whether the bot deferred first.
+pub struct Shown(pub Value);
+
+impl Shown {
+    pub fn content(&self) -> &str {
+        self.0["content"].as_str().unwrap_or_default()
+    }
+
+    pub fn ephemeral(&self) -> bool {
+        self.0["flags"].as_u64().unwrap_or(0) & super::payloads::EPHEMERAL != 0
+    }
+
+    pub fn message(&self) -> Value {
+        self.0.clone()
+    }
+}
+
+/// [`respond`], as a [`Shown`]: what the member sees once the bot settled it.
+pub async fn settled(standin: &StandIn, interaction: (u64, Value)) -> Shown {
+    Shown(respond(standin, interaction).await)
+}

@@ -4,7 +4,7 @@
 //! `/forget-me` deletes them.
 
 use serde_json::{json, Value};
-use standin::e2e::{assert_clean, button, buttons, interact, respond, WAIT};
+use standin::e2e::{assert_clean, button, buttons, interact, respond, settled, WAIT};
 use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::bank::QuestionId;
@@ -60,7 +60,7 @@ async fn answer_first_compares_survives_a_restart_and_comes_back_in_review() {
     let bot = spawn(&standin, &db, "2026-11-20T10:05:00Z");
     standin.wait_commands(WAIT).await;
     let submit = standin.submit_modal(&modal, &[("answer", WRITTEN)], Some(&post), &me, Place::guild());
-    let cb = interact(&standin, submit).await;
+    let cb = settled(&standin, submit).await;
     assert!(cb.ephemeral());
     let view = cb.message();
     let titles = embed_titles(&view);
@@ -88,7 +88,7 @@ async fn answer_first_compares_survives_a_restart_and_comes_back_in_review() {
     // member wrote last time, under the answer.
     let bot = spawn(&standin, &db, "2026-11-26T10:00:00Z");
     standin.wait_commands(WAIT).await;
-    let due = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    let due = settled(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(due.content().starts_with("📅 **1** question due today"), "{}", due.content());
     let due = due.message();
     assert_eq!(due["embeds"][0]["title"], title);

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
-use standin::e2e::{assert_clean, button, interact, respond, WAIT};
+use standin::e2e::{assert_clean, button, interact, respond, settled, WAIT};
 use standin::{BotProcess, ChannelSpec, GuildSpec, Place, StandIn, StandInConfig, TestUser, OWNER_ID};
 
 const SECOND_GUILD: u64 = 1_100_000_000_000_010_100;
@@ -274,7 +274,7 @@ async fn direct_message_reviews_include_the_banks_of_servers_the_member_studied(
         BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-21T10:00:00Z")]);
     standin.wait_commands(WAIT).await;
     let dm = Place::dm(&member());
-    let cb = interact(&standin, standin.slash("review", json!([]), &member(), dm)).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &member(), dm)).await;
     assert!(cb.content().starts_with("📅 **1** question due today"), "{}", cb.content());
     let due = cb.message();
     assert_eq!(due["embeds"][0]["title"], title);
@@ -283,7 +283,7 @@ async fn direct_message_reviews_include_the_banks_of_servers_the_member_studied(
     let answer = answer.message();
     let rated = interact(&standin, standin.click(&button(&answer, "Advanced"), &answer, &member(), dm)).await;
     assert!(rated.content().contains("Saved: 🔴 **Advanced**"), "{}", rated.content());
-    let cb = interact(&standin, standin.slash("review", json!([]), &member(), dm)).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &member(), dm)).await;
     assert!(cb.content().starts_with("Nothing is due."), "reviewed in DMs: {}", cb.content());
 
     // /quiz in DMs asks from the built-in banks only.
@@ -294,7 +294,7 @@ async fn direct_message_reviews_include_the_banks_of_servers_the_member_studied(
     // The other server's /review never offers it.
     let elsewhere = Place::in_guild(SECOND_GUILD, SECOND_CHANNEL);
     for _ in 0..5 {
-        let cb = interact(&standin, standin.slash("review", json!([]), &member(), elsewhere)).await;
+        let cb = settled(&standin, standin.slash("review", json!([]), &member(), elsewhere)).await;
         assert!(cb.content().starts_with("Nothing is due."), "{}", cb.content());
         let offered = cb.message()["embeds"][0]["footer"]["text"].as_str().unwrap_or_default().to_string();
         assert!(!offered.contains("Team guide"), "{offered}");

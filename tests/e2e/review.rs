@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use standin::e2e::{button, interact, respond, WAIT};
+use standin::e2e::{button, interact, respond, settled, WAIT};
 use standin::{BotProcess, Place, RecordedRequest, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::level::Level;
@@ -52,7 +52,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &me, Place::guild())).await;
 
     // Still day 1: nothing due; a question not studied yet is offered.
-    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.ephemeral());
     assert!(cb.content().starts_with("Nothing is due. Your next review is due <t:"), "{}", cb.content());
     let fresh = cb.message()["embeds"][0]["title"].as_str().unwrap().to_string();
@@ -65,7 +65,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let bot =
         BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", "2026-11-21T10:30:00Z")]);
     standin.wait_commands(WAIT).await;
-    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.ephemeral());
     assert!(
         cb.content().starts_with("📅 **1** question due today, **1** this week. This one was due <t:"),
@@ -146,7 +146,7 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     assert_eq!(shown["attachments"], json!([]));
 
     // Now nothing is due any more.
-    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     assert!(cb.content().starts_with("Nothing is due."), "{}", cb.content());
 
     // A higher target brings the question back sooner: the next review's
@@ -156,18 +156,18 @@ async fn a_beginner_rating_comes_back_the_next_day() {
     let before = next_at(cb.content()).unwrap();
     assert_eq!(before, memory.due_at);
     let set = json!([{"name": "retention", "value": 0.97}]);
-    let cb = interact(&standin, standin.slash("review-settings", set, &me, Place::guild())).await;
+    let cb = settled(&standin, standin.slash("review-settings", set, &me, Place::guild())).await;
     assert!(cb.ephemeral());
     assert!(
         cb.content().starts_with("✅ Saved; your questions are rescheduled.\n🎯 Your target retention is **97 %**"),
         "{}",
         cb.content()
     );
-    let cb = interact(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &me, Place::guild())).await;
     let after = next_at(cb.content()).unwrap();
     assert!(after < before, "{after} < {before}: {}", cb.content());
     assert_eq!(after, memory.rescheduled(Retention::from_percent(97).unwrap()).due_at);
-    let cb = interact(&standin, standin.slash("review-settings", json!([]), &me, Place::dm(&me))).await;
+    let cb = settled(&standin, standin.slash("review-settings", json!([]), &me, Place::dm(&me))).await;
     assert!(
         cb.content().starts_with("🎯 Your target retention is **97 %**"),
         "the member's, everywhere: {}",

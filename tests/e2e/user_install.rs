@@ -5,7 +5,7 @@
 //! in their own scope.
 
 use serde_json::{json, Value};
-use standin::e2e::{assert_clean, button, interact, WAIT};
+use standin::e2e::{assert_clean, button, interact, settled, WAIT};
 use standin::{BotProcess, Place, StandIn, TestUser};
 
 use quizbot::domain::study::Scope;
@@ -54,7 +54,7 @@ async fn personal_commands_work_wherever_the_member_installed_the_app() {
     let answer = answer.message();
     let rated = interact(&standin, standin.click(&button(&answer, "Advanced"), &answer, &me, there)).await;
     assert!(rated.content().contains("on your own"), "{}", rated.content());
-    let cb = interact(&standin, standin.slash("review", json!([]), &me, there)).await;
+    let cb = settled(&standin, standin.slash("review", json!([]), &me, there)).await;
     assert!(cb.ephemeral() && cb.content().starts_with("Nothing is due."), "{}", cb.content());
     // The server-only commands are not offered there.
     let offered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -12,6 +12,8 @@ use crate::service::review::{DueCounts, ReviewPick};
 pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     let data = ctx.data();
     let (scope, _) = super::reach(ctx);
+    // In DMs the member's servers' banks may have to be read first.
+    ctx.defer_ephemeral().await?;
     let pick = data.services.review(scope, ctx.author().id.get()).await?;
     let next = |at: Option<i64>| at.map_or(String::new(), |t| format!(" Your next review is due <t:{t}:R>."));
     let (text, question) = match pick {
@@ -71,6 +73,8 @@ pub async fn review_settings(
                 f64::from(Retention::MAX) / 100.0
             ),
             Some(retention) => {
+                // Every question is rescheduled: it may wait for the lock.
+                ctx.defer_ephemeral().await?;
                 services.set_retention(user, retention).await?;
                 format!("✅ Saved; your questions are rescheduled.\n{}", explain(retention))
             }

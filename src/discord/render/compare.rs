@@ -7,7 +7,7 @@ use serenity::{CreateActionRow, CreateEmbed, CreateInputText, CreateModal, Input
 
 use crate::discord::custom_id::AnswerModal;
 use crate::domain::bank::shown::fit;
-use crate::domain::bank::Question;
+use crate::domain::bank::{Question, QuestionId};
 use crate::domain::study::Source;
 
 /// A modal's title holds at most 45 characters; so does a field's label.
@@ -29,17 +29,24 @@ const TYPED_COLOUR: u32 = 0x58_65_F2;
 /// `personal`: the click counted in the member's own scope (`reach`),
 /// which the submit cannot tell by itself.
 pub fn answer_modal(question: &Question, source: Source, personal: bool) -> CreateModal {
-    let placeholder = question.prompt.as_deref().unwrap_or("Answer as you would in the interview; then compare.");
+    modal(&question.id, &question.title, question.prompt.as_deref(), source, personal)
+}
+
+/// The modal when the question could not be looked up in time: a generic
+/// title; the submit names the question all the same.
+pub fn untitled_answer_modal(id: &QuestionId, source: Source, personal: bool) -> CreateModal {
+    modal(id, "Your answer", None, source, personal)
+}
+
+fn modal(id: &QuestionId, title: &str, prompt: Option<&str>, source: Source, personal: bool) -> CreateModal {
+    let placeholder = prompt.unwrap_or("Answer as you would in the interview; then compare.");
     let field = CreateInputText::new(InputTextStyle::Paragraph, "Your answer", AnswerModal::FIELD)
         .placeholder(fit(placeholder, PLACEHOLDER_MAX))
         .min_length(1)
         .max_length(TYPED_MAX as u16)
         .required(true);
-    CreateModal::new(
-        AnswerModal { question: question.id.clone(), source, personal }.encode(),
-        fit(&question.title, MODAL_TITLE_MAX),
-    )
-    .components(vec![CreateActionRow::InputText(field)])
+    CreateModal::new(AnswerModal { question: id.clone(), source, personal }.encode(), fit(title, MODAL_TITLE_MAX))
+        .components(vec![CreateActionRow::InputText(field)])
 }
 
 /// The member's own words under `heading` ("✍️ Your answer", "✍️ Last time
