@@ -66,6 +66,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
             board_page(ctx, data, click, private, period, page, category).await
         }
         Some(ButtonAction::Forget { confirm, everywhere }) => forget(ctx, data, click, confirm, everywhere).await,
+        Some(ButtonAction::StartReview) => start_review(ctx, data, click).await,
         Some(ButtonAction::RemoveBank { name, confirm }) => remove_bank(ctx, data, click, &name, confirm).await,
     };
     if let Err(error) = result {
@@ -124,6 +125,20 @@ async fn answer_first(
         Err(_) => render::compare::untitled_answer_modal(id, source, personal),
     };
     click.create_response(ctx, CreateInteractionResponse::Modal(modal)).await?;
+    Ok(())
+}
+
+/// The reminder DM's button: the clicker's `/review`, privately.
+async fn start_review(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) -> Result<(), BotError> {
+    // The member's servers' banks may have to be read first.
+    click.defer_ephemeral(ctx).await?;
+    let pick = data.services.review(scope_of(click), click.user.id.get()).await.after_defer()?;
+    let (text, question) = render::review_reply(pick);
+    let mut msg = EditInteractionResponse::new().content(text);
+    if let Some((embed, buttons)) = question {
+        msg = msg.embed(embed).components(buttons);
+    }
+    click.edit_response(ctx, msg).await.after_defer()?;
     Ok(())
 }
 

@@ -32,6 +32,8 @@ pub enum ButtonAction {
     /// Delete the clicker's data (`everywhere`: not only this server), or
     /// cancel. Only the member who ran `/forget-me` sees these buttons.
     Forget { confirm: bool, everywhere: bool },
+    /// Start the clicker's `/review` (the button of a reminder DM).
+    StartReview,
     /// Remove the server's bank `name` (at most
     /// [`NAME_MAX`](crate::domain::bank::server::NAME_MAX) characters), or
     /// cancel. Only the admin who ran `/bank remove` sees these buttons.
@@ -70,6 +72,7 @@ impl ButtonAction {
             ButtonAction::RemoveBank { name, confirm } => {
                 format!("{PREFIX}:x:{}:{name}", if *confirm { "y" } else { "n" })
             }
+            ButtonAction::StartReview => format!("{PREFIX}:v"),
             ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
             ButtonAction::AnswerFirst { question, source } => {
                 format!("{PREFIX}:w:{question}:{}", source_code(*source))
@@ -89,6 +92,9 @@ impl ButtonAction {
         let action = parts.next()?;
         if action == "b" {
             return decode_board(parts);
+        }
+        if action == "v" {
+            return parts.next().is_none().then_some(ButtonAction::StartReview);
         }
         if action == "x" {
             let confirm = match parts.next()? {
@@ -293,6 +299,13 @@ mod tests {
             personal: true,
         };
         assert_eq!(modal.encode(), "qz1:m:0123456789ab:v:p");
+    }
+
+    #[test]
+    fn the_reminders_button_round_trips() {
+        assert_eq!(ButtonAction::StartReview.encode(), "qz1:v");
+        assert_eq!(ButtonAction::decode("qz1:v"), Some(ButtonAction::StartReview));
+        assert_eq!(ButtonAction::decode("qz1:v:x"), None);
     }
 
     #[test]

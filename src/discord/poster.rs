@@ -1,5 +1,6 @@
-//! Daily posts over REST: the scheduler's [`Poster`], and the permission
-//! check `/daily set` and `/daily now` run first.
+//! Daily posts and review reminders over REST: the scheduler's
+//! [`Poster`], and the permission check `/daily set` and `/daily now` run
+//! first.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use super::custom_id::ButtonAction;
 use super::{permissions, render};
 use crate::domain::bank::QuestionId;
 use crate::domain::study::Source;
-use crate::service::scheduler::{DailyPost, PostError, Poster};
+use crate::service::scheduler::{DailyPost, PostError, Poster, ReminderDm};
 
 /// The longest Discord's answer to a post is waited for: one hung request
 /// must not stall the scheduler.
@@ -52,30 +53,25 @@ impl Poster for DiscordPoster {
                 .content(format!("<@&{role}>"))
                 .allowed_mentions(CreateAllowedMentions::new().roles([RoleId::new(role)]));
         }
-        let body = serde_json::to_vec(&message).map_err(|e| PostError::Permanent(format!("unencodable post: {e}")))?;
         let route = Route::ChannelMessages { channel_id: ChannelId::new(post.channel_id) };
-        let request = Request::new(route, LightMethod::Post)
-            .body(Some(body))
-            .build(&self.client, self.http.token(), self.http.proxy.as_deref())
-            .map_err(|e| PostError::Permanent(format!("could not build the request: {e}")))?;
-        let response = request.send().await.map_err(unreachable_discord)?;
-        let status = response.status().as_u16();
-        let retry_after = header_secs(&response, "retry-after");
-        let bytes = response.bytes().await.map_err(unreachable_discord)?;
-        let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        if (200..300).contains(&status) {
-            let id = answer["id"].as_str().and_then(|id| id.parse().ok());
-            return id.ok_or_else(|| PostError::Temporary(format!("Discord answered {status} without a message id")));
-        }
-        if status == 429 {
-            // The body's value has milliseconds; the header only seconds.
-            let secs = answer["retry_after"].as_f64().or(retry_after).unwrap_or(1.0);
-            return Err(PostError::RateLimited {
-                retry_after: Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(1)),
-                global: answer["global"].as_bool().unwrap_or(false),
-            });
-        }
-        Err(classify_status(status, answer["message"].as_str().unwrap_or_default()))
+        let answer = self.send(route, &message).await?;
+        answer["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("message"))
+    }
+
+    async fn remind(&self, dm: &ReminderDm<'_>) -> Result<u64, PostError> {
+        // The DM channel first: Discord returns the same one every time.
+        let open = serde_json::json!({ "recipient_id": dm.user_id.to_string() });
+        let channel = self.send(Route::UserMeDmChannels, &open).await?;
+        let channel_id: u64 = channel["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("channel"))?;
+        let (text, buttons) = render::reminder_message(dm.due);
+        let message = CreateMessage::new()
+            .content(text)
+            .components(buttons)
+            .nonce(Nonce::String(dm.nonce.to_string()))
+            .enforce_nonce(true)
+            .allowed_mentions(CreateAllowedMentions::new());
+        let answer = self.send(Route::ChannelMessages { channel_id: ChannelId::new(channel_id) }, &message).await?;
+        answer["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("message"))
     }
 
     async fn find_post(&self, channel_id: u64, question: &QuestionId, since: i64) -> Result<Option<u64>, PostError> {
@@ -106,12 +102,53 @@ impl Poster for DiscordPoster {
     }
 }
 
+/// Discord's "Cannot send messages to this user": the member's DMs are
+/// closed to the bot.
+const CANNOT_MESSAGE_USER: u64 = 50_007;
+
+/// A success without the id of what it made: Discord may have made it, so
+/// the same request (same nonce) goes again.
+fn no_id(what: &str) -> PostError {
+    PostError::Temporary(format!("Discord answered without the {what}'s id"))
+}
+
 /// Pages of 100 messages looked through for an earlier post: a channel
 /// busier than that since the claim is not expected, and each page costs
 /// up to the REST timeout within the claim's lease.
 const LOOK_PAGES: usize = 3;
 
 impl DiscordPoster {
+    /// Sends `body` as JSON to `route` (a POST) and returns Discord's
+    /// answer, or the failure sorted for the scheduler (a 429 with its
+    /// `retry_after`).
+    async fn send(&self, route: Route<'_>, body: &impl serde::Serialize) -> Result<serde_json::Value, PostError> {
+        let body = serde_json::to_vec(body).map_err(|e| PostError::Permanent(format!("unencodable request: {e}")))?;
+        let request = Request::new(route, LightMethod::Post)
+            .body(Some(body))
+            .build(&self.client, self.http.token(), self.http.proxy.as_deref())
+            .map_err(|e| PostError::Permanent(format!("could not build the request: {e}")))?;
+        let response = request.send().await.map_err(unreachable_discord)?;
+        let status = response.status().as_u16();
+        let retry_after = header_secs(&response, "retry-after");
+        let bytes = response.bytes().await.map_err(unreachable_discord)?;
+        let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        if (200..300).contains(&status) {
+            return Ok(answer);
+        }
+        if status == 429 {
+            // The body's value has milliseconds; the header only seconds.
+            let secs = answer["retry_after"].as_f64().or(retry_after).unwrap_or(1.0);
+            return Err(PostError::RateLimited {
+                retry_after: Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(1)),
+                global: answer["global"].as_bool().unwrap_or(false),
+            });
+        }
+        if answer["code"].as_u64() == Some(CANNOT_MESSAGE_USER) {
+            return Err(PostError::DmsClosed);
+        }
+        Err(classify_status(status, answer["message"].as_str().unwrap_or_default()))
+    }
+
     /// The bot's user id, asked once.
     async fn me(&self) -> Result<UserId, PostError> {
         let user = self.me.get_or_try_init(|| async { self.http.get_current_user().await.map(|u| u.id) }).await;

@@ -5,11 +5,13 @@
 //! - [`quiz`]: pick a question for `/quiz`, note it was shown, Reveal;
 //! - [`rate`]: a level click — what it is worth, stored;
 //! - [`leaderboard`]: a page of the server's board;
-//! - [`review`]: the member's next `/review` question;
+//! - [`review`]: the member's next `/review` question, and their retention;
+//! - [`reminders`]: `/remind`, a member's daily review reminder;
 //! - [`stats`]: a member's `/stats`;
 //! - [`members`]: the `/forget-me` command;
 //! - [`daily`]: `/daily set|status|off|now`;
-//! - [`scheduler`]: the loop that posts each day's question exactly once;
+//! - [`scheduler`]: the loop that posts each day's question, and sends
+//!   each day's reminders, exactly once;
 //! - [`upkeep`]: keeps rolling leaderboards fresh.
 //!
 //! They speak plain Rust types: the Discord layer decodes an interaction,
@@ -23,6 +25,7 @@ pub mod leaderboard;
 pub mod members;
 pub mod quiz;
 pub mod rate;
+pub mod reminders;
 pub mod review;
 pub mod scheduler;
 pub mod stats;

@@ -63,6 +63,15 @@ impl Services {
         })
     }
 
+    /// How many of the member's questions are due, as their `/review` in
+    /// `scope` sees them, counting days in `zone`.
+    pub async fn reviews_due(&self, scope: Scope, user_id: u64, zone: Tz) -> Result<DueCounts, ServiceError> {
+        let bank = self.review_bank(scope, user_id).await?;
+        let memories = self.store.memories(user_id).await?;
+        let seen = memories.iter().filter(|(id, _)| bank.get(id).is_some()).map(|(_, m)| m);
+        Ok(due_counts(seen, self.clock.now(), zone))
+    }
+
     /// The member's target retention.
     pub async fn retention(&self, user_id: u64) -> Result<Retention, ServiceError> {
         Ok(self.store.retention(user_id).await?)

@@ -230,7 +230,7 @@ impl Store {
                 // whose clicks are all gone (they were, above) goes; one a
                 // click made meanwhile stays with its click.
                 let mut tx = self.pool.begin().await?;
-                for table in ["member_settings", "typed_answers"] {
+                for table in ["member_settings", "typed_answers", "reminders", "reminder_sends"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                         .bind(user)
                         .execute(&mut *tx)

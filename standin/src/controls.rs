@@ -278,6 +278,12 @@ impl StandIn {
         self.shared.lock().post_latency = latency;
     }
 
+    /// `user_id` closes their DMs to the bot: a message to their DM channel
+    /// is refused with 403 code 50007, as Discord does.
+    pub fn close_dms(&self, user_id: u64) {
+        self.shared.lock().closed_dms.insert(user_id);
+    }
+
     /// How long `enforce_nonce` remembers a nonce from now on (default
     /// [`NONCE_WINDOW`](super::NONCE_WINDOW)); a test of "a day later the
     /// same nonce posts again" sets it short.

@@ -505,6 +505,10 @@ fn create_channel_message(st: &mut State, req: &Req<'_>, cid: &str) -> Reply {
     if matches!(snowflake_str(cid).map(|c| st.find_channel(c)), None | Some(Found::Unknown)) {
         return guilds::unknown_channel();
     }
+    let recipient = snowflake_str(cid).and_then(|c| st.dm_channels.get(&c)).and_then(|u| snowflake(u.get("id")));
+    if recipient.is_some_and(|u| st.closed_dms.contains(&u)) {
+        return Reply::error(403, 50007, "Cannot send messages to this user");
+    }
     if let Err(reply) = check_message(st, req, true) {
         return reply;
     }

@@ -146,6 +146,8 @@ pub(crate) struct State {
     pub deleted_messages: HashSet<u64>,
     /// DM channel id → the member's user object.
     pub dm_channels: HashMap<u64, Value>,
+    /// Members whose DMs are closed to the bot (`StandIn::close_dms`).
+    pub closed_dms: HashSet<u64>,
     /// Users seen in interactions, by id.
     pub users: HashMap<u64, TestUser>,
     /// (guild, user) pairs seen in guild interactions.
@@ -197,6 +199,7 @@ impl State {
             deleted_channels: HashSet::new(),
             deleted_messages: HashSet::new(),
             dm_channels: HashMap::new(),
+            closed_dms: HashSet::new(),
             users,
             members: HashMap::new(),
             joined_at: payloads::now_timestamp(),

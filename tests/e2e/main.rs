@@ -15,6 +15,7 @@ mod pg_restart;
 mod postgres;
 mod posting;
 mod quiz;
+mod reminders;
 mod review;
 mod shards;
 mod user_install;

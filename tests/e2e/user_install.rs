@@ -32,7 +32,7 @@ async fn personal_commands_work_wherever_the_member_installed_the_app() {
     // Registered with their installs and contexts.
     let commands = standin.registered_commands(None);
     let command = |name: &str| commands.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("/{name}")).clone();
-    for name in ["quiz", "review", "review-settings", "stats", "forget-me"] {
+    for name in ["quiz", "review", "review-settings", "stats", "forget-me", "remind"] {
         let c = command(name);
         assert_eq!(numbers(&c, "integration_types"), [0, 1], "/{name}: guild and user install");
         assert_eq!(numbers(&c, "contexts"), [0, 1, 2], "/{name}: servers, the bot's DM, other DMs");

@@ -9,7 +9,7 @@ use quizbot::clock::Clock;
 use quizbot::domain::bank::{Filter, QuestionBank, QuestionId};
 use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
 use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
-use quizbot::service::scheduler::{DailyPost, PostError, Poster, Scheduler};
+use quizbot::service::scheduler::{DailyPost, PostError, Poster, ReminderDm, Scheduler};
 use quizbot::service::Services;
 use quizbot::store::Store;
 
@@ -29,6 +29,9 @@ struct Sent {
     question: String,
 }
 
+/// A reminder DM sent: (member, when, due today, nonce).
+type Reminded = (u64, DateTime<Utc>, usize, String);
+
 #[derive(Clone)]
 struct FakePoster {
     clock: Clock,
@@ -37,6 +40,7 @@ struct FakePoster {
     attempts: Arc<Mutex<Vec<(u64, String, String)>>>,
     /// Answers per channel: `Err` to fail.
     fail: Arc<Mutex<Option<(u64, PostError)>>>,
+    reminded: Arc<Mutex<Vec<Reminded>>>,
 }
 
 impl Poster for FakePoster {
@@ -66,6 +70,12 @@ impl Poster for FakePoster {
             .position(|p| p.channel == channel_id && p.question == question.as_str() && p.at.timestamp() >= since);
         Ok(found.map(|i| 1_001 + i as u64))
     }
+
+    async fn remind(&self, dm: &ReminderDm<'_>) -> Result<u64, PostError> {
+        let mut reminded = self.reminded.lock().unwrap();
+        reminded.push((dm.user_id, self.clock.now(), dm.due.today, dm.nonce.to_string()));
+        Ok(5_000 + reminded.len() as u64)
+    }
 }
 
 struct World {
@@ -87,8 +97,13 @@ impl World {
         let store = Store::connect(&url, 4).await.unwrap();
         let clock = Clock::manual(utc(start));
         let services = Services::new(bank.clone(), store.clone(), clock.clone());
-        let poster =
-            FakePoster { clock: clock.clone(), sent: Arc::default(), attempts: Arc::default(), fail: Arc::default() };
+        let poster = FakePoster {
+            clock: clock.clone(),
+            sent: Arc::default(),
+            attempts: Arc::default(),
+            fail: Arc::default(),
+            reminded: Arc::default(),
+        };
         World { _dir: dir, url, bank, store, services, clock, poster }
     }
 
@@ -350,4 +365,75 @@ async fn the_leaderboard_follows_the_score_rule() {
     assert_eq!(score(9), other);
     assert_eq!(page.lines[0].row.user_id, 7);
     assert!(page.score.formula().contains("+5 for a question of the day"), "{}", page.score.formula());
+}
+
+/// A member who studied one question on 2026-03-06 (a Beginner rating,
+/// due again within hours) and keeps it due by rating it Beginner each
+/// day the test says.
+async fn rate_beginner(w: &World, id: u64, user: u64, at: DateTime<Utc>) {
+    use quizbot::domain::level::Level;
+    use quizbot::domain::study::{Rating, Scope, Source};
+    let question = w.bank.questions()[0].id.clone();
+    let rating = Rating {
+        id,
+        scope: Scope::DirectMessages,
+        user_id: user,
+        question,
+        level: Level::Beginner,
+        source: Source::Review,
+        at: at.timestamp(),
+    };
+    w.services.rate(&rating, 1, None).await.unwrap();
+}
+
+#[tokio::test]
+async fn reminders_come_once_a_day_at_local_time_across_a_dst_change_and_only_when_reviews_are_due() {
+    let w = World::new("2026-03-06T12:00:00Z").await;
+    const MEMBER: u64 = 4_200;
+    const IDLE: u64 = 4_300;
+    rate_beginner(&w, 1, MEMBER, w.clock.now()).await;
+    w.services.set_reminder(MEMBER, "08:30", "America/New_York").await.unwrap();
+    // A member with a reminder and nothing studied gets no DM.
+    w.services.set_reminder(IDLE, "08:30", "America/New_York").await.unwrap();
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-03-09T23:00:00Z")).await;
+    let reminded = w.poster.reminded.lock().unwrap().clone();
+    let at: Vec<DateTime<Utc>> = reminded.iter().map(|r| r.1).collect();
+    // 08:30 EST (UTC-5) before the change on 2026-03-08, EDT (UTC-4) from it.
+    assert_eq!(
+        at,
+        [
+            // The first day too: the rating of 07:00 local is due by evening.
+            utc("2026-03-06T13:30:00Z"),
+            utc("2026-03-07T13:30:00Z"),
+            utc("2026-03-08T12:30:00Z"),
+            utc("2026-03-09T12:30:00Z")
+        ],
+        "{reminded:?}"
+    );
+    assert!(reminded.iter().all(|r| r.0 == MEMBER && r.2 == 1), "{reminded:?}");
+    let nonces: std::collections::HashSet<_> = reminded.iter().map(|r| r.3.clone()).collect();
+    assert_eq!(nonces.len(), 4, "one nonce per day");
+    // A restart the same day sends nothing more.
+    let again = w.scheduler().await;
+    w.run_until(&again, utc("2026-03-09T23:30:00Z")).await;
+    assert_eq!(w.poster.reminded.lock().unwrap().len(), 4);
+    // Reviewed and known (Advanced): nothing due the next morning, no DM.
+    {
+        use quizbot::domain::level::Level;
+        use quizbot::domain::study::{Rating, Scope, Source};
+        let question = w.bank.questions()[0].id.clone();
+        let rating = Rating {
+            id: 2,
+            scope: Scope::DirectMessages,
+            user_id: MEMBER,
+            question,
+            level: Level::Advanced,
+            source: Source::Review,
+            at: w.clock.now_unix(),
+        };
+        w.services.rate(&rating, 1, None).await.unwrap();
+    }
+    w.run_until(&again, utc("2026-03-10T23:00:00Z")).await;
+    assert_eq!(w.poster.reminded.lock().unwrap().len(), 4, "nothing due, no reminder");
 }

@@ -30,7 +30,7 @@ pub async fn daily(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+pub(super) async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let choices = suggest_zones(partial, 25).into_iter().map(|z| serenity::AutocompleteChoice::new(z, z)).collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }

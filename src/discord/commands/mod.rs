@@ -5,6 +5,7 @@ mod daily;
 mod forget;
 mod leaderboard;
 mod quiz;
+mod remind;
 mod review;
 mod stats;
 
@@ -19,6 +20,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         quiz::quiz(),
         review::review(),
         review::review_settings(),
+        remind::remind(),
         stats::stats(),
         leaderboard::leaderboard(),
         daily::daily(),

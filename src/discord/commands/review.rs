@@ -4,8 +4,6 @@
 use crate::discord::{render, BotError, Context};
 use crate::domain::level::Level;
 use crate::domain::review::{first_interval_days, Retention};
-use crate::domain::study::Source;
-use crate::service::review::{DueCounts, ReviewPick};
 
 /// Review your most overdue question (spaced repetition, only you see it)
 #[poise::command(slash_command, install_context = "Guild|User", interaction_context = "Guild|BotDm|PrivateChannel")]
@@ -15,33 +13,12 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     // In DMs the member's servers' banks may have to be read first.
     ctx.defer_ephemeral().await?;
     let pick = data.services.review(scope, ctx.author().id.get()).await?;
-    let next = |at: Option<i64>| at.map_or(String::new(), |t| format!(" Your next review is due <t:{t}:R>."));
-    let (text, question) = match pick {
-        ReviewPick::Due { question, memory, recall, due } => (
-            format!(
-                "{} This one was due <t:{}:R>: you'd recall it with **{:.0} %** probability.",
-                due_text(due),
-                memory.due_at,
-                recall * 100.0
-            ),
-            Some(question),
-        ),
-        ReviewPick::Fresh { question, next_due_at, due } => (
-            format!(
-                "Nothing is due.{}{} Here is a question you have not studied yet:",
-                next(next_due_at),
-                week_text(due)
-            ),
-            Some(question),
-        ),
-        ReviewPick::Nothing { next_due_at, due } => (
-            format!("Nothing is due and you have studied every question.{}{}", next(next_due_at), week_text(due)),
-            None,
-        ),
-    };
+    let (mut text, question) = render::review_reply(pick);
+    if let Some(notice) = data.services.reminder_notice(ctx.author().id.get()).await {
+        text = format!("⚠️ {notice}\n\n{text}");
+    }
     let mut reply = poise::CreateReply::default().content(text).ephemeral(true);
-    if let Some(question) = question {
-        let (embed, buttons) = render::question_message(question.bank(), question.question(), Source::Review);
+    if let Some((embed, buttons)) = question {
         reply = reply.embed(embed).components(buttons);
     }
     ctx.send(reply).await?;
@@ -97,18 +74,4 @@ fn explain(retention: Retention) -> String {
         level.name(),
         first_interval_days(level, retention)
     )
-}
-
-/// "📅 **3** questions due today, **5** this week."
-fn due_text(due: DueCounts) -> String {
-    let plural = if due.today == 1 { "" } else { "s" };
-    format!("📅 **{}** question{plural} due today, **{}** this week.", due.today, due.week)
-}
-
-/// " **5** due this week.", or nothing when none is.
-fn week_text(due: DueCounts) -> String {
-    match due.week {
-        0 => String::new(),
-        n => format!(" **{n}** due this week."),
-    }
 }

@@ -8,6 +8,9 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEm
 
 pub mod chart;
 pub mod compare;
+mod review;
+
+pub use review::{reminder_message, review_reply};
 
 use super::custom_id::ButtonAction;
 use crate::domain::bank::render::answer_pieces;

@@ -1,6 +1,8 @@
 //! The daily question: per-channel schedules in local time, and the claim
-//! that makes each day's post happen exactly once.
+//! that makes each day's post happen exactly once; members' review
+//! reminders ([`reminder`]), which work the same way.
 
+pub mod reminder;
 pub mod time;
 
 use chrono::NaiveDate;

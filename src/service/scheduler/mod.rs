@@ -1,10 +1,13 @@
-//! The scheduler loop: sleep until the earliest due schedule, post, repeat.
+//! The scheduler loop: sleep until the earliest due schedule or reminder
+//! ([`reminders`]), post, repeat.
 //!
 //! Each wake-up costs one indexed query for the due schedules and one for
 //! the next due time; nothing scans every schedule. A change made through
 //! `/daily` wakes the loop early; changes by other processes are seen within
 //! [`MAX_SLEEP`]. Exactly once per schedule and local date comes from the
 //! claim in the database plus the message nonce (see `Claim`).
+
+mod reminders;
 
 use std::future::Future;
 
@@ -22,6 +25,7 @@ use crate::domain::schedule::time::{local_date, next_post_after, still_due_today
 use crate::domain::schedule::{daily_nonce, Claim, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
 use crate::domain::study::{Post, Scope, Source};
 use crate::store::StoreError;
+pub use reminders::ReminderDm;
 
 /// How long a claim protects a post in progress before another process may
 /// finish it.
@@ -77,6 +81,9 @@ pub enum PostError {
     /// `retry_after`; `global` when every request of the bot is held.
     #[error("rate limited by Discord for {retry_after:?} (global: {global})")]
     RateLimited { retry_after: Duration, global: bool },
+    /// A DM to a member whose DMs are closed to the bot (50007).
+    #[error("the member's DMs are closed to the bot")]
+    DmsClosed,
 }
 
 /// Sends a daily post; implemented by the Discord layer.
@@ -94,6 +101,9 @@ pub trait Poster: Send + Sync + 'static {
         question: &QuestionId,
         since: i64,
     ) -> impl Future<Output = Result<Option<u64>, PostError>> + Send;
+
+    /// Sends a member their review reminder in a DM; returns the message id.
+    fn remind(&self, dm: &ReminderDm<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
 }
 
 /// Posts and records the post (so the channel's cycle moves on). The
@@ -248,7 +258,8 @@ impl<P: Poster> Scheduler<P> {
                 break;
             }
         }
-        let next = store.next_due_at().await?;
+        self.remind_due().await?;
+        let next = [store.next_due_at().await?, store.next_reminder_at().await?].into_iter().flatten().min();
         Ok(next.and_then(|t| Utc.timestamp_opt(t, 0).single()))
     }
 
@@ -387,9 +398,9 @@ impl<P: Poster> Scheduler<P> {
                 warn!(channel = s.channel_id, ?retry_after, "daily post rate limited; retrying the same post");
                 store.schedule_posted(s.channel_id, retry, None).await
             }
-            PostError::Permanent(reason) => {
+            error @ (PostError::Permanent(_) | PostError::DmsClosed) => {
                 store.release_daily(claim).await?;
-                self.failed(s, &reason, next).await
+                self.failed(s, &error.to_string(), next).await
             }
         }
     }

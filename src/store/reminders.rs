@@ -1,0 +1,239 @@
+//! Members' review reminders (`reminders`) and the claim that sends each
+//! day's reminder once (`reminder_sends`), as `schedules.rs` does for daily
+//! posts.
+
+use chrono::NaiveDate;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{id_from_key, id_key, Store, StoreError};
+use crate::domain::schedule::reminder::{Reminder, ReminderClaim, ReminderState};
+use crate::domain::schedule::time::{parse_zone, TimeOfDay};
+
+const COLUMNS: &str = "user_id, local_minutes, timezone, next_due_at";
+
+impl Store {
+    /// Turns the member's reminder on (again) at `time` in `zone`, first due
+    /// at `next_due_at`.
+    pub async fn set_reminder(&self, reminder: &Reminder, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO reminders (user_id, local_minutes, timezone, next_due_at, enabled, turned_off, updated_at)
+             VALUES ($1, $2, $3, $4, 1, NULL, $5)
+             ON CONFLICT (user_id) DO UPDATE SET local_minutes = excluded.local_minutes,
+                timezone = excluded.timezone, next_due_at = excluded.next_due_at, enabled = 1,
+                turned_off = NULL, updated_at = excluded.updated_at",
+        )
+        .bind(id_key(reminder.user_id))
+        .bind(i64::from(reminder.time.minutes()))
+        .bind(reminder.zone.name())
+        .bind(reminder.next_due_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Turns the member's reminder off. `false` if there was none.
+    pub async fn remove_reminder(&self, user_id: u64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM reminders WHERE user_id = $1").bind(id_key(user_id)).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The member's reminder, if they have one (or the bot turned it off
+    /// and has not told them yet).
+    pub async fn reminder(&self, user_id: u64) -> Result<Option<ReminderState>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS}, enabled, turned_off FROM reminders WHERE user_id = $1"))
+            .bind(id_key(user_id))
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let enabled: i64 = row.try_get("enabled")?;
+        if enabled == 0 {
+            let why: Option<String> = row.try_get("turned_off")?;
+            return Ok(why.map(|why| ReminderState::TurnedOff { why }));
+        }
+        Ok(Some(ReminderState::On(reminder_from_row(&row)?)))
+    }
+
+    /// Why the bot turned the member's reminder off, once: the row goes
+    /// with the telling.
+    pub async fn take_reminder_notice(&self, user_id: u64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM reminders WHERE user_id = $1 AND enabled = 0 AND turned_off IS NOT NULL RETURNING turned_off",
+        )
+        .bind(id_key(user_id))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Turns a reminder off because it cannot be delivered; `why` is told
+    /// to the member the next time they use the bot.
+    pub async fn turn_off_reminder(&self, user_id: u64, why: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE reminders SET enabled = 0, turned_off = $2, updated_at = $3 WHERE user_id = $1")
+            .bind(id_key(user_id))
+            .bind(why)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Reminders due at `now`, soonest first, at most `limit`.
+    pub async fn due_reminders(&self, now: i64, limit: u32) -> Result<Vec<Reminder>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM reminders WHERE enabled = 1 AND next_due_at <= $1
+             ORDER BY next_due_at, user_id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(reminder_from_row).collect()
+    }
+
+    /// When the next reminder is due, if any is on.
+    pub async fn next_reminder_at(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MIN(next_due_at) FROM reminders WHERE enabled = 1").fetch_one(&self.pool).await?)
+    }
+
+    /// Moves a reminder on to `next_due_at`.
+    pub async fn reminder_done(&self, user_id: u64, next_due_at: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE reminders SET next_due_at = $2 WHERE user_id = $1")
+            .bind(id_key(user_id))
+            .bind(next_due_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Claims the member's reminder for `date`: fresh, or from a holder
+    /// whose lease ended (or our own, again).
+    pub async fn claim_reminder(
+        &self,
+        user_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<ReminderClaim, StoreError> {
+        let day = day_key(date);
+        let fresh = sqlx::query(
+            "INSERT INTO reminder_sends (user_id, local_date, claimed_by, lease_until) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (user_id, local_date) DO NOTHING",
+        )
+        .bind(id_key(user_id))
+        .bind(&day)
+        .bind(holder)
+        .bind(lease_until)
+        .execute(&self.pool)
+        .await?;
+        if fresh.rows_affected() == 1 {
+            return Ok(ReminderClaim::Won);
+        }
+        let taken = sqlx::query(
+            "UPDATE reminder_sends SET claimed_by = $3, lease_until = $4
+             WHERE user_id = $1 AND local_date = $2 AND message_id IS NULL AND (lease_until <= $5 OR claimed_by = $3)",
+        )
+        .bind(id_key(user_id))
+        .bind(&day)
+        .bind(holder)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if taken.rows_affected() == 1 {
+            return Ok(ReminderClaim::Won);
+        }
+        let row =
+            sqlx::query("SELECT lease_until, message_id FROM reminder_sends WHERE user_id = $1 AND local_date = $2")
+                .bind(id_key(user_id))
+                .bind(&day)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else {
+            // Released between our statements: free to claim next time.
+            return Ok(ReminderClaim::Held { until: now + 1 });
+        };
+        if row.try_get::<Option<i64>, _>("message_id")?.is_some() {
+            return Ok(ReminderClaim::Done);
+        }
+        Ok(ReminderClaim::Held { until: row.try_get("lease_until")? })
+    }
+
+    /// Marks the day's reminder handled: sent as `message_id`, or `0` when
+    /// nothing was due. `false` if the claim is no longer the holder's.
+    pub async fn complete_reminder(
+        &self,
+        user_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        message_id: u64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE reminder_sends SET message_id = $3, sent_at = $4
+             WHERE user_id = $1 AND local_date = $2 AND claimed_by = $5 AND message_id IS NULL",
+        )
+        .bind(id_key(user_id))
+        .bind(day_key(date))
+        .bind(id_key(message_id))
+        .bind(now)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Keeps the claim until `lease_until` (a retry is due before then).
+    pub async fn extend_reminder(
+        &self,
+        user_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        lease_until: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE reminder_sends SET lease_until = $3
+             WHERE user_id = $1 AND local_date = $2 AND claimed_by = $4 AND message_id IS NULL",
+        )
+        .bind(id_key(user_id))
+        .bind(day_key(date))
+        .bind(lease_until)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives the claim up (the DM was refused for good).
+    pub async fn release_reminder(&self, user_id: u64, date: NaiveDate, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM reminder_sends WHERE user_id = $1 AND local_date = $2 AND message_id IS NULL AND claimed_by = $3",
+        )
+        .bind(id_key(user_id))
+        .bind(day_key(date))
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn day_key(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+fn reminder_from_row(row: &AnyRow) -> Result<Reminder, StoreError> {
+    let minutes: i64 = row.try_get("local_minutes")?;
+    let zone: String = row.try_get("timezone")?;
+    Ok(Reminder {
+        user_id: id_from_key(row.try_get("user_id")?)?,
+        time: u16::try_from(minutes)
+            .ok()
+            .and_then(TimeOfDay::from_minutes)
+            .ok_or_else(|| StoreError::Corrupt(format!("local_minutes {minutes}")))?,
+        zone: parse_zone(&zone).map_err(|_| StoreError::Corrupt(format!("timezone {zone:?}")))?,
+        next_due_at: row.try_get("next_due_at")?,
+    })
+}
