@@ -11,6 +11,8 @@
 //! - start-up: process start to slash commands registered;
 //! - `/quiz`, Reveal and level clicks at 100/s and 500/s for 10 s each,
 //!   open loop, each Reveal and level click from a distinct member;
+//! - for quizbot, Answer first at the same rates: the modal opened, then
+//!   submitted (the member's words stored, the compare view answered);
 //! - a burst: 1,000 members click Reveal within one second, and each their
 //!   level as soon as the answer arrives;
 //! - answered, lost (no callback) and faulty (two callbacks, or one that
@@ -234,6 +236,35 @@ async fn load_run(target: Target, seconds: u32) -> anyhow::Result<LoadRun> {
         rated.lost += never_sent;
         acknowledged.extend(&rated.answered_ids);
         scenarios.push((format!("level {rate}/s"), rated));
+
+        // Answer first (quizbot only; the floor has no such button): each
+        // fresh member opens the modal, then submits it at the rate.
+        if let Some(first) = button_id(&posts[0], "Answer first") {
+            let writers = members.fresh(n);
+            let mut opens = Vec::with_capacity(n);
+            let mut opener = HashMap::new();
+            for (i, user) in writers.iter().enumerate() {
+                let post = &posts[i % posts.len()];
+                let first = button_id(post, "Answer first").unwrap_or_else(|| first.clone());
+                let (id, payload) = standin.click(&first, post, user, place);
+                opener.insert(id, (i, i % posts.len()));
+                opens.push((id, payload));
+            }
+            let opened = load::steady(&standin, &mut feed, rate, opens).await;
+            let mut submits = Vec::with_capacity(n);
+            for id in &opened.answered_ids {
+                let Some(&(user, post)) = opener.get(id) else { continue };
+                let Some(modal) = standin.callbacks_for(*id).into_iter().find(|c| c.kind == 9) else { continue };
+                let typed = [("answer", "A rolling update replaces instances a few at a time.")];
+                submits.push(standin.submit_modal(&modal.data, &typed, Some(&posts[post]), &writers[user], place));
+            }
+            scenarios.push((format!("Answer first {rate}/s"), opened));
+            let mut submitted = load::steady(&standin, &mut feed, rate, submits).await;
+            let never_sent = n.saturating_sub(submitted.sent);
+            submitted.sent += never_sent;
+            submitted.lost += never_sent;
+            scenarios.push((format!("modal submit {rate}/s"), submitted));
+        }
     }
 
     anyhow::ensure!(!short_posts.is_empty(), "{}: no answer fit one message", target.name());
@@ -407,6 +438,18 @@ impl Report {
                     r <= BUDGET_FLOOR_RATIO,
                 ));
             }
+        }
+        // Issue 14: a modal submit (a write and the compare view) within
+        // the level click's budget.
+        let modal = self.scenario(Target::Quizbot, &format!("modal submit {top}/s"));
+        let level = self.scenario(Target::Quizbot, &format!("level {top}/s"));
+        if let (Some(modal), Some(level)) = (modal, level) {
+            let (m, l) = (modal.percentile_ms(99.0), level.percentile_ms(99.0));
+            out.push((
+                format!("p99 modal submit {top}/s ≤ the level click's budget ({BUDGET_P99_MS} ms)"),
+                format!("{m:.2} ms (level click {l:.2} ms)"),
+                m <= BUDGET_P99_MS,
+            ));
         }
         if let Some(load) = self.load(Target::Quizbot) {
             let all_answered =

@@ -22,24 +22,16 @@ pub enum Typed<'a> {
     Before,
 }
 
-/// How the interaction stands when the view is sent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Answered {
-    /// Not yet: the first message is the interaction's response.
-    No,
-    /// Deferred (ephemerally): every message is a follow-up, the first
-    /// completing the "thinking" message.
-    Deferred,
-}
-
 /// Answers the interaction (`id`, `token`) with the view, as few
-/// ephemeral messages as Discord's limits allow (usually one). A failure
+/// ephemeral messages as Discord's limits allow (usually one); once
+/// `deferred` (ephemerally), every message is a follow-up, the first
+/// completing the "thinking" message. A failure
 /// once the interaction is acknowledged is [`BotError::Deferred`], so the
 /// member is told in a follow-up, not by a second response Discord refuses.
 pub async fn show(
     ctx: &serenity::Context,
     (id, token): (serenity::InteractionId, &str),
-    answered: Answered,
+    deferred: bool,
     revealed: &Revealed,
     typed: Typed<'_>,
     source: Source,
@@ -59,7 +51,7 @@ pub async fn show(
     let messages = pack(embeds);
     let last = messages.len().checked_sub(1).ok_or(ServiceError::QuestionGone)?;
     for (i, embeds) in messages.into_iter().enumerate() {
-        if i == 0 && answered == Answered::No {
+        if i == 0 && !deferred {
             let mut msg = CreateInteractionResponseMessage::new().embeds(embeds).ephemeral(true);
             if i == last {
                 msg = msg.content(prompt.clone()).components(buttons.clone());

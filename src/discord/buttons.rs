@@ -11,7 +11,7 @@ use serenity::{
 };
 use tracing::{debug, info, warn};
 
-use super::answer_view::{self, Answered, Typed};
+use super::answer_view::{self, Typed};
 use super::custom_id::{category_tag, ButtonAction};
 use super::permissions::manages_server;
 use super::{modals, reach};
@@ -70,21 +70,33 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
         Some(ButtonAction::RemoveBank { name, confirm }) => remove_bank(ctx, data, click, &name, confirm).await,
     };
     if let Err(error) = result {
-        let text = error.reply_text("button");
-        let answered = match error {
-            // Acknowledged already: the explanation is a private follow-up.
-            BotError::Deferred(_) => click
-                .create_followup(ctx, CreateInteractionResponseFollowup::new().content(text).ephemeral(true))
-                .await
-                .map(drop),
-            _ => {
-                let reply = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
-                click.create_response(ctx, CreateInteractionResponse::Message(reply)).await
-            }
-        };
-        if let Err(e) = answered {
-            warn!(error = %e, "could not answer a button click");
+        tell_failure(ctx, (click.id, &click.token), error, "button").await;
+    }
+}
+
+/// Tells the member, privately, why an interaction could not be done: as
+/// its response, or as a follow-up once it was acknowledged
+/// ([`BotError::Deferred`]).
+pub(super) async fn tell_failure(
+    ctx: &serenity::Context,
+    (id, token): (serenity::InteractionId, &str),
+    error: BotError,
+    what: &str,
+) {
+    use serenity::builder::Builder;
+    let text = error.reply_text(what);
+    let answered = match error {
+        BotError::Deferred(_) => {
+            let msg = CreateInteractionResponseFollowup::new().content(text).ephemeral(true);
+            msg.execute(ctx, (None, token)).await.map(drop)
         }
+        _ => {
+            let reply = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
+            CreateInteractionResponse::Message(reply).execute(ctx, (id, token)).await
+        }
+    };
+    if let Err(e) = answered {
+        warn!(error = %e, what, "could not tell the member why it failed");
     }
 }
 
@@ -102,7 +114,7 @@ async fn reveal(
     source: Source,
 ) -> Result<(), BotError> {
     let revealed = data.services.reveal(scope_of(click), click.user.id.get(), id, source).await?;
-    answer_view::show(ctx, (click.id, &click.token), Answered::No, &revealed, Typed::Before, source).await
+    answer_view::show(ctx, (click.id, &click.token), false, &revealed, Typed::Before, source).await
 }
 
 /// Opens the Answer first modal. A modal must be the first answer to the

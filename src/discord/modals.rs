@@ -3,13 +3,10 @@
 //! restart and on any process.
 
 use poise::serenity_prelude as serenity;
-use serenity::{
-    ActionRowComponent, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    ModalInteraction,
-};
-use tracing::{debug, warn};
+use serenity::{ActionRowComponent, ModalInteraction};
+use tracing::debug;
 
-use super::answer_view::{self, Answered, Typed};
+use super::answer_view::{self, Typed};
 use super::custom_id::AnswerModal;
 use super::render::compare::TYPED_MAX;
 use super::{AfterDefer, BotError, Data};
@@ -28,23 +25,12 @@ pub async fn handle_submit(ctx: &serenity::Context, data: &Data, submit: &ModalI
         }
     };
     if let Err(error) = result {
-        let text = error.reply_text("modal");
-        let answered = match error {
-            // Acknowledged already: the explanation is a private follow-up.
-            BotError::Deferred(_) => submit
-                .create_followup(ctx, CreateInteractionResponseFollowup::new().content(text).ephemeral(true))
-                .await
-                .map(drop),
-            _ => {
-                let reply = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
-                submit.create_response(ctx, CreateInteractionResponse::Message(reply)).await
-            }
-        };
-        if let Err(e) = answered {
-            warn!(error = %e, "could not answer a modal submit");
-        }
+        super::buttons::tell_failure(ctx, (submit.id, &submit.token), error, "modal").await;
     }
 }
+
+/// How long a submit is worked on before it is acknowledged first.
+const QUICK: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 /// Stores what the member wrote, then shows it above the guide's answer,
 /// with the level buttons.
@@ -64,12 +50,21 @@ async fn answer_first(
         text,
         at: data.services.clock().now_unix(),
     };
-    // Storing the words and finding the question may wait on the database:
-    // acknowledge first.
-    submit.defer_ephemeral(ctx).await?;
-    let revealed = data.services.answer_first(&answer).await.after_defer()?;
+    // Answered directly when quick, like a level click (one request, the
+    // submit's budget is the level click's); past [`QUICK`] (a member's
+    // servers' banks read in DMs, a busy database) acknowledged first, so
+    // the 3 s deadline cannot take the member's words with it.
     let reply = (submit.id, submit.token.as_str());
-    answer_view::show(ctx, reply, Answered::Deferred, &revealed, Typed::Now(&answer.text), modal.source).await
+    let work = data.services.answer_first(&answer);
+    tokio::pin!(work);
+    let (revealed, deferred) = match tokio::time::timeout(QUICK, &mut work).await {
+        Ok(revealed) => (revealed?, false),
+        Err(_) => {
+            submit.defer_ephemeral(ctx).await?;
+            (work.await.after_defer()?, true)
+        }
+    };
+    answer_view::show(ctx, reply, deferred, &revealed, Typed::Now(&answer.text), modal.source).await
 }
 
 /// The value of the modal's answer field.

@@ -9,7 +9,7 @@
 //! and the bot, not being there, answers only them.
 
 use poise::serenity_prelude as serenity;
-use serenity::{AuthorizingIntegrationOwner, AuthorizingIntegrationOwners, GuildId};
+use serenity::{AuthorizingIntegrationOwner, AuthorizingIntegrationOwners, GuildId, InteractionContext};
 
 use crate::domain::study::Scope;
 
@@ -25,13 +25,18 @@ pub fn scope(guild_id: Option<GuildId>, owners: &AuthorizingIntegrationOwners) -
 }
 
 /// Whether the bot is not in the place: a server that did not install it,
-/// or a DM between members (no server, and no install to a server at
-/// all). There it can only answer the member, never post for everyone.
-pub fn member_only(guild_id: Option<GuildId>, owners: &AuthorizingIntegrationOwners) -> bool {
-    let guild_install = owners.0.iter().any(|o| matches!(o, AuthorizingIntegrationOwner::GuildInstall(_)));
-    match guild_id {
-        Some(guild) => !owners.0.is_empty() && !installed_in(guild, owners),
-        None => !owners.0.is_empty() && !guild_install,
+/// or a DM between members (context 2). There it can only answer the
+/// member, never post for everyone. The bot's own DM is the bot's,
+/// whichever install brought the member there.
+pub fn member_only(
+    guild_id: Option<GuildId>,
+    owners: &AuthorizingIntegrationOwners,
+    context: Option<InteractionContext>,
+) -> bool {
+    match (guild_id, context) {
+        (_, Some(InteractionContext::PrivateChannel)) => true,
+        (Some(guild), _) => !owners.0.is_empty() && !installed_in(guild, owners),
+        (None, _) => false,
     }
 }
 
@@ -54,7 +59,7 @@ mod tests {
         let user = UserInstall(serenity::UserId::new(9));
         for o in [vec![GuildInstall(Some(g))], vec![GuildInstall(Some(g)), user.clone()], vec![]] {
             assert_eq!(scope(Some(g), &owners(o.clone())), Scope::Guild(7), "{o:?}");
-            assert!(!member_only(Some(g), &owners(o)));
+            assert!(!member_only(Some(g), &owners(o), Some(InteractionContext::Guild)));
         }
     }
 
@@ -64,14 +69,15 @@ mod tests {
         let user = UserInstall(serenity::UserId::new(9));
         // A server the bot is not in.
         assert_eq!(scope(Some(g), &owners(vec![user.clone()])), Scope::DirectMessages);
-        assert!(member_only(Some(g), &owners(vec![user.clone()])));
+        assert!(member_only(Some(g), &owners(vec![user.clone()]), Some(InteractionContext::Guild)));
         // Another server's install does not make this one the bot's.
         let other = GuildInstall(Some(GuildId::new(8)));
         assert_eq!(scope(Some(g), &owners(vec![other])), Scope::DirectMessages);
         // A DM between members: user install only.
         assert_eq!(scope(None, &owners(vec![user.clone()])), Scope::DirectMessages);
-        assert!(member_only(None, &owners(vec![user])));
-        // The bot's own DM (guild install, no server).
-        assert!(!member_only(None, &owners(vec![GuildInstall(None)])));
+        assert!(member_only(None, &owners(vec![user.clone()]), Some(InteractionContext::PrivateChannel)));
+        // The bot's own DM, through either install.
+        assert!(!member_only(None, &owners(vec![GuildInstall(None)]), Some(InteractionContext::BotDm)));
+        assert!(!member_only(None, &owners(vec![user]), Some(InteractionContext::BotDm)));
     }
 }

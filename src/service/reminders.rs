@@ -4,7 +4,7 @@
 use tracing::warn;
 
 use super::{ServiceError, Services};
-use crate::domain::schedule::reminder::{Reminder, ReminderState};
+use crate::domain::schedule::reminder::{Reminder, ReminderState, TurnedOff};
 use crate::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
 
 impl Services {
@@ -13,7 +13,8 @@ impl Services {
     pub async fn set_reminder(&self, user_id: u64, time: &str, zone: &str) -> Result<Reminder, ServiceError> {
         let (time, zone) = (TimeOfDay::parse(time)?, parse_zone(zone)?);
         let now = self.clock.now();
-        let reminder = Reminder { user_id, time, zone, next_due_at: next_post_after(now, time, zone).timestamp() };
+        let next_due_at = next_post_after(now, time, zone).timestamp();
+        let reminder = Reminder { user_id, time, zone, next_due_at, pending: None };
         self.store.set_reminder(&reminder, now.timestamp()).await?;
         self.wake.wake();
         Ok(reminder)
@@ -31,7 +32,7 @@ impl Services {
 
     /// Why the bot turned the member's reminder off, if it did and has not
     /// said so yet; told once. A nicety: a failure is logged, not shown.
-    pub async fn reminder_notice(&self, user_id: u64) -> Option<String> {
+    pub async fn reminder_notice(&self, user_id: u64) -> Option<TurnedOff> {
         self.store.take_reminder_notice(user_id).await.unwrap_or_else(|e| {
             warn!(error = %e, "could not read a reminder notice");
             None

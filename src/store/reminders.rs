@@ -7,20 +7,21 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{id_from_key, id_key, Store, StoreError};
-use crate::domain::schedule::reminder::{Reminder, ReminderClaim, ReminderState};
+use crate::domain::schedule::reminder::{Reminder, ReminderClaim, ReminderState, TurnedOff};
 use crate::domain::schedule::time::{parse_zone, TimeOfDay};
 
-const COLUMNS: &str = "user_id, local_minutes, timezone, next_due_at";
+const COLUMNS: &str = "user_id, local_minutes, timezone, next_due_at, pending_date";
 
 impl Store {
     /// Turns the member's reminder on (again) at `time` in `zone`, first due
     /// at `next_due_at`.
     pub async fn set_reminder(&self, reminder: &Reminder, now: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO reminders (user_id, local_minutes, timezone, next_due_at, enabled, turned_off, updated_at)
-             VALUES ($1, $2, $3, $4, 1, NULL, $5)
+            "INSERT INTO reminders (user_id, local_minutes, timezone, next_due_at, pending_date, enabled, turned_off,
+                                    updated_at)
+             VALUES ($1, $2, $3, $4, NULL, 1, NULL, $5)
              ON CONFLICT (user_id) DO UPDATE SET local_minutes = excluded.local_minutes,
-                timezone = excluded.timezone, next_due_at = excluded.next_due_at, enabled = 1,
+                timezone = excluded.timezone, next_due_at = excluded.next_due_at, pending_date = NULL, enabled = 1,
                 turned_off = NULL, updated_at = excluded.updated_at",
         )
         .bind(id_key(reminder.user_id))
@@ -51,28 +52,39 @@ impl Store {
         let enabled: i64 = row.try_get("enabled")?;
         if enabled == 0 {
             let why: Option<String> = row.try_get("turned_off")?;
-            return Ok(why.map(|why| ReminderState::TurnedOff { why }));
+            return Ok(why.as_deref().and_then(TurnedOff::parse).map(|why| ReminderState::TurnedOff { why }));
         }
         Ok(Some(ReminderState::On(reminder_from_row(&row)?)))
     }
 
     /// Why the bot turned the member's reminder off, once: the row goes
-    /// with the telling.
-    pub async fn take_reminder_notice(&self, user_id: u64) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(
+    /// with the telling. A read first, so that the usual answer, none,
+    /// takes no write lock.
+    pub async fn take_reminder_notice(&self, user_id: u64) -> Result<Option<TurnedOff>, StoreError> {
+        let user = id_key(user_id);
+        let pending: Option<Option<String>> =
+            sqlx::query_scalar("SELECT turned_off FROM reminders WHERE user_id = $1 AND enabled = 0")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
+        if pending.flatten().is_none() {
+            return Ok(None);
+        }
+        let taken: Option<String> = sqlx::query_scalar(
             "DELETE FROM reminders WHERE user_id = $1 AND enabled = 0 AND turned_off IS NOT NULL RETURNING turned_off",
         )
-        .bind(id_key(user_id))
+        .bind(user)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(taken.as_deref().and_then(TurnedOff::parse))
     }
 
-    /// Turns a reminder off because it cannot be delivered; `why` is told
-    /// to the member the next time they use the bot.
-    pub async fn turn_off_reminder(&self, user_id: u64, why: &str, now: i64) -> Result<(), StoreError> {
+    /// Turns a reminder off because it cannot be delivered; the member is
+    /// told why the next time they use the bot.
+    pub async fn turn_off_reminder(&self, user_id: u64, why: TurnedOff, now: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE reminders SET enabled = 0, turned_off = $2, updated_at = $3 WHERE user_id = $1")
             .bind(id_key(user_id))
-            .bind(why)
+            .bind(why.key())
             .bind(now)
             .execute(&self.pool)
             .await?;
@@ -97,11 +109,20 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT MIN(next_due_at) FROM reminders WHERE enabled = 1").fetch_one(&self.pool).await?)
     }
 
-    /// Moves a reminder on to `next_due_at`.
-    pub async fn reminder_done(&self, user_id: u64, next_due_at: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE reminders SET next_due_at = $2 WHERE user_id = $1")
-            .bind(id_key(user_id))
+    /// Moves a reminder the scheduler read (due at `seen`) on to
+    /// `next_due_at`, with `pending` the local date a retry is for. A
+    /// reminder changed by `/remind set` meanwhile keeps the change.
+    pub async fn reminder_next(
+        &self,
+        r: &Reminder,
+        next_due_at: i64,
+        pending: Option<NaiveDate>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE reminders SET next_due_at = $2, pending_date = $3 WHERE user_id = $1 AND next_due_at = $4")
+            .bind(id_key(r.user_id))
             .bind(next_due_at)
+            .bind(pending.map(day_key))
+            .bind(r.next_due_at)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -119,17 +140,18 @@ impl Store {
     ) -> Result<ReminderClaim, StoreError> {
         let day = day_key(date);
         let fresh = sqlx::query(
-            "INSERT INTO reminder_sends (user_id, local_date, claimed_by, lease_until) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (user_id, local_date) DO NOTHING",
+            "INSERT INTO reminder_sends (user_id, local_date, claimed_by, lease_until, claimed_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, local_date) DO NOTHING",
         )
         .bind(id_key(user_id))
         .bind(&day)
         .bind(holder)
         .bind(lease_until)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         if fresh.rows_affected() == 1 {
-            return Ok(ReminderClaim::Won);
+            return Ok(ReminderClaim::Won { claimed_at: now });
         }
         let taken = sqlx::query(
             "UPDATE reminder_sends SET claimed_by = $3, lease_until = $4
@@ -142,21 +164,22 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        if taken.rows_affected() == 1 {
-            return Ok(ReminderClaim::Won);
-        }
-        let row =
-            sqlx::query("SELECT lease_until, message_id FROM reminder_sends WHERE user_id = $1 AND local_date = $2")
-                .bind(id_key(user_id))
-                .bind(&day)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT lease_until, message_id, claimed_at FROM reminder_sends WHERE user_id = $1 AND local_date = $2",
+        )
+        .bind(id_key(user_id))
+        .bind(&day)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else {
             // Released between our statements: free to claim next time.
             return Ok(ReminderClaim::Held { until: now + 1 });
         };
         if row.try_get::<Option<i64>, _>("message_id")?.is_some() {
             return Ok(ReminderClaim::Done);
+        }
+        if taken.rows_affected() == 1 {
+            return Ok(ReminderClaim::Won { claimed_at: row.try_get("claimed_at")? });
         }
         Ok(ReminderClaim::Held { until: row.try_get("lease_until")? })
     }
@@ -235,5 +258,12 @@ fn reminder_from_row(row: &AnyRow) -> Result<Reminder, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("local_minutes {minutes}")))?,
         zone: parse_zone(&zone).map_err(|_| StoreError::Corrupt(format!("timezone {zone:?}")))?,
         next_due_at: row.try_get("next_due_at")?,
+        pending: row
+            .try_get::<Option<String>, _>("pending_date")?
+            .map(|d| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| StoreError::Corrupt(format!("pending_date {d:?}")))
+            })
+            .transpose()?,
     })
 }

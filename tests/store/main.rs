@@ -6,6 +6,7 @@ mod backends;
 
 mod banks;
 mod memory;
+mod reminders;
 mod scheduler;
 mod schedules;
 mod store;

@@ -41,6 +41,8 @@ struct FakePoster {
     /// Answers per channel: `Err` to fail.
     fail: Arc<Mutex<Option<(u64, PostError)>>>,
     reminded: Arc<Mutex<Vec<Reminded>>>,
+    /// Reminder attempts to fail before one succeeds, with this error.
+    remind_fails: Arc<Mutex<Vec<PostError>>>,
 }
 
 impl Poster for FakePoster {
@@ -72,6 +74,9 @@ impl Poster for FakePoster {
     }
 
     async fn remind(&self, dm: &ReminderDm<'_>) -> Result<u64, PostError> {
+        if let Some(error) = self.remind_fails.lock().unwrap().pop() {
+            return Err(error);
+        }
         let mut reminded = self.reminded.lock().unwrap();
         reminded.push((dm.user_id, self.clock.now(), dm.due.today, dm.nonce.to_string()));
         Ok(5_000 + reminded.len() as u64)
@@ -103,6 +108,7 @@ impl World {
             attempts: Arc::default(),
             fail: Arc::default(),
             reminded: Arc::default(),
+            remind_fails: Arc::default(),
         };
         World { _dir: dir, url, bank, store, services, clock, poster }
     }
@@ -436,4 +442,37 @@ async fn reminders_come_once_a_day_at_local_time_across_a_dst_change_and_only_wh
     }
     w.run_until(&again, utc("2026-03-10T23:00:00Z")).await;
     assert_eq!(w.poster.reminded.lock().unwrap().len(), 4, "nothing due, no reminder");
+}
+
+#[tokio::test]
+async fn a_reminder_retried_past_midnight_keeps_its_day_and_one_retried_too_long_is_given_up() {
+    use quizbot::domain::schedule::reminder::reminder_nonce;
+    let w = World::new("2026-06-01T12:00:00Z").await;
+    const MEMBER: u64 = 4_400;
+    rate_beginner(&w, 1, MEMBER, w.clock.now()).await;
+    w.services.set_reminder(MEMBER, "23:59", "UTC").await.unwrap();
+    // 23:59 on June 1st fails once (Discord unreachable); the retry a
+    // minute later, after midnight, is still June 1st's reminder.
+    w.poster.remind_fails.lock().unwrap().push(PostError::Temporary("timeout".into()));
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-06-02T12:00:00Z")).await;
+    let reminded = w.poster.reminded.lock().unwrap().clone();
+    assert_eq!(reminded.len(), 1, "{reminded:?}");
+    assert_eq!(reminded[0].1, utc("2026-06-02T00:00:00Z"));
+    assert_eq!(reminded[0].3, reminder_nonce(MEMBER, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()));
+    // June 2nd's still comes at 23:59; it fails for three minutes, past
+    // the nonce window, and is given up rather than risk two DMs.
+    rate_beginner(&w, 2, MEMBER, w.clock.now()).await;
+    for _ in 0..3 {
+        w.poster.remind_fails.lock().unwrap().push(PostError::Temporary("timeout".into()));
+    }
+    w.run_until(&s, utc("2026-06-03T12:00:00Z")).await;
+    let reminded = w.poster.reminded.lock().unwrap().clone();
+    assert_eq!(reminded.len(), 1, "June 2nd's was given up: {reminded:?}");
+    // June 3rd's is back to normal.
+    rate_beginner(&w, 3, MEMBER, w.clock.now()).await;
+    w.run_until(&s, utc("2026-06-04T00:30:00Z")).await;
+    let reminded = w.poster.reminded.lock().unwrap().clone();
+    assert_eq!(reminded.len(), 2, "{reminded:?}");
+    assert_eq!(reminded[1].1, utc("2026-06-03T23:59:00Z"));
 }

@@ -35,7 +35,8 @@ pub(crate) fn reach(ctx: Context<'_>) -> (Scope, bool) {
     match ctx {
         poise::Context::Application(app) => {
             let (guild, owners) = (app.interaction.guild_id, &app.interaction.authorizing_integration_owners);
-            (super::reach::scope(guild, owners), super::reach::member_only(guild, owners))
+            let context = app.interaction.context;
+            (super::reach::scope(guild, owners), super::reach::member_only(guild, owners, context))
         }
         poise::Context::Prefix(_) => (Scope::from_guild(ctx.guild_id().map(|g| g.get())), false),
     }

@@ -3,7 +3,7 @@
 
 use super::daily::autocomplete_zone;
 use super::tell;
-use crate::discord::{BotError, Context};
+use crate::discord::{render, BotError, Context};
 use crate::domain::schedule::reminder::{Reminder, ReminderState};
 
 /// A DM on days your reviews are due, at your local time
@@ -55,7 +55,7 @@ async fn status(ctx: Context<'_>) -> Result<(), BotError> {
     let text = match services.reminder(user).await? {
         Some(ReminderState::On(r)) => format!("⏰ {}. The next one is <t:{}:F>.", describe(&r), r.next_due_at),
         Some(ReminderState::TurnedOff { .. }) => match services.reminder_notice(user).await {
-            Some(why) => format!("⚠️ {why}"),
+            Some(why) => render::reminder_notice(why),
             None => "You have no reminders. `/remind set` starts them.".to_string(),
         },
         None => "You have no reminders. `/remind set` starts them.".to_string(),

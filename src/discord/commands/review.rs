@@ -15,7 +15,7 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     let pick = data.services.review(scope, ctx.author().id.get()).await?;
     let (mut text, question) = render::review_reply(pick);
     if let Some(notice) = data.services.reminder_notice(ctx.author().id.get()).await {
-        text = format!("⚠️ {notice}\n\n{text}");
+        text = format!("{}\n\n{text}", render::reminder_notice(notice));
     }
     let mut reply = poise::CreateReply::default().content(text).ephemeral(true);
     if let Some((embed, buttons)) = question {

@@ -10,7 +10,7 @@ pub mod chart;
 pub mod compare;
 mod review;
 
-pub use review::{reminder_message, review_reply};
+pub use review::{reminder_message, reminder_notice, review_reply};
 
 use super::custom_id::ButtonAction;
 use crate::domain::bank::render::answer_pieces;

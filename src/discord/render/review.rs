@@ -6,6 +6,7 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed};
 
 use super::question_message;
 use crate::discord::custom_id::ButtonAction;
+use crate::domain::schedule::reminder::TurnedOff;
 use crate::domain::study::Source;
 use crate::service::review::{DueCounts, ReviewPick};
 
@@ -51,6 +52,13 @@ pub fn reminder_message(due: DueCounts) -> (String, Vec<CreateActionRow>) {
         .emoji('📅')
         .style(ButtonStyle::Primary);
     (text, vec![CreateActionRow::Buttons(vec![start])])
+}
+
+/// What the member is told, once, when the bot turned their reminder off.
+pub fn reminder_notice(why: TurnedOff) -> String {
+    match why {
+        TurnedOff::DmsClosed => "⚠️ I could not send you a DM (your DMs are closed to me), so your review reminders are off. Allow DMs from this server's members or from apps, then run `/remind set` again.".to_string(),
+    }
 }
 
 /// "📅 **3** questions due today, **5** this week."

@@ -14,8 +14,12 @@ pub struct Reminder {
     pub user_id: u64,
     pub time: TimeOfDay,
     pub zone: Tz,
-    /// Unix seconds of the next reminder.
+    /// Unix seconds of the next reminder, or of the retry of a pending
+    /// one.
     pub next_due_at: i64,
+    /// The local date a retry is for: the day it was due, even when the
+    /// retry falls after local midnight.
+    pub pending: Option<NaiveDate>,
 }
 
 /// A member's reminder as `/remind` shows it.
@@ -24,24 +28,48 @@ pub enum ReminderState {
     On(Reminder),
     /// The bot turned it off (`why`), and the member has not been told.
     TurnedOff {
-        why: String,
+        why: TurnedOff,
     },
 }
 
 /// What an attempt to claim a day's reminder found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReminderClaim {
-    /// Ours to send: fresh, or taken over from a holder whose lease ran out.
-    Won,
+    /// Ours to send: fresh, or taken over from a holder whose lease ran out
+    /// (or our own, on a retry); `claimed_at` is the day's first claim.
+    Won { claimed_at: i64 },
     /// That day's reminder was handled (sent, or nothing was due).
     Done,
     /// Another holder is sending; its lease ends at this unix second.
     Held { until: i64 },
 }
 
-/// Why the bot turns a reminder off by itself: the member's DMs are closed
-/// to it (Discord's 50007).
-pub const DMS_CLOSED: &str = "I could not send you a DM (your DMs are closed to me), so your review reminders are off. Allow DMs from this server's members or from apps, then run `/remind` again.";
+/// Why the bot turned a reminder off by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnedOff {
+    /// Discord refused the DM (50007): the member's DMs are closed to it.
+    DmsClosed,
+}
+
+impl TurnedOff {
+    /// Stable key in storage.
+    pub fn key(self) -> &'static str {
+        match self {
+            TurnedOff::DmsClosed => "dms_closed",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<TurnedOff> {
+        (key == "dms_closed").then_some(TurnedOff::DmsClosed)
+    }
+}
+
+/// A reminder attempt this long (seconds) after the day's first claim is
+/// not made: Discord's nonce window ("a few minutes") may have passed, so
+/// a DM made by an attempt whose answer never arrived would not be
+/// recognised, and the member would get two. Missing one day's reminder
+/// is the lesser harm.
+pub const RETRY_WINDOW_SECS: i64 = 120;
 
 /// The nonce naming one member's reminder on one local date: at most 25
 /// characters (base-36 user id, ≤ 13, plus `YYYYMMDD`).
