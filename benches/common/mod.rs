@@ -122,6 +122,8 @@ pub fn schedules(now: DateTime<Utc>) -> Vec<Schedule> {
                 failure: None,
                 failing_days: 0,
                 paused: false,
+                thread: false,
+                thread_failure: None,
             }
         })
         .collect()

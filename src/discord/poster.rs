@@ -15,8 +15,9 @@ use tracing::warn;
 use super::custom_id::ButtonAction;
 use super::{permissions, render};
 use crate::domain::bank::QuestionId;
+use crate::domain::schedule::THREAD_PROMPT;
 use crate::domain::study::Source;
-use crate::service::scheduler::{DailyPost, PostError, Poster, ReminderDm};
+use crate::service::scheduler::{DailyPost, DailyThread, PostError, Poster, ReminderDm};
 
 /// The longest Discord's answer to a post is waited for: one hung request
 /// must not stall the scheduler.
@@ -56,6 +57,25 @@ impl Poster for DiscordPoster {
         let route = Route::ChannelMessages { channel_id: ChannelId::new(post.channel_id) };
         let answer = self.send(route, &message).await?;
         answer["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("message"))
+    }
+
+    async fn open_thread(&self, thread: &DailyThread<'_>) -> Result<u64, PostError> {
+        let (channel_id, message_id) = (ChannelId::new(thread.channel_id), MessageId::new(thread.message_id));
+        let open = serde_json::json!({ "name": thread.name, "auto_archive_duration": THREAD_ARCHIVE_MINUTES });
+        // A thread started from a message has the message's id; one made
+        // by an earlier attempt is the thread.
+        let thread_id = match self.send(Route::ChannelMessageThreads { channel_id, message_id }, &open).await {
+            Ok(made) => made["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("thread"))?,
+            Err(PostError::AlreadyDone) => thread.message_id,
+            Err(e) => return Err(e),
+        };
+        let prompt = CreateMessage::new()
+            .content(THREAD_PROMPT)
+            .nonce(Nonce::String(thread.nonce.to_string()))
+            .enforce_nonce(true)
+            .allowed_mentions(CreateAllowedMentions::new());
+        self.send(Route::ChannelMessages { channel_id: ChannelId::new(thread_id) }, &prompt).await?;
+        Ok(thread_id)
     }
 
     async fn remind(&self, dm: &ReminderDm<'_>) -> Result<u64, PostError> {
@@ -106,6 +126,12 @@ impl Poster for DiscordPoster {
 /// closed to the bot.
 const CANNOT_MESSAGE_USER: u64 = 50_007;
 
+/// Discord's "A thread has already been created for this message".
+const THREAD_ALREADY_CREATED: u64 = 160_004;
+
+/// A daily post's thread archives after a day without messages.
+const THREAD_ARCHIVE_MINUTES: u64 = 1_440;
+
 /// A success without the id of what it made: Discord may have made it, so
 /// the same request (same nonce) goes again.
 fn no_id(what: &str) -> PostError {
@@ -143,8 +169,10 @@ impl DiscordPoster {
                 global: answer["global"].as_bool().unwrap_or(false),
             });
         }
-        if answer["code"].as_u64() == Some(CANNOT_MESSAGE_USER) {
-            return Err(PostError::DmsClosed);
+        match answer["code"].as_u64() {
+            Some(CANNOT_MESSAGE_USER) => return Err(PostError::DmsClosed),
+            Some(THREAD_ALREADY_CREATED) => return Err(PostError::AlreadyDone),
+            _ => {}
         }
         Err(classify_status(status, answer["message"].as_str().unwrap_or_default()))
     }
@@ -223,15 +251,21 @@ fn classify_status(status: u16, detail: &str) -> PostError {
 /// its history.
 const NO_HISTORY: &str = "⚠️ Grant me **Read Message History** there too: after a crash it is how I check whether the day's question went out, so that it is never posted twice.";
 
+/// What an admin is told when threads are asked for and the bot may not
+/// open them.
+const NO_THREADS: &str = "⚠️ Grant me **Create Public Threads** and **Send Messages in Threads** there for the discussion threads: until then each question goes out without one.";
+
 /// What stands between the bot and posting in a channel, in words for the
 /// admin: a missing channel, the wrong kind, or missing permissions. `Ok`
-/// may carry advice: a permission the posts do without but should have.
+/// carries advice: permissions the posts do without but should have
+/// (with `threads`, those the discussion threads need).
 pub async fn check_channel(
     http: &Http,
     guild_id: u64,
     channel_id: u64,
     bot: UserId,
-) -> Result<Option<&'static str>, String> {
+    threads: bool,
+) -> Result<Vec<&'static str>, String> {
     let channel = match http.get_channel(ChannelId::new(channel_id)).await {
         Ok(serenity::Channel::Guild(c)) if c.guild_id.get() == guild_id => c,
         Ok(_) => return Err(format!("<#{channel_id}> is not a channel of this server.")),
@@ -245,7 +279,13 @@ pub async fn check_channel(
     let perms = permissions::in_channel(&channel, &roles, bot, &member.roles);
     let missing = permissions::missing(perms);
     if missing.is_empty() {
-        Ok((!perms.contains(serenity::Permissions::READ_MESSAGE_HISTORY)).then_some(NO_HISTORY))
+        let thread_perms =
+            serenity::Permissions::CREATE_PUBLIC_THREADS | serenity::Permissions::SEND_MESSAGES_IN_THREADS;
+        let advice = [
+            (!perms.contains(serenity::Permissions::READ_MESSAGE_HISTORY)).then_some(NO_HISTORY),
+            (threads && !perms.contains(thread_perms)).then_some(NO_THREADS),
+        ];
+        Ok(advice.into_iter().flatten().collect())
     } else {
         Err(format!(
             "I cannot post in <#{channel_id}>: missing {}. Grant it in the channel's settings → Permissions, then try again.",

@@ -19,6 +19,8 @@ pub struct ScheduleRequest {
     pub timezone: String,
     pub filter: Filter,
     pub ping_role: Option<u64>,
+    /// Open a discussion thread on each post.
+    pub thread: bool,
 }
 
 impl Services {
@@ -49,6 +51,8 @@ impl Services {
             failure: None,
             failing_days: 0,
             paused: false,
+            thread: req.thread,
+            thread_failure: None,
         };
         self.store.upsert_schedule(&schedule, now.timestamp()).await?;
         self.wake.wake();

@@ -19,17 +19,18 @@ use crate::domain::study::{DailyShown, RatingContext, Scope};
 const SERVER_ZONE: &str = "SELECT timezone FROM schedules WHERE guild_id = $1 ORDER BY channel_id LIMIT 1";
 
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
-     next_due_at, last_posted_at, failure, failing_days, paused";
+     next_due_at, last_posted_at, failure, failing_days, paused, thread, thread_failure";
 
 const UPSERT_SCHEDULE: &str =
     "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
-                                    next_due_at, last_posted_at, failure, failing_days, paused, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9)
+                                    next_due_at, last_posted_at, failure, failing_days, paused, updated_at, thread,
+                                    thread_failure)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9, $10, NULL)
              ON CONFLICT (channel_id) DO UPDATE SET
                 guild_id = excluded.guild_id, local_minutes = excluded.local_minutes, timezone = excluded.timezone,
                 category = excluded.category, difficulty = excluded.difficulty, ping_role_id = excluded.ping_role_id,
                 next_due_at = excluded.next_due_at, failure = NULL, failing_days = 0, paused = 0,
-                updated_at = excluded.updated_at";
+                updated_at = excluded.updated_at, thread = excluded.thread, thread_failure = NULL";
 
 impl Store {
     /// Creates or replaces a channel's schedule; any failure and pause are
@@ -53,6 +54,7 @@ impl Store {
                 .bind(s.ping_role.map(id_key))
                 .bind(s.next_due_at)
                 .bind(now)
+                .bind(i64::from(s.thread))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -317,6 +319,55 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The day's post in a channel, if it was made and has no thread yet:
+    /// its message and question.
+    pub async fn daily_without_thread(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+    ) -> Result<Option<(u64, QuestionId)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT message_id, question_id FROM daily_posts
+             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NOT NULL AND thread_id IS NULL",
+        )
+        .bind(id_key(channel_id))
+        .bind(date.format("%Y-%m-%d").to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let question: String = row.try_get("question_id")?;
+        let question =
+            QuestionId::parse(&question).ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?;
+        Ok(Some((id_from_key(row.try_get("message_id")?)?, question)))
+    }
+
+    /// Records the day's post's thread, and that threads work again.
+    pub async fn record_thread(&self, channel_id: u64, date: NaiveDate, thread_id: u64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE daily_posts SET thread_id = $3 WHERE channel_id = $1 AND local_date = $2")
+            .bind(id_key(channel_id))
+            .bind(date.format("%Y-%m-%d").to_string())
+            .bind(id_key(thread_id))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE schedules SET thread_failure = NULL WHERE channel_id = $1")
+            .bind(id_key(channel_id))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Why the channel's last thread could not be made, for `/daily status`.
+    pub async fn thread_failed(&self, channel_id: u64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE schedules SET thread_failure = $2 WHERE channel_id = $1")
+            .bind(id_key(channel_id))
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Gives a claim up (the post was refused for good) so the day may be
     /// claimed afresh; only its holder may.
     pub async fn release_daily(&self, claim: &Claim) -> Result<(), StoreError> {
@@ -341,6 +392,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
     let ping: Option<i64> = row.try_get("ping_role_id")?;
     let failing_days: i64 = row.try_get("failing_days")?;
     let paused: i64 = row.try_get("paused")?;
+    let thread: i64 = row.try_get("thread")?;
     Ok(Schedule {
         channel_id: id_from_key(row.try_get("channel_id")?)?,
         guild_id: id_from_key(row.try_get("guild_id")?)?,
@@ -361,6 +413,8 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
         failure: row.try_get("failure")?,
         failing_days: u32::try_from(failing_days).unwrap_or(0),
         paused: paused != 0,
+        thread: thread != 0,
+        thread_failure: row.try_get("thread_failure")?,
     })
 }
 

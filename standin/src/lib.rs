@@ -56,6 +56,7 @@ mod ratelimit;
 mod registry;
 mod rest;
 mod state;
+mod threads;
 mod types;
 pub mod validate;
 
@@ -71,9 +72,9 @@ use tokio::sync::watch;
 pub use bot::{BotProcess, Quizbot, FAKE_TOKEN};
 pub use guild::{bot_role_id, ChannelSpec, GuildSpec, Overwrite, OverwriteTarget, RoleSpec};
 pub use permissions::{
-    effective, ADMINISTRATOR, ALL_PERMISSIONS, ATTACH_FILES, CONNECT, EMBED_LINKS, MANAGE_CHANNELS, MANAGE_GUILD,
-    MANAGE_MESSAGES, MANAGE_ROLES, MENTION_EVERYONE, READ_MESSAGE_HISTORY, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS,
-    SEND_TTS_MESSAGES, USE_APPLICATION_COMMANDS, VIEW_CHANNEL,
+    effective, ADMINISTRATOR, ALL_PERMISSIONS, ATTACH_FILES, CONNECT, CREATE_PUBLIC_THREADS, EMBED_LINKS,
+    MANAGE_CHANNELS, MANAGE_GUILD, MANAGE_MESSAGES, MANAGE_ROLES, MENTION_EVERYONE, READ_MESSAGE_HISTORY,
+    SEND_MESSAGES, SEND_MESSAGES_IN_THREADS, SEND_TTS_MESSAGES, USE_APPLICATION_COMMANDS, VIEW_CHANNEL,
 };
 pub use ratelimit::{GLOBAL_LIMIT, MESSAGE_BUCKET, MESSAGE_LIMIT, MESSAGE_PERIOD};
 use state::State;
@@ -109,10 +110,11 @@ pub const OWNER_ID: u64 = 1_100_000_000_000_000_300;
 pub const BOT_NAME: &str = "quizbot";
 
 /// What an ordinary member may do in a channel: view, send, embed links,
-/// attach files, read history, add reactions, use application commands.
-/// The default guilds' @everyone role grants exactly this.
+/// attach files, read history, add reactions, use application commands,
+/// and, as in Discord's defaults, create public threads and send in
+/// threads. The default guilds' @everyone role grants exactly this.
 pub const DEFAULT_MEMBER_PERMISSIONS: u64 =
-    (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 31);
+    (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 31) | (1 << 35) | (1 << 38);
 /// The bot's permissions in a channel of a default guild without
 /// overwrites (`app_permissions`): @everyone's plus its managed role's
 /// MANAGE_MESSAGES.

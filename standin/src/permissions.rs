@@ -35,6 +35,8 @@ pub const USE_APPLICATION_COMMANDS: u64 = 1 << 31;
 /// SEND_MESSAGES_IN_THREADS: what posting in a thread needs instead of
 /// SEND_MESSAGES.
 pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
+/// Start public threads (from a message, among others).
+pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
 /// Every permission serenity 0.12.5 knows (bits 0–50; bit 47 is unused):
 /// what the owner and administrators have.
 pub const ALL_PERMISSIONS: u64 = ((1 << 51) - 1) & !(1 << 47);

@@ -406,6 +406,9 @@ fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> 
         ("GET", ["channels", cid]) => guilds::get_channel(st, cid),
         ("POST", ["channels", cid, "messages"]) => create_channel_message(st, req, cid),
         ("GET", ["channels", cid, "messages"]) => list_channel_messages(st, req, cid),
+        ("POST", ["channels", cid, "messages", mid, "threads"]) => {
+            super::threads::start_from_message(st, req, cid, mid)
+        }
         (_, ["channels", cid, "messages", mid]) => channel_message(st, req, cid, mid),
         ("GET", ["guilds", gid]) => guilds::get_guild(st, req, gid),
         ("GET", ["guilds", gid, "roles"]) => guilds::get_roles(st, gid),

@@ -791,6 +791,7 @@ async fn guild_model_over_rest_and_permission_enforcement() {
     assert_eq!(post(&http, FORUM, text("x")).await.err(), Some((400, 50008)));
     assert_eq!(post(&http, 42, text("x")).await.err(), Some((404, 10003)));
     // A thread needs SEND_MESSAGES_IN_THREADS, which @everyone lacks here.
+    standin.set_role_permissions(GUILD_ID, DEFAULT_MEMBER_PERMISSIONS & !standin::SEND_MESSAGES_IN_THREADS);
     assert_eq!(post(&http, THREAD, text("x")).await.err(), Some((403, 50013)));
     assert!(!standin.bot_can_post(THREAD));
     standin.set_role_permissions(HELPER, standin::SEND_MESSAGES_IN_THREADS);
@@ -1460,5 +1461,56 @@ async fn rate_limits_are_off_by_default() {
     }
     assert_eq!(standin.channel_messages(CHANNEL_ID).len(), 10);
     assert_eq!(standin.rate_limited(), 0);
+    standin.assert_no_violations();
+}
+
+/// Threads started from a message: the thread takes the message's id, a
+/// second one is refused (160004), the name and archive duration are
+/// checked, Create Public Threads is needed, and the bot may post in it.
+#[tokio::test]
+async fn threads_start_once_from_a_message_with_discords_checks() {
+    use standin::CREATE_PUBLIC_THREADS;
+    let standin = StandIn::start().await;
+    let posted = raw_post(&standin, CHANNEL_ID, "question of the day").await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let mid = posted.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v10/channels/{CHANNEL_ID}/messages/{mid}/threads");
+    let long = raw(&standin, "POST", &path, &json!({"name": "n".repeat(101), "auto_archive_duration": 1440})).await;
+    assert_eq!((long.status, long.body["code"].as_u64()), (400, Some(50035)), "{}", long.body);
+    let odd = raw(&standin, "POST", &path, &json!({"name": "ok", "auto_archive_duration": 30})).await;
+    assert_eq!(odd.status, 400, "{}", odd.body);
+    standin.take_violations();
+    let made = raw(&standin, "POST", &path, &json!({"name": "What is a pod?", "auto_archive_duration": 1440})).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let thread: GuildChannel = parse("the thread", &made.body);
+    assert_eq!((thread.id.get().to_string(), thread.kind), (mid.clone(), ChannelType::PublicThread));
+    assert_eq!(thread.parent_id, Some(ChannelId::new(CHANNEL_ID)));
+    let again = raw(&standin, "POST", &path, &json!({"name": "again"})).await;
+    assert_eq!((again.status, again.body["code"].as_u64()), (400, Some(160_004)), "{}", again.body);
+    let inside = raw(
+        &standin,
+        "POST",
+        &format!("/api/v10/channels/{mid}/messages"),
+        &json!({"content": "Post your answer here"}),
+    )
+    .await;
+    assert_eq!(inside.status, 200, "posting in the thread: {}", inside.body);
+    // An unknown message: 404 10008.
+    let unknown =
+        raw(&standin, "POST", &format!("/api/v10/channels/{CHANNEL_ID}/messages/42/threads"), &json!({"name": "x"}))
+            .await;
+    assert_eq!((unknown.status, unknown.body["code"].as_u64()), (404, Some(10008)), "{}", unknown.body);
+    // Without Create Public Threads: 403 50013, and nothing made.
+    let other = raw_post(&standin, CHANNEL_ID, "another").await;
+    let other_id = other.body["id"].as_str().unwrap().to_string();
+    standin.set_role_permissions(GUILD_ID, DEFAULT_MEMBER_PERMISSIONS & !CREATE_PUBLIC_THREADS);
+    let denied = raw(
+        &standin,
+        "POST",
+        &format!("/api/v10/channels/{CHANNEL_ID}/messages/{other_id}/threads"),
+        &json!({"name": "denied"}),
+    )
+    .await;
+    assert_eq!((denied.status, denied.body["code"].as_u64()), (403, Some(50013)), "{}", denied.body);
     standin.assert_no_violations();
 }

@@ -392,3 +392,65 @@ async fn texts_of_any_length_fit_discord() {
     assert!(parts.iter().all(ephemeral));
     assert_clean(&standin, &bot);
 }
+
+/// `/daily set … thread:true`: each post gets a discussion thread named
+/// after the question, with the prompt inside, once; where the bot may not
+/// open threads, `/daily set` says so, the question still goes out, and
+/// `/daily status` shows why the thread is missing.
+#[tokio::test]
+async fn each_post_gets_one_discussion_thread_or_a_clear_reason_why_not() {
+    use standin::CREATE_PUBLIC_THREADS;
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let mut bot = spawn(&standin, &db, BEFORE_NINE);
+    standin.wait_commands(WAIT).await;
+    standin.set_overwrites(OTHER_CHANNEL_ID, vec![Overwrite::bot(0, CREATE_PUBLIC_THREADS)]);
+    let reply = daily_set(&standin, CHANNEL_ID, "09:00", "Europe/Berlin", &[("thread", json!(true))]).await;
+    assert!(content(&reply).starts_with("✅ Daily question set."), "{}", content(&reply));
+    assert!(content(&reply).contains("🧵 a discussion thread on each"), "{}", content(&reply));
+    assert!(!content(&reply).contains("Create Public Threads"), "{}", content(&reply));
+    let reply = daily_set(&standin, OTHER_CHANNEL_ID, "09:00", "Europe/Berlin", &[("thread", json!(true))]).await;
+    assert!(content(&reply).contains("Grant me **Create Public Threads**"), "{}", content(&reply));
+
+    // 09:00: both questions go out; one thread, on the post it belongs to.
+    let post = wait_post(&standin, CHANNEL_ID).await;
+    wait_post(&standin, OTHER_CHANNEL_ID).await;
+    let opened =
+        standin.wait_request(|r| r.method == "POST" && r.path.ends_with("/threads") && r.status == 200, WAIT).await;
+    let message_id = post.response["id"].as_str().unwrap().to_string();
+    assert!(opened.path.ends_with(&format!("/channels/{CHANNEL_ID}/messages/{message_id}/threads")), "{}", opened.path);
+    let title = post.body["embeds"][0]["description"].as_str().unwrap().split("**").nth(1).unwrap().to_string();
+    assert!(title.starts_with(opened.body["name"].as_str().unwrap().trim_end_matches('…')), "{title}");
+    assert_eq!(opened.body["auto_archive_duration"], 1440);
+    let thread: u64 = message_id.parse().unwrap();
+    let prompt = standin.wait_request(|r| r.is("POST", &format!("/channels/{thread}/messages")), WAIT).await;
+    assert_eq!(prompt.body["content"], "Post your answer here before you reveal; compare after.");
+    assert_eq!(prompt.status, 200);
+
+    // A restart later that day opens no second thread (if the bot was
+    // stopped before it recorded the thread, the restart asks again and
+    // Discord answers that the message has one), nor a second prompt.
+    bot.kill().await;
+    drop(bot);
+    let bot = spawn(&standin, &db, JUST_AFTER_NINE);
+    standin.wait_commands(WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let made: Vec<String> = standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/threads") && r.status == 200)
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(standin.channel_messages(thread).len(), 1, "one prompt in the thread");
+    assert_eq!(posts(&standin, CHANNEL_ID).len(), 1);
+    assert_eq!(posts(&standin, OTHER_CHANNEL_ID).len(), 1);
+
+    // The other channel's status says why its question has no thread.
+    let status = respond(&standin, standin.slash("daily status", json!([]), &admin(), Place::guild())).await;
+    let text = content(&status);
+    assert!(text.contains("🧵 The last thread could not be opened (the question still went out)"), "{text}");
+    assert_eq!(text.matches("could not be opened").count(), 1, "only the channel without the permission: {text}");
+    assert_clean(&standin, &bot);
+}

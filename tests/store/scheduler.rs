@@ -9,7 +9,7 @@ use quizbot::clock::Clock;
 use quizbot::domain::bank::{Filter, QuestionBank, QuestionId};
 use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
 use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
-use quizbot::service::scheduler::{DailyPost, PostError, Poster, ReminderDm, Scheduler};
+use quizbot::service::scheduler::{DailyPost, DailyThread, PostError, Poster, ReminderDm, Scheduler};
 use quizbot::service::Services;
 use quizbot::store::Store;
 
@@ -43,6 +43,12 @@ struct FakePoster {
     reminded: Arc<Mutex<Vec<Reminded>>>,
     /// Reminder attempts to fail before one succeeds, with this error.
     remind_fails: Arc<Mutex<Vec<PostError>>>,
+    /// Threads opened: (message, name, whether one was there already).
+    threads: Arc<Mutex<Vec<(u64, String, bool)>>>,
+    /// While set, opening a thread never returns (a process that dies
+    /// there); `thread_attempts` counts the calls.
+    thread_hang: Arc<std::sync::atomic::AtomicBool>,
+    thread_attempts: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Poster for FakePoster {
@@ -71,6 +77,18 @@ impl Poster for FakePoster {
             .iter()
             .position(|p| p.channel == channel_id && p.question == question.as_str() && p.at.timestamp() >= since);
         Ok(found.map(|i| 1_001 + i as u64))
+    }
+
+    async fn open_thread(&self, thread: &DailyThread<'_>) -> Result<u64, PostError> {
+        use std::sync::atomic::Ordering;
+        self.thread_attempts.fetch_add(1, Ordering::SeqCst);
+        if self.thread_hang.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        let mut threads = self.threads.lock().unwrap();
+        let known = threads.iter().any(|t| t.0 == thread.message_id);
+        threads.push((thread.message_id, thread.name.to_string(), known));
+        Ok(thread.message_id)
     }
 
     async fn remind(&self, dm: &ReminderDm<'_>) -> Result<u64, PostError> {
@@ -109,6 +127,9 @@ impl World {
             fail: Arc::default(),
             reminded: Arc::default(),
             remind_fails: Arc::default(),
+            threads: Arc::default(),
+            thread_hang: Arc::default(),
+            thread_attempts: Arc::default(),
         };
         World { _dir: dir, url, bank, store, services, clock, poster }
     }
@@ -120,6 +141,10 @@ impl World {
     }
 
     async fn set(&self, channel: u64, time: &str, zone: &str) {
+        self.set_with_thread(channel, time, zone, false).await;
+    }
+
+    async fn set_with_thread(&self, channel: u64, time: &str, zone: &str, thread: bool) {
         let (time, zone) = (TimeOfDay::parse(time).unwrap(), parse_zone(zone).unwrap());
         let schedule = Schedule {
             channel_id: channel,
@@ -133,6 +158,8 @@ impl World {
             failure: None,
             failing_days: 0,
             paused: false,
+            thread,
+            thread_failure: None,
         };
         self.store.upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
@@ -475,4 +502,39 @@ async fn a_reminder_retried_past_midnight_keeps_its_day_and_one_retried_too_long
     let reminded = w.poster.reminded.lock().unwrap().clone();
     assert_eq!(reminded.len(), 2, "{reminded:?}");
     assert_eq!(reminded[1].1, utc("2026-06-03T23:59:00Z"));
+}
+
+/// A process that dies after the post and before its thread: the next one
+/// opens the thread, once, and posts nothing again.
+#[tokio::test]
+async fn a_thread_is_opened_once_per_post_even_after_a_crash_between_the_two() {
+    use std::sync::atomic::Ordering;
+    let w = World::new("2026-11-24T07:59:00Z").await;
+    w.set_with_thread(10, "09:00", "Europe/Berlin", true).await;
+    w.set(11, "09:00", "Europe/Berlin").await;
+    w.poster.thread_hang.store(true, Ordering::SeqCst);
+    let first = w.scheduler().await;
+    w.clock.set(utc("2026-11-24T08:00:00Z"));
+    let crashed = tokio::spawn(async move { first.tick().await });
+    while w.poster.thread_attempts.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    crashed.abort();
+    let _ = crashed.await;
+    assert_eq!(w.sent().iter().filter(|p| p.channel == 10).count(), 1, "posted before the crash");
+    w.poster.thread_hang.store(false, Ordering::SeqCst);
+    w.clock.advance(Duration::seconds(70));
+    let second = w.scheduler().await;
+    w.run_until(&second, utc("2026-11-24T22:00:00Z")).await;
+    let sent: Vec<u64> = w.sent().iter().map(|p| p.channel).collect();
+    assert_eq!(sent.iter().filter(|c| **c == 10).count(), 1, "not posted again: {sent:?}");
+    let threads = w.poster.threads.lock().unwrap().clone();
+    assert_eq!(threads.len(), 1, "one thread, on channel 10's post only: {threads:?}");
+    let post = w.sent().into_iter().find(|p| p.channel == 10).unwrap();
+    let title = &w.bank.get(&QuestionId::parse(&post.question).unwrap()).unwrap().title;
+    assert_eq!(&threads[0].1, title, "named after the question");
+    // The next day: a post and its thread, once each.
+    w.run_until(&second, utc("2026-11-25T22:00:00Z")).await;
+    assert_eq!(w.poster.threads.lock().unwrap().len(), 2);
+    assert_eq!(w.sent().iter().filter(|p| p.channel == 10).count(), 2);
 }

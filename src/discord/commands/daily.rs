@@ -46,6 +46,8 @@ fn is_text(channel: &PartialChannel) -> bool {
 
 /// Set or replace a channel's daily question
 #[poise::command(slash_command)]
+// poise takes each slash option as a parameter.
+#[allow(clippy::too_many_arguments)]
 async fn set(
     ctx: Context<'_>,
     #[description = "Text channel to post in"]
@@ -60,6 +62,7 @@ async fn set(
     category: Option<String>,
     #[description = "Only questions of this difficulty"] difficulty: Option<Difficulty>,
     #[description = "Role to mention with each question"] ping: Option<Role>,
+    #[description = "Open a discussion thread on each question (needs Create Public Threads)"] thread: Option<bool>,
 ) -> Result<(), BotError> {
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
@@ -75,17 +78,19 @@ async fn set(
         timezone,
         filter: Filter { category: category.filter(|c| !c.trim().is_empty()), difficulty: difficulty.map(Level::from) },
         ping_role: ping.map(|r| r.id.get()),
+        thread: thread.unwrap_or(false),
     };
     // Input errors first (no Discord round trip), then the permission check.
     let data = ctx.data();
     data.services.validate(&request).await?;
     ctx.defer_ephemeral().await?;
-    let advice = match check_channel(&ctx.serenity_context().http, guild_id, request.channel_id, data.bot_id).await {
+    let http = &ctx.serenity_context().http;
+    let advice = match check_channel(http, guild_id, request.channel_id, data.bot_id, request.thread).await {
         Ok(advice) => advice,
         Err(problem) => return tell(ctx, problem).await,
     };
     let schedule = data.services.set_schedule(&request).await?;
-    let advice = advice.map(|a| format!("\n{a}")).unwrap_or_default();
+    let advice: String = advice.iter().map(|a| format!("\n{a}")).collect();
     tell(ctx, format!("✅ Daily question set.\n{}{advice}", describe(&schedule))).await
 }
 
@@ -141,8 +146,8 @@ async fn now(
     let data = ctx.data();
     let schedule = data.services.schedule(guild_id, channel.id.get()).await?;
     ctx.defer_ephemeral().await?;
-    if let Err(problem) = check_channel(&ctx.serenity_context().http, guild_id, schedule.channel_id, data.bot_id).await
-    {
+    let http = &ctx.serenity_context().http;
+    if let Err(problem) = check_channel(http, guild_id, schedule.channel_id, data.bot_id, schedule.thread).await {
         return tell(ctx, problem).await;
     }
     // A nonce of its own: this post must not be mistaken for the scheduled one.
@@ -162,6 +167,7 @@ fn describe(s: &Schedule) -> String {
     }
     let filters = if filters.is_empty() { "any question".to_string() } else { filters.join(", ") };
     let ping = s.ping_role.map_or(String::new(), |r| format!(" · pings <@&{r}>"));
+    let ping = if s.thread { format!("{ping} · 🧵 a discussion thread on each") } else { ping };
     let mut out = format!(
         "**<#{}>** at **{}** {} · {filters}{ping}\nNext: <t:{next}:F> (<t:{next}:R>)",
         s.channel_id,
@@ -184,6 +190,9 @@ fn describe(s: &Schedule) -> String {
             s.failing_days,
             if s.failing_days == 1 { "" } else { "s" }
         ));
+    }
+    if let Some(f) = s.thread_failure.as_deref().filter(|_| s.thread) {
+        out.push_str(&format!("\n🧵 The last thread could not be opened (the question still went out): {f}"));
     }
     out
 }

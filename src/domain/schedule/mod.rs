@@ -32,6 +32,22 @@ pub struct Schedule {
     pub failure: Option<String>,
     pub failing_days: u32,
     pub paused: bool,
+    /// Open a discussion thread on each post.
+    pub thread: bool,
+    /// Why the last thread could not be made (the post itself went out).
+    pub thread_failure: Option<String>,
+}
+
+/// A thread's name: the question, within Discord's 100 characters.
+pub const THREAD_NAME_MAX: usize = 100;
+
+/// The one line the bot posts in each discussion thread.
+pub const THREAD_PROMPT: &str = "Post your answer here before you reveal; compare after.";
+
+/// The nonce of the prompt in a post's thread (`t` + the post's nonce
+/// tail): names one prompt, so a retry does not post it twice.
+pub fn thread_nonce(channel_id: u64, date: NaiveDate) -> String {
+    format!("t{}", &daily_nonce(channel_id, date)[1..])
 }
 
 /// The right to make one day's post in one channel. Whoever holds it posts;

@@ -8,6 +8,7 @@
 //! claim in the database plus the message nonce (see `Claim`).
 
 mod reminders;
+mod threads;
 
 use std::future::Future;
 
@@ -67,6 +68,17 @@ pub struct DailyPost<'a> {
     pub ping_role: Option<u64>,
 }
 
+/// What the Discord layer needs to open a daily post's thread.
+#[derive(Debug)]
+pub struct DailyThread<'a> {
+    pub channel_id: u64,
+    pub message_id: u64,
+    /// The question's title (the thread's name, shortened to fit).
+    pub name: &'a str,
+    /// The prompt's nonce, sent with `enforce_nonce`.
+    pub nonce: &'a str,
+}
+
 /// Why a post could not be made, as far as the scheduler cares.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PostError {
@@ -84,6 +96,10 @@ pub enum PostError {
     /// A DM to a member whose DMs are closed to the bot (50007).
     #[error("the member's DMs are closed to the bot")]
     DmsClosed,
+    /// Discord says it was done already (a second thread on a message,
+    /// 160004).
+    #[error("already done")]
+    AlreadyDone,
 }
 
 /// Sends a daily post; implemented by the Discord layer.
@@ -101,6 +117,11 @@ pub trait Poster: Send + Sync + 'static {
         question: &QuestionId,
         since: i64,
     ) -> impl Future<Output = Result<Option<u64>, PostError>> + Send;
+
+    /// Opens the discussion thread on a daily post and posts its one-line
+    /// prompt; returns the thread's id. A thread already on the message
+    /// (an earlier attempt made it) counts as made.
+    fn open_thread(&self, thread: &DailyThread<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
 
     /// Sends a member their review reminder in a DM; returns the message id.
     fn remind(&self, dm: &ReminderDm<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
@@ -290,7 +311,12 @@ impl<P: Poster> Scheduler<P> {
         let claim = match claim {
             ClaimOutcome::Won(claim) => claim,
             // A restart after the post: move on to the next day.
-            ClaimOutcome::Posted => return store.schedule_posted(s.channel_id, next, None).await,
+            ClaimOutcome::Posted => {
+                // A process that stopped after the post may have left its
+                // thread unopened.
+                self.thread_if_wanted(s, date).await?;
+                return store.schedule_posted(s.channel_id, next, None).await;
+            }
             // Another process is posting: look again when its lease ends.
             ClaimOutcome::Held { until } => return store.schedule_posted(s.channel_id, until.min(next), None).await,
         };
@@ -343,6 +369,7 @@ impl<P: Poster> Scheduler<P> {
         if !store.complete_daily(claim, message_id, posted_at).await? {
             warn!(channel = s.channel_id, date = %claim.local_date, "the claim was taken over while posting; its new holder completes it");
         }
+        self.thread_if_wanted(s, claim.local_date).await?;
         store.schedule_posted(s.channel_id, next, Some(posted_at)).await
     }
 
@@ -398,7 +425,7 @@ impl<P: Poster> Scheduler<P> {
                 warn!(channel = s.channel_id, ?retry_after, "daily post rate limited; retrying the same post");
                 store.schedule_posted(s.channel_id, retry, None).await
             }
-            error @ (PostError::Permanent(_) | PostError::DmsClosed) => {
+            error @ (PostError::Permanent(_) | PostError::DmsClosed | PostError::AlreadyDone) => {
                 store.release_daily(claim).await?;
                 self.failed(s, &error.to_string(), next).await
             }
