@@ -122,6 +122,7 @@ pub fn schedules(now: DateTime<Utc>) -> Vec<Schedule> {
                 failure: None,
                 failing_days: 0,
                 paused: false,
+                pick: Default::default(),
                 thread: false,
                 thread_failure: None,
             }

@@ -5,7 +5,8 @@
 use super::quiz::resolve;
 use super::scheduler::{post_daily, DailyPost, Poster};
 use super::{ServiceError, Services};
-use crate::domain::bank::Filter;
+use crate::domain::bank::pick::{pick_fresh, pick_least_posted, pick_weakest, GroupStudy, PickMode, WEAKEST_REST_DAYS};
+use crate::domain::bank::{Filter, InBank};
 use crate::domain::schedule::time::{local_date, next_post_after, parse_zone, TimeOfDay};
 use crate::domain::schedule::Schedule;
 use crate::domain::study::Scope;
@@ -19,6 +20,8 @@ pub struct ScheduleRequest {
     pub timezone: String,
     pub filter: Filter,
     pub ping_role: Option<u64>,
+    /// How the question is chosen.
+    pub pick: PickMode,
     /// Open a discussion thread on each post.
     pub thread: bool,
 }
@@ -51,6 +54,7 @@ impl Services {
             failure: None,
             failing_days: 0,
             paused: false,
+            pick: req.pick,
             thread: req.thread,
             thread_failure: None,
         };
@@ -84,11 +88,42 @@ impl Services {
         schedule.ok_or(ServiceError::NoSchedule(channel_id))
     }
 
+    /// The question a schedule posts next, by its pick mode; `weakest` and
+    /// `fresh` fall back to the channel's cycle when they have nothing to
+    /// offer (nobody studied yet; the group studied everything).
+    pub async fn daily_question(&self, s: &Schedule) -> Result<InBank, ServiceError> {
+        let bank = self.bank(Scope::Guild(s.guild_id)).await?;
+        let (_, pool) = resolve(&bank, &s.filter)?;
+        let counts = self.store.post_counts(s.channel_id).await?;
+        let now = self.clock.now_unix();
+        // What the group knows, read first: the pick itself awaits nothing.
+        let (studies, rested, rated) = match s.pick {
+            PickMode::Rotate => Default::default(),
+            PickMode::Weakest => {
+                let memories = self.store.group_memories(s.guild_id).await?;
+                let studies: Vec<GroupStudy> = memories
+                    .into_iter()
+                    .map(|(question, memory)| GroupStudy { question, recall: memory.recall_at(now) })
+                    .collect();
+                let since = now - WEAKEST_REST_DAYS * 86_400;
+                (studies, self.store.posted_since(s.channel_id, since).await?, Default::default())
+            }
+            PickMode::Fresh => (Vec::new(), Default::default(), self.store.rated_in(s.guild_id).await?),
+        };
+        let mut rng = rand::thread_rng();
+        let grouped = match s.pick {
+            PickMode::Rotate => None,
+            PickMode::Weakest => pick_weakest(&pool, &studies, &rested),
+            PickMode::Fresh => pick_fresh(&pool, &rated, &counts, &mut rng),
+        };
+        let picked = grouped.or_else(|| pick_least_posted(&pool, &counts, &mut rng)).map(|q| q.id.clone());
+        picked.and_then(|id| InBank::find(&bank, &id)).ok_or(ServiceError::QuestionGone)
+    }
+
     /// Posts the channel's next question now, outside the schedule (which
     /// keeps its next time). `nonce` must be fresh: it names this post.
     pub async fn post_now<P: Poster>(&self, poster: &P, schedule: &Schedule, nonce: &str) -> Result<u64, ServiceError> {
-        let scope = Scope::Guild(schedule.guild_id);
-        let chosen = self.next_question(scope, schedule.channel_id, &schedule.filter).await?;
+        let chosen = self.daily_question(schedule).await?;
         let post = DailyPost {
             bank: chosen.bank(),
             channel_id: schedule.channel_id,

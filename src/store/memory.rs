@@ -39,6 +39,28 @@ impl Store {
             .collect()
     }
 
+    /// The memories of every member of a server of the questions they
+    /// rated there (retired ratings left out): the group's knowledge, for
+    /// `weakest` daily picks.
+    pub async fn group_memories(&self, guild_id: u64) -> Result<Vec<(QuestionId, Memory)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.question_id, m.stability, m.difficulty, m.reviews, m.last_level, m.last_review_at, m.due_at
+             FROM ratings r JOIN memories m ON m.user_id = r.user_id AND m.question_id = r.question_id
+             WHERE r.guild_id = $1 AND r.retired = 0",
+        )
+        .bind(id_key(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let question: String = row.try_get("question_id")?;
+                let question = QuestionId::parse(&question)
+                    .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?;
+                Ok((question, memory_from(row)?))
+            })
+            .collect()
+    }
+
     /// The member's target retention (the default if they never set one).
     pub async fn retention(&self, user_id: u64) -> Result<Retention, StoreError> {
         let percent: Option<i64> = sqlx::query_scalar("SELECT retention FROM member_settings WHERE user_id = $1")

@@ -1,6 +1,6 @@
 //! Posts and ratings: what was shown where, and every level click.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -191,6 +191,27 @@ impl Store {
     pub async fn studied_count(&self, scope: Scope, user_id: u64) -> Result<u64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         studied_in(&mut *conn, scope_key(scope), id_key(user_id)).await
+    }
+
+    /// The questions any member rated in a server (retired ones left out).
+    pub async fn rated_in(&self, guild_id: u64) -> Result<HashSet<QuestionId>, StoreError> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT question_id FROM ratings WHERE guild_id = $1 AND retired = 0")
+                .bind(id_key(guild_id))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids.iter().filter_map(|id| QuestionId::parse(id)).collect())
+    }
+
+    /// The questions posted in a channel at or after `since` (unix seconds).
+    pub async fn posted_since(&self, channel_id: u64, since: i64) -> Result<HashSet<QuestionId>, StoreError> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT question_id FROM posts WHERE channel_id = $1 AND posted_at >= $2")
+                .bind(id_key(channel_id))
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids.iter().filter_map(|id| QuestionId::parse(id)).collect())
     }
 
     /// The servers (not DMs) where the member has rated questions.

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{id_from_key, id_key, Store, StoreError};
+use crate::domain::bank::pick::PickMode;
 use crate::domain::bank::{Filter, QuestionId};
 use crate::domain::level::Level;
 use crate::domain::schedule::time::{parse_zone, TimeOfDay};
@@ -19,18 +20,19 @@ use crate::domain::study::{DailyShown, RatingContext, Scope};
 const SERVER_ZONE: &str = "SELECT timezone FROM schedules WHERE guild_id = $1 ORDER BY channel_id LIMIT 1";
 
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
-     next_due_at, last_posted_at, failure, failing_days, paused, thread, thread_failure";
+     next_due_at, last_posted_at, failure, failing_days, paused, thread, thread_failure, pick";
 
 const UPSERT_SCHEDULE: &str =
     "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
                                     next_due_at, last_posted_at, failure, failing_days, paused, updated_at, thread,
-                                    thread_failure)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9, $10, NULL)
+                                    thread_failure, pick)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9, $10, NULL, $11)
              ON CONFLICT (channel_id) DO UPDATE SET
                 guild_id = excluded.guild_id, local_minutes = excluded.local_minutes, timezone = excluded.timezone,
                 category = excluded.category, difficulty = excluded.difficulty, ping_role_id = excluded.ping_role_id,
                 next_due_at = excluded.next_due_at, failure = NULL, failing_days = 0, paused = 0,
-                updated_at = excluded.updated_at, thread = excluded.thread, thread_failure = NULL";
+                updated_at = excluded.updated_at, thread = excluded.thread, thread_failure = NULL,
+                pick = excluded.pick";
 
 impl Store {
     /// Creates or replaces a channel's schedule; any failure and pause are
@@ -55,6 +57,7 @@ impl Store {
                 .bind(s.next_due_at)
                 .bind(now)
                 .bind(i64::from(s.thread))
+                .bind(s.pick.key())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -393,6 +396,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
     let failing_days: i64 = row.try_get("failing_days")?;
     let paused: i64 = row.try_get("paused")?;
     let thread: i64 = row.try_get("thread")?;
+    let pick: String = row.try_get("pick")?;
     Ok(Schedule {
         channel_id: id_from_key(row.try_get("channel_id")?)?,
         guild_id: id_from_key(row.try_get("guild_id")?)?,
@@ -413,6 +417,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
         failure: row.try_get("failure")?,
         failing_days: u32::try_from(failing_days).unwrap_or(0),
         paused: paused != 0,
+        pick: PickMode::parse(&pick).ok_or_else(|| corrupt(&format!("pick {pick:?}")))?,
         thread: thread != 0,
         thread_failure: row.try_get("thread_failure")?,
     })

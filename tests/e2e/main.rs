@@ -11,6 +11,7 @@ mod answer_first;
 mod banks;
 mod board;
 mod daily;
+mod group_picks;
 mod pg_restart;
 mod postgres;
 mod posting;

@@ -47,6 +47,7 @@ async fn schedule_at_nine(db: &Path, channels: &[u64]) {
             timezone: "Europe/Berlin".into(),
             filter: Filter::default(),
             ping_role: None,
+            pick: Default::default(),
             thread: false,
         };
         services.set_schedule(&request).await.unwrap();

@@ -158,6 +158,7 @@ impl World {
             failure: None,
             failing_days: 0,
             paused: false,
+            pick: Default::default(),
             thread,
             thread_failure: None,
         };

@@ -25,6 +25,7 @@ fn schedule(channel: u64, due: i64) -> Schedule {
         failure: None,
         failing_days: 0,
         paused: false,
+        pick: Default::default(),
         thread: false,
         thread_failure: None,
     }

@@ -10,6 +10,7 @@ use super::quiz::{autocomplete_category, Difficulty};
 use super::tell;
 use crate::discord::poster::check_channel;
 use crate::discord::{BotError, Context};
+use crate::domain::bank::pick::PickMode;
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::Filter;
 use crate::domain::level::Level;
@@ -33,6 +34,27 @@ pub async fn daily(_ctx: Context<'_>) -> Result<(), BotError> {
 pub(super) async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let choices = suggest_zones(partial, 25).into_iter().map(|z| serenity::AutocompleteChoice::new(z, z)).collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// The pick modes as a slash-command choice.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Pick {
+    #[name = "rotate: every question in turn"]
+    Rotate,
+    #[name = "weakest: what the group knows least"]
+    Weakest,
+    #[name = "fresh: what nobody here has studied"]
+    Fresh,
+}
+
+impl From<Pick> for PickMode {
+    fn from(p: Pick) -> PickMode {
+        match p {
+            Pick::Rotate => PickMode::Rotate,
+            Pick::Weakest => PickMode::Weakest,
+            Pick::Fresh => PickMode::Fresh,
+        }
+    }
 }
 
 /// Refuses non-admins; `None` when the caller was already answered.
@@ -62,6 +84,8 @@ async fn set(
     category: Option<String>,
     #[description = "Only questions of this difficulty"] difficulty: Option<Difficulty>,
     #[description = "Role to mention with each question"] ping: Option<Role>,
+    #[description = "How to choose: rotate (default), weakest (what the group knows least), fresh (nobody studied)"]
+    pick: Option<Pick>,
     #[description = "Open a discussion thread on each question (needs Create Public Threads)"] thread: Option<bool>,
 ) -> Result<(), BotError> {
     let Some(guild_id) = admin_guild(ctx).await? else {
@@ -78,6 +102,7 @@ async fn set(
         timezone,
         filter: Filter { category: category.filter(|c| !c.trim().is_empty()), difficulty: difficulty.map(Level::from) },
         ping_role: ping.map(|r| r.id.get()),
+        pick: pick.map_or(PickMode::Rotate, PickMode::from),
         thread: thread.unwrap_or(false),
     };
     // Input errors first (no Discord round trip), then the permission check.
@@ -168,6 +193,10 @@ fn describe(s: &Schedule) -> String {
     let filters = if filters.is_empty() { "any question".to_string() } else { filters.join(", ") };
     let ping = s.ping_role.map_or(String::new(), |r| format!(" · pings <@&{r}>"));
     let ping = if s.thread { format!("{ping} · 🧵 a discussion thread on each") } else { ping };
+    let ping = match s.pick {
+        PickMode::Rotate => ping,
+        mode => format!("{ping} · picks {}", mode.describe()),
+    };
     let mut out = format!(
         "**<#{}>** at **{}** {} · {filters}{ping}\nNext: <t:{next}:F> (<t:{next}:R>)",
         s.channel_id,

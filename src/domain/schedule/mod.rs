@@ -8,6 +8,7 @@ pub mod time;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::domain::bank::pick::PickMode;
 use crate::domain::bank::{Filter, QuestionId};
 use time::TimeOfDay;
 
@@ -32,6 +33,8 @@ pub struct Schedule {
     pub failure: Option<String>,
     pub failing_days: u32,
     pub paused: bool,
+    /// How the question is chosen.
+    pub pick: PickMode,
     /// Open a discussion thread on each post.
     pub thread: bool,
     /// Why the last thread could not be made (the post itself went out).

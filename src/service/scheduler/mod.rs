@@ -289,7 +289,6 @@ impl<P: Poster> Scheduler<P> {
         // count from now.
         let now = self.services.clock.now().max(batch_now);
         let store = &self.services.store;
-        let scope = Scope::Guild(s.guild_id);
         let due = Utc.timestamp_opt(s.next_due_at, 0).single().unwrap_or(now);
         let next = next_post_after(now, s.time, s.zone).timestamp();
         if !still_due_today(due, now, s.zone) {
@@ -298,7 +297,7 @@ impl<P: Poster> Scheduler<P> {
             return store.schedule_posted(s.channel_id, next, None).await;
         }
         let date = local_date(due, s.zone);
-        let picked = match self.services.next_question(scope, s.channel_id, &s.filter).await {
+        let picked = match self.services.daily_question(s).await {
             Ok(q) => q,
             Err(ServiceError::Store(e)) => return Err(e),
             Err(e) => return self.failed(s, &e.to_string(), next).await,

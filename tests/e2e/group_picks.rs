@@ -1,0 +1,127 @@
+//! End to end: daily picks for the group, from a scripted history stored
+//! before the bot starts. `weakest` posts what the server's members know
+//! least (and rests what the channel was asked in the last two weeks);
+//! `fresh` posts what nobody in the server has rated.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+use standin::e2e::{assert_clean, WAIT};
+use standin::{BotProcess, ChannelSpec, StandIn, StandInConfig, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID};
+
+use quizbot::clock::Clock;
+use quizbot::domain::bank::pick::PickMode;
+use quizbot::domain::bank::{Filter, QuestionBank, QuestionId};
+use quizbot::domain::level::Level;
+use quizbot::domain::study::{Post, Rating, Scope, Source};
+use quizbot::service::daily::ScheduleRequest;
+use quizbot::service::Services;
+use quizbot::store::Store;
+
+/// 08:59:55 in Berlin on Tuesday 24 November 2026.
+const BEFORE_NINE: &str = "2026-11-24T07:59:55Z";
+const THIRD_CHANNEL: u64 = 1_100_000_000_000_000_299;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+/// The question id in a daily post's footer ("Bank · 0123456789ab").
+fn question_of(post: &Value) -> QuestionId {
+    let footer = post["embeds"][0]["footer"]["text"].as_str().unwrap();
+    QuestionId::parse(footer.rsplit(" · ").next().unwrap()).unwrap()
+}
+
+/// Three members half-forgot q1 (rated 🟢 ten days ago), one forgot q2
+/// (🟢, ten days ago), two know q3 (🔴 yesterday); q1 was asked in the
+/// first channel five days ago. Schedules at 09:00: `weakest` in the first
+/// and third channels, `fresh` in the second.
+async fn script(db: &Path, bank: &Arc<QuestionBank>) -> [QuestionId; 3] {
+    let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
+    let clock = Clock::manual(at(BEFORE_NINE) - Duration::days(10));
+    let services = Services::new(bank.clone(), store, clock.clone());
+    let q: Vec<QuestionId> = bank.questions().iter().take(3).map(|q| q.id.clone()).collect();
+    let mut id = 1;
+    let mut rate = |user: u64, question: &QuestionId, level: Level, at: DateTime<Utc>| {
+        id += 1;
+        Rating {
+            id,
+            scope: Scope::Guild(GUILD_ID),
+            user_id: user,
+            question: question.clone(),
+            level,
+            source: Source::Quiz,
+            at: at.timestamp(),
+        }
+    };
+    let ten_days = at(BEFORE_NINE) - Duration::days(10);
+    let yesterday = at(BEFORE_NINE) - Duration::days(1);
+    let mut ratings = Vec::new();
+    for user in [11, 12, 13] {
+        ratings.push(rate(user, &q[0], Level::Beginner, ten_days));
+    }
+    ratings.push(rate(14, &q[1], Level::Beginner, ten_days));
+    for user in [15, 16] {
+        ratings.push(rate(user, &q[2], Level::Advanced, yesterday));
+    }
+    for rating in &ratings {
+        services.rate(rating, 1, None).await.unwrap();
+    }
+    let post = Post {
+        id: 9_000,
+        scope: Scope::Guild(GUILD_ID),
+        channel_id: CHANNEL_ID,
+        question: q[0].clone(),
+        source: Source::Daily,
+        at: (at(BEFORE_NINE) - Duration::days(5)).timestamp(),
+    };
+    services.posted(&post).await.unwrap();
+    for (channel_id, pick) in
+        [(CHANNEL_ID, PickMode::Weakest), (OTHER_CHANNEL_ID, PickMode::Fresh), (THIRD_CHANNEL, PickMode::Weakest)]
+    {
+        let request = ScheduleRequest {
+            guild_id: GUILD_ID,
+            channel_id,
+            time: "09:00".into(),
+            timezone: "Europe/Berlin".into(),
+            filter: Filter::default(),
+            ping_role: None,
+            pick,
+            thread: false,
+        };
+        clock.set(at(BEFORE_NINE));
+        services.set_schedule(&request).await.unwrap();
+    }
+    services.close().await;
+    [q[0].clone(), q[1].clone(), q[2].clone()]
+}
+
+#[tokio::test]
+async fn weakest_and_fresh_pick_from_what_the_group_knows() {
+    let mut config = StandInConfig::default();
+    config.guilds[0] = config.guilds[0].clone().with_channel(ChannelSpec::text(THIRD_CHANNEL, "third"));
+    let standin = StandIn::start_with(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bank = Arc::new(quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
+    let [q1, q2, q3] = script(&db, &bank).await;
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", BEFORE_NINE)]);
+    standin.wait_commands(WAIT).await;
+
+    let mut posted = Vec::new();
+    for channel in [CHANNEL_ID, OTHER_CHANNEL_ID, THIRD_CHANNEL] {
+        let suffix = format!("/channels/{channel}/messages");
+        let post = standin.wait_request(|r| r.is("POST", &suffix) && r.status == 200, WAIT).await;
+        posted.push(question_of(&post.response));
+    }
+    // The first channel asked q1 five days ago: its weakest is q2.
+    assert_eq!(posted[0], q2, "weakest, with q1 resting");
+    // The third channel never asked it: q1, forgotten by three members.
+    assert_eq!(posted[2], q1, "weakest");
+    // Fresh: a question none of the members rated.
+    assert!(![&q1, &q2, &q3].contains(&&posted[1]), "fresh: {:?}", posted[1]);
+    assert!(bank.get(&posted[1]).is_some());
+    assert_clean(&standin, &bot);
+}
