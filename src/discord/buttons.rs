@@ -67,6 +67,7 @@ async fn handle_click(ctx: &serenity::Context, data: &Data, click: &ComponentInt
         }
         Some(ButtonAction::Forget { confirm, everywhere }) => forget(ctx, data, click, confirm, everywhere).await,
         Some(ButtonAction::StartReview) => start_review(ctx, data, click).await,
+        Some(ButtonAction::History { channel_id, page }) => history_page(ctx, data, click, channel_id, page).await,
         Some(ButtonAction::RemoveBank { name, confirm }) => remove_bank(ctx, data, click, &name, confirm).await,
     };
     if let Err(error) = result {
@@ -137,6 +138,23 @@ async fn answer_first(
         Err(_) => render::compare::untitled_answer_modal(id, source, personal),
     };
     click.create_response(ctx, CreateInteractionResponse::Modal(modal)).await?;
+    Ok(())
+}
+
+/// Turns `/daily history` to another page, in place. Only an admin ran
+/// the command and sees its message.
+async fn history_page(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    channel_id: u64,
+    page: u32,
+) -> Result<(), BotError> {
+    let Some(guild_id) = click.guild_id else { return Err(ServiceError::QuestionGone.into()) };
+    click.defer(ctx).await?;
+    let history = data.services.daily_history(guild_id.get(), channel_id).await.after_defer()?;
+    let (embed, buttons) = render::history_message(&history, page);
+    click.edit_response(ctx, EditInteractionResponse::new().embed(embed).components(buttons)).await.after_defer()?;
     Ok(())
 }
 

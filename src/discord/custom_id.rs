@@ -34,6 +34,8 @@ pub enum ButtonAction {
     Forget { confirm: bool, everywhere: bool },
     /// Start the clicker's `/review` (the button of a reminder DM).
     StartReview,
+    /// Show a page of a channel's `/daily history`.
+    History { channel_id: u64, page: u32 },
     /// Remove the server's bank `name` (at most
     /// [`NAME_MAX`](crate::domain::bank::server::NAME_MAX) characters), or
     /// cancel. Only the admin who ran `/bank remove` sees these buttons.
@@ -57,7 +59,13 @@ impl ButtonAction {
     /// modified client can send any id on any message; on a public post
     /// these would rewrite that post for everyone.
     pub fn private_only(&self) -> bool {
-        matches!(self, ButtonAction::Rate { .. } | ButtonAction::Forget { .. } | ButtonAction::RemoveBank { .. })
+        matches!(
+            self,
+            ButtonAction::Rate { .. }
+                | ButtonAction::Forget { .. }
+                | ButtonAction::RemoveBank { .. }
+                | ButtonAction::History { .. }
+        )
     }
 
     pub fn encode(&self) -> String {
@@ -73,6 +81,7 @@ impl ButtonAction {
                 format!("{PREFIX}:x:{}:{name}", if *confirm { "y" } else { "n" })
             }
             ButtonAction::StartReview => format!("{PREFIX}:v"),
+            ButtonAction::History { channel_id, page } => format!("{PREFIX}:h:{channel_id}:{page}"),
             ButtonAction::Reveal { question, source } => format!("{PREFIX}:r:{question}:{}", source_code(*source)),
             ButtonAction::AnswerFirst { question, source } => {
                 format!("{PREFIX}:w:{question}:{}", source_code(*source))
@@ -95,6 +104,11 @@ impl ButtonAction {
         }
         if action == "v" {
             return parts.next().is_none().then_some(ButtonAction::StartReview);
+        }
+        if action == "h" {
+            let channel_id = parts.next()?.parse::<u64>().ok().filter(|c| *c > 0)?;
+            let page = parts.next()?.parse::<u32>().ok().filter(|p| *p < 100)?;
+            return parts.next().is_none().then_some(ButtonAction::History { channel_id, page });
         }
         if action == "x" {
             let confirm = match parts.next()? {
@@ -299,6 +313,16 @@ mod tests {
             personal: true,
         };
         assert_eq!(modal.encode(), "qz1:m:0123456789ab:v:p");
+    }
+
+    #[test]
+    fn history_pages_round_trip() {
+        let action = ButtonAction::History { channel_id: u64::MAX, page: 2 };
+        assert!(action.encode().len() <= 100);
+        assert_eq!(ButtonAction::decode(&action.encode()), Some(action));
+        for bad in ["qz1:h", "qz1:h:0:1", "qz1:h:12:x", "qz1:h:12:1:2", "qz1:h:12:100", "qz1:h:-1:0"] {
+            assert_eq!(ButtonAction::decode(bad), None, "{bad}");
+        }
     }
 
     #[test]

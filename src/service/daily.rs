@@ -8,8 +8,25 @@ use super::{ServiceError, Services};
 use crate::domain::bank::pick::{pick_fresh, pick_least_posted, pick_weakest, GroupStudy, PickMode, WEAKEST_REST_DAYS};
 use crate::domain::bank::{Filter, InBank};
 use crate::domain::schedule::time::{local_date, next_post_after, parse_zone, TimeOfDay};
-use crate::domain::schedule::Schedule;
+use crate::domain::schedule::{DailyAsked, Schedule, HISTORY_LEN};
 use crate::domain::study::Scope;
+
+/// A channel's daily questions, newest first (`/daily history`).
+#[derive(Debug, Clone)]
+pub struct History {
+    pub guild_id: u64,
+    pub channel_id: u64,
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// One of them: what was asked, its title if still in the banks, and its
+/// local date.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub asked: DailyAsked,
+    pub title: Option<String>,
+    pub date: Option<chrono::NaiveDate>,
+}
 
 /// What `/daily set` asks for, as typed.
 #[derive(Debug, Clone)]
@@ -86,6 +103,23 @@ impl Services {
     pub async fn schedule(&self, guild_id: u64, channel_id: u64) -> Result<Schedule, ServiceError> {
         let schedule = self.store.schedule(channel_id).await?.filter(|s| s.guild_id == guild_id);
         schedule.ok_or(ServiceError::NoSchedule(channel_id))
+    }
+
+    /// A channel's last daily questions (newest first), with the question's
+    /// title where its bank still has it, in the server's zone for dates.
+    pub async fn daily_history(&self, guild_id: u64, channel_id: u64) -> Result<History, ServiceError> {
+        let bank = self.bank(Scope::Guild(guild_id)).await?;
+        let zone = self.zone(Scope::Guild(guild_id)).await?;
+        let asked = self.store.daily_history(guild_id, channel_id, HISTORY_LEN).await?;
+        let entries = asked
+            .into_iter()
+            .map(|a| {
+                let title = bank.get(&a.question).map(|q| q.title.clone());
+                let date = chrono::DateTime::from_timestamp(a.posted_at, 0).map(|t| local_date(t, zone));
+                HistoryEntry { asked: a, title, date }
+            })
+            .collect();
+        Ok(History { guild_id, channel_id, entries })
     }
 
     /// The question a schedule posts next, by its pick mode; `weakest` and

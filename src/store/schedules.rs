@@ -12,7 +12,7 @@ use crate::domain::bank::pick::PickMode;
 use crate::domain::bank::{Filter, QuestionId};
 use crate::domain::level::Level;
 use crate::domain::schedule::time::{parse_zone, TimeOfDay};
-use crate::domain::schedule::{Claim, ClaimOutcome, Schedule};
+use crate::domain::schedule::{Claim, ClaimOutcome, DailyAsked, Schedule};
 use crate::domain::study::{DailyShown, RatingContext, Scope};
 
 /// The server's zone (`$1` the guild): its schedule in the lowest channel
@@ -320,6 +320,41 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// A server's channel's latest daily questions, newest first, with how
+    /// many members of the server rated each.
+    pub async fn daily_history(
+        &self,
+        guild_id: u64,
+        channel_id: u64,
+        limit: u32,
+    ) -> Result<Vec<DailyAsked>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.question_id, p.posted_at,
+                    CAST((SELECT COUNT(*) FROM ratings r WHERE r.guild_id = p.guild_id
+                          AND r.question_id = p.question_id AND r.retired = 0) AS BIGINT) AS raters
+             FROM posts p WHERE p.channel_id = $1 AND p.guild_id = $3 AND p.source = 'daily'
+             ORDER BY p.posted_at DESC, p.id DESC LIMIT $2",
+        )
+        .bind(id_key(channel_id))
+        .bind(i64::from(limit))
+        .bind(id_key(guild_id))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let question: String = row.try_get("question_id")?;
+                let raters: i64 = row.try_get("raters")?;
+                Ok(DailyAsked {
+                    message_id: id_from_key(row.try_get("id")?)?,
+                    question: QuestionId::parse(&question)
+                        .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?,
+                    posted_at: row.try_get("posted_at")?,
+                    raters: u64::try_from(raters).unwrap_or(0),
+                })
+            })
+            .collect()
     }
 
     /// The day's post in a channel, if it was made and has no thread yet:

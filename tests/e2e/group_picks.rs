@@ -125,3 +125,87 @@ async fn weakest_and_fresh_pick_from_what_the_group_knows() {
     assert!(bank.get(&posted[1]).is_some());
     assert_clean(&standin, &bot);
 }
+
+/// `/daily history`: the channel's last 30 daily questions, newest first,
+/// ten a page with ◀ ▶: local date, title linking to the post, how many
+/// members rated it.
+#[tokio::test]
+async fn daily_history_lists_the_last_thirty_paged() {
+    use standin::e2e::{button, respond};
+    use standin::{Place, TestUser};
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let bank = Arc::new(quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
+    // 35 daily posts, one a day up to yesterday; two members rated the
+    // newest one's question.
+    {
+        let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
+        let services = Services::new(bank.clone(), store, Clock::manual(at(BEFORE_NINE)));
+        for day in 0..35u64 {
+            let post = Post {
+                id: 5_000_000 + day,
+                scope: Scope::Guild(GUILD_ID),
+                channel_id: CHANNEL_ID,
+                question: bank.questions()[day as usize].id.clone(),
+                source: Source::Daily,
+                at: (at(BEFORE_NINE) - Duration::days(35 - day as i64)).timestamp(),
+            };
+            services.posted(&post).await.unwrap();
+        }
+        for user in [21, 22] {
+            let question = bank.questions()[34].id.clone();
+            let rating = Rating {
+                id: user,
+                scope: Scope::Guild(GUILD_ID),
+                user_id: user,
+                question,
+                level: Level::Advanced,
+                source: Source::Daily,
+                at: at(BEFORE_NINE).timestamp(),
+            };
+            services.rate(&rating, CHANNEL_ID, None).await.unwrap();
+        }
+        services.close().await;
+    }
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", BEFORE_NINE)]);
+    standin.wait_commands(WAIT).await;
+    let admin = TestUser::new(1_300_000_000_000_000_001, "admin").admin();
+    let shown = respond(&standin, standin.slash("daily history", serde_json::json!([]), &admin, Place::guild())).await;
+    let lines = |m: &Value| -> Vec<String> {
+        m["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with('`'))
+            .map(String::from)
+            .collect()
+    };
+    let first = lines(&shown);
+    assert_eq!(first.len(), 10, "{first:?}");
+    let newest = &bank.questions()[34];
+    assert!(
+        first[0].contains(&newest.title.replace('[', "(").replace(']', ")")) || first[0].contains('…'),
+        "{}",
+        first[0]
+    );
+    assert!(
+        first[0].contains(&format!("https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{}", 5_000_034)),
+        "{}",
+        first[0]
+    );
+    assert!(first[0].ends_with("· 👥 2 rated"), "{}", first[0]);
+    assert!(first[1].ends_with("· 👥 0 rated"), "{}", first[1]);
+    assert!(first[0].starts_with("`Mon 23 Nov 2026`"), "{}", first[0]);
+    assert_eq!(shown["embeds"][0]["footer"]["text"], "Page 1 of 3 · the last 30 questions, newest first");
+    // ▶ twice, edited in place: the third page holds the oldest of the thirty.
+    let page2 = respond(&standin, standin.click(&button(&shown, "▶"), &shown, &admin, Place::guild())).await;
+    assert_eq!(page2["id"], shown["id"]);
+    assert_eq!(page2["embeds"][0]["footer"]["text"], "Page 2 of 3 · the last 30 questions, newest first");
+    let page3 = respond(&standin, standin.click(&button(&page2, "▶"), &page2, &admin, Place::guild())).await;
+    let last = lines(&page3);
+    assert_eq!(last.len(), 10);
+    assert!(last[9].contains(&format!("/{}", 5_000_005)), "the 30th newest: {}", last[9]);
+    assert!(!page3.to_string().contains("5000004"), "only thirty");
+    assert_clean(&standin, &bot);
+}

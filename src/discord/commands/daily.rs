@@ -9,7 +9,7 @@ use serenity::{ChannelType, PartialChannel, Role};
 use super::quiz::{autocomplete_category, Difficulty};
 use super::tell;
 use crate::discord::poster::check_channel;
-use crate::discord::{BotError, Context};
+use crate::discord::{render, BotError, Context};
 use crate::domain::bank::pick::PickMode;
 use crate::domain::bank::shown::{self, fit};
 use crate::domain::bank::Filter;
@@ -21,7 +21,7 @@ use crate::service::daily::ScheduleRequest;
 /// Manage the daily question (server admins)
 #[poise::command(
     slash_command,
-    subcommands("set", "status", "off", "now"),
+    subcommands("set", "status", "off", "now", "history"),
     subcommand_required,
     install_context = "Guild",
     interaction_context = "Guild",
@@ -179,6 +179,25 @@ async fn now(
     let nonce = format!("n{}", super::interaction_id(ctx));
     data.services.post_now(&data.poster, &schedule, &nonce).await?;
     tell(ctx, format!("Posted the next question in <#{}>.", channel.id)).await
+}
+
+/// List a channel's last 30 daily questions
+#[poise::command(slash_command)]
+async fn history(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<PartialChannel>,
+) -> Result<(), BotError> {
+    let Some(guild_id) = admin_guild(ctx).await? else {
+        return Ok(());
+    };
+    ctx.defer_ephemeral().await?;
+    let channel_id = channel.map_or(ctx.channel_id(), |c| c.id).get();
+    let history = ctx.data().services.daily_history(guild_id, channel_id).await?;
+    let (embed, buttons) = render::history_message(&history, 0);
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons).ephemeral(true)).await?;
+    Ok(())
 }
 
 /// One schedule for `/daily status` and the `/daily set` confirmation.

@@ -8,8 +8,10 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEm
 
 pub mod chart;
 pub mod compare;
+mod history;
 mod review;
 
+pub use history::history_message;
 pub use review::{reminder_message, reminder_notice, review_reply};
 
 use super::custom_id::ButtonAction;

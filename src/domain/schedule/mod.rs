@@ -41,6 +41,22 @@ pub struct Schedule {
     pub thread_failure: Option<String>,
 }
 
+/// One daily question a channel was asked, for `/daily history`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyAsked {
+    /// The post's message.
+    pub message_id: u64,
+    pub question: QuestionId,
+    /// Unix seconds.
+    pub posted_at: i64,
+    /// Members of the server who rated the question.
+    pub raters: u64,
+}
+
+/// How many daily questions `/daily history` lists, and per page.
+pub const HISTORY_LEN: u32 = 30;
+pub const HISTORY_PAGE: usize = 10;
+
 /// A thread's name: the question, within Discord's 100 characters.
 pub const THREAD_NAME_MAX: usize = 100;
 
