@@ -151,6 +151,11 @@ async fn history_page(
     page: u32,
 ) -> Result<(), BotError> {
     let Some(guild_id) = click.guild_id else { return Err(ServiceError::QuestionGone.into()) };
+    // Only admins can run `/daily history`; a forged button must not list
+    // a channel's questions to anyone else.
+    if !manages_server(click.member.as_ref().and_then(|m| m.permissions)) {
+        return Err(BotError::Misplaced);
+    }
     click.defer(ctx).await?;
     let history = data.services.daily_history(guild_id.get(), channel_id).await.after_defer()?;
     let (embed, buttons) = render::history_message(&history, page);

@@ -15,7 +15,6 @@ use tracing::warn;
 use super::custom_id::ButtonAction;
 use super::{permissions, render};
 use crate::domain::bank::QuestionId;
-use crate::domain::schedule::THREAD_PROMPT;
 use crate::domain::study::Source;
 use crate::service::scheduler::{DailyPost, DailyThread, PostError, Poster, ReminderDm};
 
@@ -63,18 +62,26 @@ impl Poster for DiscordPoster {
         let (channel_id, message_id) = (ChannelId::new(thread.channel_id), MessageId::new(thread.message_id));
         let open = serde_json::json!({ "name": thread.name, "auto_archive_duration": THREAD_ARCHIVE_MINUTES });
         // A thread started from a message has the message's id; one made
-        // by an earlier attempt is the thread.
-        let thread_id = match self.send(Route::ChannelMessageThreads { channel_id, message_id }, &open).await {
-            Ok(made) => made["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("thread"))?,
-            Err(PostError::AlreadyDone) => thread.message_id,
+        // by an earlier attempt is the thread, and may hold the prompt.
+        let route = Route::ChannelMessageThreads { channel_id, message_id };
+        let (thread_id, earlier) = match self.send_with(route, &open, classify_thread_status).await {
+            Ok(made) => (made["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("thread"))?, false),
+            Err(PostError::AlreadyDone) => (thread.message_id, true),
             Err(e) => return Err(e),
         };
+        if earlier && self.has_prompt(thread_id).await {
+            return Ok(thread_id);
+        }
         let prompt = CreateMessage::new()
             .content(THREAD_PROMPT)
             .nonce(Nonce::String(thread.nonce.to_string()))
             .enforce_nonce(true)
             .allowed_mentions(CreateAllowedMentions::new());
-        self.send(Route::ChannelMessages { channel_id: ChannelId::new(thread_id) }, &prompt).await?;
+        // The thread is there either way: a missing prompt is not worth
+        // a second try, nor a failed thread.
+        if let Err(e) = self.send(Route::ChannelMessages { channel_id: ChannelId::new(thread_id) }, &prompt).await {
+            warn!(thread = thread_id, error = %e, "the discussion thread's prompt was not posted");
+        }
         Ok(thread_id)
     }
 
@@ -126,6 +133,19 @@ impl Poster for DiscordPoster {
 /// closed to the bot.
 const CANNOT_MESSAGE_USER: u64 = 50_007;
 
+/// The one line the bot posts in each discussion thread.
+const THREAD_PROMPT: &str = "Post your answer here before you reveal; compare after.";
+
+/// A refused thread, in words for the admins.
+fn classify_thread_status(status: u16, detail: &str) -> PostError {
+    match status {
+        403 => PostError::Permanent(format!(
+            "the bot lacks Create Public Threads or Send Messages in Threads in the channel (Discord: {detail})"
+        )),
+        _ => classify_status(status, detail),
+    }
+}
+
 /// Discord's "A thread has already been created for this message".
 const THREAD_ALREADY_CREATED: u64 = 160_004;
 
@@ -148,6 +168,28 @@ impl DiscordPoster {
     /// answer, or the failure sorted for the scheduler (a 429 with its
     /// `retry_after`).
     async fn send(&self, route: Route<'_>, body: &impl serde::Serialize) -> Result<serde_json::Value, PostError> {
+        self.send_with(route, body, classify_status).await
+    }
+
+    /// Whether the bot's prompt is in the thread already (an earlier
+    /// attempt posted it). Unreadable (no Read Message History): no, and
+    /// the prompt's nonce is the guard.
+    async fn has_prompt(&self, thread_id: u64) -> bool {
+        let Ok(me) = self.me().await else { return false };
+        match self.http.get_messages(ChannelId::new(thread_id), None, Some(50)).await {
+            Ok(page) => page.iter().any(|m| m.author.id == me && m.content == THREAD_PROMPT),
+            Err(_) => false,
+        }
+    }
+
+    /// [`DiscordPoster::send`], with failures other than 429 sorted by
+    /// `classify`.
+    async fn send_with(
+        &self,
+        route: Route<'_>,
+        body: &impl serde::Serialize,
+        classify: fn(u16, &str) -> PostError,
+    ) -> Result<serde_json::Value, PostError> {
         let body = serde_json::to_vec(body).map_err(|e| PostError::Permanent(format!("unencodable request: {e}")))?;
         let request = Request::new(route, LightMethod::Post)
             .body(Some(body))
@@ -174,7 +216,7 @@ impl DiscordPoster {
             Some(THREAD_ALREADY_CREATED) => return Err(PostError::AlreadyDone),
             _ => {}
         }
-        Err(classify_status(status, answer["message"].as_str().unwrap_or_default()))
+        Err(classify(status, answer["message"].as_str().unwrap_or_default()))
     }
 
     /// The bot's user id, asked once.

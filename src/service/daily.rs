@@ -115,7 +115,10 @@ impl Services {
             .into_iter()
             .map(|a| {
                 let title = bank.get(&a.question).map(|q| q.title.clone());
-                let date = chrono::DateTime::from_timestamp(a.posted_at, 0).map(|t| local_date(t, zone));
+                // The day it was the question of, in its schedule's zone;
+                // a `/daily now` post's, in the server's.
+                let posted = chrono::DateTime::from_timestamp(a.posted_at, 0).map(|t| local_date(t, zone));
+                let date = a.local_date.or(posted);
                 HistoryEntry { asked: a, title, date }
             })
             .collect();
@@ -140,7 +143,7 @@ impl Services {
                     .map(|(question, memory)| GroupStudy { question, recall: memory.recall_at(now) })
                     .collect();
                 let since = now - WEAKEST_REST_DAYS * 86_400;
-                (studies, self.store.posted_since(s.channel_id, since).await?, Default::default())
+                (studies, self.store.daily_posted_since(s.channel_id, since).await?, Default::default())
             }
             PickMode::Fresh => (Vec::new(), Default::default(), self.store.rated_in(s.guild_id).await?),
         };

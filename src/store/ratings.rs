@@ -203,14 +203,16 @@ impl Store {
         Ok(ids.iter().filter_map(|id| QuestionId::parse(id)).collect())
     }
 
-    /// The questions posted in a channel at or after `since` (unix seconds).
-    pub async fn posted_since(&self, channel_id: u64, since: i64) -> Result<HashSet<QuestionId>, StoreError> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT question_id FROM posts WHERE channel_id = $1 AND posted_at >= $2")
-                .bind(id_key(channel_id))
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await?;
+    /// The daily questions posted in a channel at or after `since` (unix
+    /// seconds).
+    pub async fn daily_posted_since(&self, channel_id: u64, since: i64) -> Result<HashSet<QuestionId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT question_id FROM posts WHERE channel_id = $1 AND source = 'daily' AND posted_at >= $2",
+        )
+        .bind(id_key(channel_id))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(ids.iter().filter_map(|id| QuestionId::parse(id)).collect())
     }
 

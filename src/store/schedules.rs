@@ -331,10 +331,11 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<DailyAsked>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.question_id, p.posted_at,
+            "SELECT p.id, p.question_id, p.posted_at, d.local_date,
                     CAST((SELECT COUNT(*) FROM ratings r WHERE r.guild_id = p.guild_id
                           AND r.question_id = p.question_id AND r.retired = 0) AS BIGINT) AS raters
-             FROM posts p WHERE p.channel_id = $1 AND p.guild_id = $3 AND p.source = 'daily'
+             FROM posts p LEFT JOIN daily_posts d ON d.channel_id = p.channel_id AND d.message_id = p.id
+             WHERE p.channel_id = $1 AND p.guild_id = $3 AND p.source = 'daily'
              ORDER BY p.posted_at DESC, p.id DESC LIMIT $2",
         )
         .bind(id_key(channel_id))
@@ -346,7 +347,9 @@ impl Store {
             .map(|row| {
                 let question: String = row.try_get("question_id")?;
                 let raters: i64 = row.try_get("raters")?;
+                let local_date: Option<String> = row.try_get("local_date")?;
                 Ok(DailyAsked {
+                    local_date: local_date.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
                     message_id: id_from_key(row.try_get("id")?)?,
                     question: QuestionId::parse(&question)
                         .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?,

@@ -24,9 +24,9 @@ pub fn history_message(history: &History, page: u32) -> (CreateEmbed, Vec<Create
         .take(HISTORY_PAGE)
         .map(|e| {
             let date = e.date.map_or("—".to_string(), |d| d.format("%a %-d %b %Y").to_string());
+            // Escaped: a title is a bank author's text, inside link text.
             let title = e.title.as_deref().map_or("*(a question since removed)*".to_string(), |t| {
-                // Square brackets would end the link text early.
-                fit(t, TITLE_IN_LINE).replace('[', "(").replace(']', ")")
+                super::plain(&fit(t, TITLE_IN_LINE), TITLE_IN_LINE)
             });
             let link = format!(
                 "https://discord.com/channels/{}/{}/{}",

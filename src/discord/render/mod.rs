@@ -193,8 +193,15 @@ pub fn saved_text(level: Level, studied: u64, in_server: bool) -> String {
 /// A display name as plain text in markdown: at most 32 characters (Discord's
 /// limit), markdown and mention characters escaped, no line breaks.
 fn plain_name(name: &str) -> String {
+    plain(name, 32)
+}
+
+/// `text` as plain text in markdown (a name, a title inside a link):
+/// at most `max` characters of it, markdown and mention characters
+/// escaped, no line breaks.
+pub(super) fn plain(text: &str, max: usize) -> String {
     let mut out = String::new();
-    for c in name.chars().filter(|c| !c.is_control()).take(32) {
+    for c in text.chars().filter(|c| !c.is_control()).take(max) {
         if matches!(c, '*' | '_' | '~' | '`' | '|' | '>' | '<' | '@' | '#' | '[' | ']' | '(' | ')' | '\\') {
             out.push('\\');
         }

@@ -49,6 +49,9 @@ pub struct DailyAsked {
     pub question: QuestionId,
     /// Unix seconds.
     pub posted_at: i64,
+    /// The local date of the schedule it was posted for (`None` for a
+    /// `/daily now` post).
+    pub local_date: Option<NaiveDate>,
     /// Members of the server who rated the question.
     pub raters: u64,
 }
@@ -59,9 +62,6 @@ pub const HISTORY_PAGE: usize = 10;
 
 /// A thread's name: the question, within Discord's 100 characters.
 pub const THREAD_NAME_MAX: usize = 100;
-
-/// The one line the bot posts in each discussion thread.
-pub const THREAD_PROMPT: &str = "Post your answer here before you reveal; compare after.";
 
 /// The nonce of the prompt in a post's thread (`t` + the post's nonce
 /// tail): names one prompt, so a retry does not post it twice.
