@@ -125,6 +125,8 @@ pub fn schedules(now: DateTime<Utc>) -> Vec<Schedule> {
                 pick: Default::default(),
                 thread: false,
                 thread_failure: None,
+                recap: None,
+                next_recap_at: None,
             }
         })
         .collect()

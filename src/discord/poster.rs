@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ::serenity::http::{LightMethod, MessagePagination, Request, Route};
+use ::serenity::http::{Multipart, MultipartUpload};
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, HttpError, MessageId, Nonce, RoleId, UserId,
+    ChannelId, CreateAllowedMentions, CreateAttachment, CreateMessage, GuildId, Http, HttpError, MessageId, Nonce,
+    RoleId, UserId,
 };
 use tracing::warn;
 
@@ -16,7 +18,7 @@ use super::custom_id::ButtonAction;
 use super::{permissions, render};
 use crate::domain::bank::QuestionId;
 use crate::domain::study::Source;
-use crate::service::scheduler::{DailyPost, DailyThread, PostError, Poster, ReminderDm};
+use crate::service::scheduler::{DailyPost, DailyThread, PostError, Poster, RecapPost, ReminderDm};
 
 /// The longest Discord's answer to a post is waited for: one hung request
 /// must not stall the scheduler.
@@ -85,6 +87,35 @@ impl Poster for DiscordPoster {
         Ok(thread_id)
     }
 
+    async fn post_recap(&self, recap: &RecapPost<'_>) -> Result<u64, PostError> {
+        let (text, embed, buttons) = render::recap_message(recap);
+        // The week's chart, when there is a week to show.
+        let chart = embed.as_ref().and_then(|_| render::recap_chart(recap));
+        let embed = match (&chart, embed) {
+            (Some(_), Some(embed)) => Some(embed.image(format!("attachment://{RECAP_CHART}"))),
+            (_, embed) => embed,
+        };
+        let files: Vec<CreateAttachment> =
+            chart.into_iter().map(|png| CreateAttachment::bytes(png, RECAP_CHART)).collect();
+        let mut message = CreateMessage::new()
+            .components(buttons)
+            .nonce(Nonce::String(recap.nonce.to_string()))
+            .enforce_nonce(true)
+            .allowed_mentions(CreateAllowedMentions::new());
+        if !text.is_empty() {
+            message = message.content(text);
+        }
+        if let Some(embed) = embed {
+            message = message.embed(embed);
+        }
+        for file in &files {
+            message = message.add_file(file.clone());
+        }
+        let route = Route::ChannelMessages { channel_id: ChannelId::new(recap.channel_id) };
+        let answer = self.send_files(route, &message, files, classify_status).await?;
+        answer["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("message"))
+    }
+
     async fn remind(&self, dm: &ReminderDm<'_>) -> Result<u64, PostError> {
         // The DM channel first: Discord returns the same one every time.
         let open = serde_json::json!({ "recipient_id": dm.user_id.to_string() });
@@ -132,6 +163,9 @@ impl Poster for DiscordPoster {
 /// Discord's "Cannot send messages to this user": the member's DMs are
 /// closed to the bot.
 const CANNOT_MESSAGE_USER: u64 = 50_007;
+
+/// The recap chart's file name; the embed shows `attachment://week.png`.
+const RECAP_CHART: &str = "week.png";
 
 /// The one line the bot posts in each discussion thread.
 const THREAD_PROMPT: &str = "Post your answer here before you reveal; compare after.";
@@ -190,9 +224,27 @@ impl DiscordPoster {
         body: &impl serde::Serialize,
         classify: fn(u16, &str) -> PostError,
     ) -> Result<serde_json::Value, PostError> {
+        self.send_files(route, body, Vec::new(), classify).await
+    }
+
+    /// [`DiscordPoster::send_with`], with `files` uploaded beside the
+    /// JSON (multipart, the JSON as `payload_json`) when there are any.
+    async fn send_files(
+        &self,
+        route: Route<'_>,
+        body: &impl serde::Serialize,
+        files: Vec<CreateAttachment>,
+        classify: fn(u16, &str) -> PostError,
+    ) -> Result<serde_json::Value, PostError> {
         let body = serde_json::to_vec(body).map_err(|e| PostError::Permanent(format!("unencodable request: {e}")))?;
-        let request = Request::new(route, LightMethod::Post)
-            .body(Some(body))
+        let request = if files.is_empty() {
+            Request::new(route, LightMethod::Post).body(Some(body))
+        } else {
+            let payload_json = String::from_utf8(body).ok();
+            let upload = MultipartUpload::Attachments(files);
+            Request::new(route, LightMethod::Post).multipart(Some(Multipart { upload, fields: vec![], payload_json }))
+        };
+        let request = request
             .build(&self.client, self.http.token(), self.http.proxy.as_deref())
             .map_err(|e| PostError::Permanent(format!("could not build the request: {e}")))?;
         let response = request.send().await.map_err(unreachable_discord)?;

@@ -7,6 +7,7 @@ use super::scheduler::{post_daily, DailyPost, Poster};
 use super::{ServiceError, Services};
 use crate::domain::bank::pick::{pick_fresh, pick_least_posted, pick_weakest, GroupStudy, PickMode, WEAKEST_REST_DAYS};
 use crate::domain::bank::{Filter, InBank};
+use crate::domain::schedule::recap::next_recap_after;
 use crate::domain::schedule::time::{local_date, next_post_after, parse_zone, TimeOfDay};
 use crate::domain::schedule::{DailyAsked, Schedule, HISTORY_LEN};
 use crate::domain::study::Scope;
@@ -41,6 +42,8 @@ pub struct ScheduleRequest {
     pub pick: PickMode,
     /// Open a discussion thread on each post.
     pub thread: bool,
+    /// Post a weekly recap on this local weekday.
+    pub recap: Option<chrono::Weekday>,
 }
 
 impl Services {
@@ -74,6 +77,8 @@ impl Services {
             pick: req.pick,
             thread: req.thread,
             thread_failure: None,
+            recap: req.recap,
+            next_recap_at: req.recap.map(|day| next_recap_after(now, day, time, zone).timestamp()),
         };
         self.store.upsert_schedule(&schedule, now.timestamp()).await?;
         self.wake.wake();

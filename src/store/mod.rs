@@ -16,6 +16,7 @@ mod board;
 mod memory;
 mod progress;
 mod ratings;
+mod recaps;
 mod reminders;
 mod schedules;
 mod writer;

@@ -20,19 +20,20 @@ use crate::domain::study::{DailyShown, RatingContext, Scope};
 const SERVER_ZONE: &str = "SELECT timezone FROM schedules WHERE guild_id = $1 ORDER BY channel_id LIMIT 1";
 
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
-     next_due_at, last_posted_at, failure, failing_days, paused, thread, thread_failure, pick";
+     next_due_at, last_posted_at, failure, failing_days, paused, thread, thread_failure, pick, recap_weekday,
+     next_recap_at";
 
 const UPSERT_SCHEDULE: &str =
     "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
                                     next_due_at, last_posted_at, failure, failing_days, paused, updated_at, thread,
-                                    thread_failure, pick)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9, $10, NULL, $11)
+                                    thread_failure, pick, recap_weekday, next_recap_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 0, 0, $9, $10, NULL, $11, $12, $13)
              ON CONFLICT (channel_id) DO UPDATE SET
                 guild_id = excluded.guild_id, local_minutes = excluded.local_minutes, timezone = excluded.timezone,
                 category = excluded.category, difficulty = excluded.difficulty, ping_role_id = excluded.ping_role_id,
                 next_due_at = excluded.next_due_at, failure = NULL, failing_days = 0, paused = 0,
                 updated_at = excluded.updated_at, thread = excluded.thread, thread_failure = NULL,
-                pick = excluded.pick";
+                pick = excluded.pick, recap_weekday = excluded.recap_weekday, next_recap_at = excluded.next_recap_at";
 
 impl Store {
     /// Creates or replaces a channel's schedule; any failure and pause are
@@ -58,6 +59,8 @@ impl Store {
                 .bind(now)
                 .bind(i64::from(s.thread))
                 .bind(s.pick.key())
+                .bind(s.recap.map_or(0, |d| i64::from(d.number_from_monday())))
+                .bind(s.next_recap_at)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -435,6 +438,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
     let paused: i64 = row.try_get("paused")?;
     let thread: i64 = row.try_get("thread")?;
     let pick: String = row.try_get("pick")?;
+    let recap: i64 = row.try_get("recap_weekday")?;
     Ok(Schedule {
         channel_id: id_from_key(row.try_get("channel_id")?)?,
         guild_id: id_from_key(row.try_get("guild_id")?)?,
@@ -458,9 +462,20 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
         pick: PickMode::parse(&pick).ok_or_else(|| corrupt(&format!("pick {pick:?}")))?,
         thread: thread != 0,
         thread_failure: row.try_get("thread_failure")?,
+        recap: match recap {
+            0 => None,
+            n => Some(weekday(n).ok_or_else(|| corrupt(&format!("recap_weekday {n}")))?),
+        },
+        next_recap_at: row.try_get("next_recap_at")?,
     })
 }
 
 fn stored_zone(name: &str) -> Result<Tz, StoreError> {
     parse_zone(name).map_err(|_| StoreError::Corrupt(format!("timezone {name:?}")))
+}
+
+/// The weekday numbered `n` from Monday (1) to Sunday (7).
+fn weekday(n: i64) -> Option<chrono::Weekday> {
+    let n = u8::try_from(n).ok().filter(|n| (1..=7).contains(n))?;
+    chrono::Weekday::try_from(n - 1).ok()
 }

@@ -90,6 +90,8 @@ async fn script(db: &Path, bank: &Arc<QuestionBank>) -> [QuestionId; 3] {
             ping_role: None,
             pick,
             thread: false,
+            // The third channel also recaps its week, on Tuesdays.
+            recap: (channel_id == THIRD_CHANNEL).then_some(chrono::Weekday::Tue),
         };
         clock.set(at(BEFORE_NINE));
         services.set_schedule(&request).await.unwrap();
@@ -123,6 +125,28 @@ async fn weakest_and_fresh_pick_from_what_the_group_knows() {
     // Fresh: a question none of the members rated.
     assert!(![&q1, &q2, &q3].contains(&&posted[1]), "fresh: {:?}", posted[1]);
     assert!(bank.get(&posted[1]).is_some());
+    // Tuesday 09:00 is also the third channel's weekly recap: yesterday's
+    // two ratings of q3 make the week, within Discord's limits.
+    let suffix = format!("/channels/{THIRD_CHANNEL}/messages");
+    let recap = standin
+        .wait_request(
+            |r| {
+                r.is("POST", &suffix)
+                    && r.status == 200
+                    && r.body["embeds"][0]["title"].as_str().is_some_and(|t| t.starts_with("📅 The week in review"))
+            },
+            WAIT,
+        )
+        .await;
+    let fields = recap.body["embeds"][0]["fields"].to_string();
+    assert!(fields.contains("**2** ratings this week"), "{fields}");
+    assert!(fields.contains("<@15>") && fields.contains("<@16>"), "the podium: {fields}");
+    assert_eq!(recap.body["embeds"][0]["image"]["url"], "attachment://week.png");
+    let chart = recap.files.iter().find(|f| f.filename == "week.png").expect("the week's chart uploaded");
+    assert!(chart.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let buttons = standin::e2e::buttons(&recap.response);
+    assert_eq!(buttons.len(), 1, "q3's Reveal: {buttons:?}");
+    assert_eq!(buttons[0].0, "Reveal #1");
     assert_clean(&standin, &bot);
 }
 

@@ -49,6 +49,7 @@ async fn schedule_at_nine(db: &Path, channels: &[u64]) {
             ping_role: None,
             pick: Default::default(),
             thread: false,
+            recap: None,
         };
         services.set_schedule(&request).await.unwrap();
     }

@@ -9,7 +9,7 @@ use quizbot::clock::Clock;
 use quizbot::domain::bank::{Filter, QuestionBank, QuestionId};
 use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
 use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
-use quizbot::service::scheduler::{DailyPost, DailyThread, PostError, Poster, ReminderDm, Scheduler};
+use quizbot::service::scheduler::{DailyPost, DailyThread, PostError, Poster, RecapPost, ReminderDm, Scheduler};
 use quizbot::service::Services;
 use quizbot::store::Store;
 
@@ -29,6 +29,18 @@ struct Sent {
     question: String,
 }
 
+/// A weekly recap as the fake Discord saw it.
+#[derive(Debug, Clone, PartialEq)]
+struct RecapSeen {
+    channel: u64,
+    at: DateTime<Utc>,
+    date: NaiveDate,
+    studied: usize,
+    top: Vec<u64>,
+    hardest: Vec<QuestionId>,
+    keepers: Vec<u64>,
+}
+
 /// A reminder DM sent: (member, when, due today, nonce).
 type Reminded = (u64, DateTime<Utc>, usize, String);
 
@@ -43,6 +55,8 @@ struct FakePoster {
     reminded: Arc<Mutex<Vec<Reminded>>>,
     /// Reminder attempts to fail before one succeeds, with this error.
     remind_fails: Arc<Mutex<Vec<PostError>>>,
+    /// Weekly recaps posted.
+    recaps: Arc<Mutex<Vec<RecapSeen>>>,
     /// Threads opened: (message, name, whether one was there already).
     threads: Arc<Mutex<Vec<(u64, String, bool)>>>,
     /// While set, opening a thread never returns (a process that dies
@@ -77,6 +91,20 @@ impl Poster for FakePoster {
             .iter()
             .position(|p| p.channel == channel_id && p.question == question.as_str() && p.at.timestamp() >= since);
         Ok(found.map(|i| 1_001 + i as u64))
+    }
+
+    async fn post_recap(&self, recap: &RecapPost<'_>) -> Result<u64, PostError> {
+        let mut recaps = self.recaps.lock().unwrap();
+        recaps.push(RecapSeen {
+            channel: recap.channel_id,
+            at: self.clock.now(),
+            date: recap.date,
+            studied: recap.summary.studied,
+            top: recap.top.iter().map(|l| l.row.user_id).collect(),
+            hardest: recap.hardest.iter().map(|q| q.question().id.clone()).collect(),
+            keepers: recap.summary.streak_keepers.clone(),
+        });
+        Ok(7_000 + recaps.len() as u64)
     }
 
     async fn open_thread(&self, thread: &DailyThread<'_>) -> Result<u64, PostError> {
@@ -128,6 +156,7 @@ impl World {
             reminded: Arc::default(),
             remind_fails: Arc::default(),
             threads: Arc::default(),
+            recaps: Arc::default(),
             thread_hang: Arc::default(),
             thread_attempts: Arc::default(),
         };
@@ -161,6 +190,8 @@ impl World {
             pick: Default::default(),
             thread,
             thread_failure: None,
+            recap: None,
+            next_recap_at: None,
         };
         self.store.upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
@@ -538,4 +569,75 @@ async fn a_thread_is_opened_once_per_post_even_after_a_crash_between_the_two() {
     w.run_until(&second, utc("2026-11-25T22:00:00Z")).await;
     assert_eq!(w.poster.threads.lock().unwrap().len(), 2);
     assert_eq!(w.sent().iter().filter(|p| p.channel == 10).count(), 2);
+}
+
+/// The weekly recap: Mondays at 09:00 New York time, before and after the
+/// March DST change; an empty first week is a nudge; the second has the
+/// expected podium, streak keeper and hardest questions; once, whatever
+/// restarts.
+#[tokio::test]
+async fn the_weekly_recap_comes_on_its_local_weekday_across_dst_once_with_the_weeks_numbers() {
+    use quizbot::domain::level::Level;
+    use quizbot::domain::study::{Rating, Scope, Source};
+    use quizbot::service::daily::ScheduleRequest;
+    let w = World::new("2026-03-01T12:00:00Z").await;
+    let request = ScheduleRequest {
+        guild_id: GUILD,
+        channel_id: 10,
+        time: "09:00".into(),
+        timezone: "America/New_York".into(),
+        filter: Filter::default(),
+        ping_role: None,
+        pick: Default::default(),
+        thread: false,
+        recap: Some(chrono::Weekday::Mon),
+    };
+    w.services.set_schedule(&request).await.unwrap();
+    // Three 🟢-difficulty questions; the week of Monday 2 March, in New
+    // York days (12:00 UTC is 07:00 local).
+    let easy: Vec<QuestionId> =
+        w.bank.questions().iter().filter(|q| q.difficulty == Level::Beginner).take(3).map(|q| q.id.clone()).collect();
+    let day = |n: i64, minute: i64| utc("2026-03-02T12:00:00Z").timestamp() + n * 86_400 + minute * 60;
+    let mut id = 100;
+    let mut rate = |user: u64, q: usize, level: Level, at: i64| {
+        id += 1;
+        Rating {
+            id,
+            scope: Scope::Guild(GUILD),
+            user_id: user,
+            question: easy[q].clone(),
+            level,
+            source: Source::Quiz,
+            at,
+        }
+    };
+    let mut ratings = Vec::new();
+    for n in 0..7 {
+        ratings.push(rate(1, 0, Level::Beginner, day(n, 0)));
+    }
+    for user in 2..=6 {
+        ratings.push(rate(user, 1, Level::Advanced, day(1, user as i64)));
+    }
+    ratings.push(rate(2, 2, Level::Beginner, day(2, 1)));
+    ratings.push(rate(3, 2, Level::Intermediate, day(2, 2)));
+    for r in &ratings {
+        w.services.rate(r, 10, None).await.unwrap();
+    }
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-03-09T23:00:00Z")).await;
+    let recaps = w.poster.recaps.lock().unwrap().clone();
+    let at: Vec<DateTime<Utc>> = recaps.iter().map(|r| r.at).collect();
+    // EST (UTC-5) on 2 March, EDT (UTC-4) on 9 March.
+    assert_eq!(at, [utc("2026-03-02T14:00:00Z"), utc("2026-03-09T13:00:00Z")], "{recaps:?}");
+    assert_eq!(recaps[0].studied, 0, "the week before the first ratings: a nudge");
+    let week = &recaps[1];
+    assert_eq!(week.date, NaiveDate::from_ymd_opt(2026, 3, 9).unwrap());
+    assert_eq!(week.studied, 7 + 5 + 2);
+    assert_eq!(week.top, [2, 3, 1, 4, 5], "two questions first; then who got there first");
+    assert_eq!(week.keepers, [1], "only member 1 studied every day");
+    assert_eq!(week.hardest, [easy[0].clone(), easy[2].clone(), easy[1].clone()]);
+    // A restart the same day posts nothing more.
+    let again = w.scheduler().await;
+    w.run_until(&again, utc("2026-03-10T12:00:00Z")).await;
+    assert_eq!(w.poster.recaps.lock().unwrap().len(), 2);
 }

@@ -28,6 +28,8 @@ fn schedule(channel: u64, due: i64) -> Schedule {
         pick: Default::default(),
         thread: false,
         thread_failure: None,
+        recap: None,
+        next_recap_at: None,
     }
 }
 

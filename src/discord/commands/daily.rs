@@ -57,6 +57,32 @@ impl From<Pick> for PickMode {
     }
 }
 
+/// A weekday as a slash-command choice.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Day {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl From<Day> for chrono::Weekday {
+    fn from(d: Day) -> chrono::Weekday {
+        match d {
+            Day::Monday => chrono::Weekday::Mon,
+            Day::Tuesday => chrono::Weekday::Tue,
+            Day::Wednesday => chrono::Weekday::Wed,
+            Day::Thursday => chrono::Weekday::Thu,
+            Day::Friday => chrono::Weekday::Fri,
+            Day::Saturday => chrono::Weekday::Sat,
+            Day::Sunday => chrono::Weekday::Sun,
+        }
+    }
+}
+
 /// Refuses non-admins; `None` when the caller was already answered.
 async fn admin_guild(ctx: Context<'_>) -> Result<Option<u64>, BotError> {
     super::admin_guild(ctx, "Daily questions are", "change the daily question").await
@@ -87,6 +113,8 @@ async fn set(
     #[description = "How to choose: rotate (default), weakest (what the group knows least), fresh (nobody studied)"]
     pick: Option<Pick>,
     #[description = "Open a discussion thread on each question (needs Create Public Threads)"] thread: Option<bool>,
+    #[description = "Post a weekly recap: top 5, streaks, the hardest questions"] recap: Option<bool>,
+    #[description = "The recap's day (default Monday), at the question's time"] recap_day: Option<Day>,
 ) -> Result<(), BotError> {
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
@@ -104,6 +132,7 @@ async fn set(
         ping_role: ping.map(|r| r.id.get()),
         pick: pick.map_or(PickMode::Rotate, PickMode::from),
         thread: thread.unwrap_or(false),
+        recap: recap.unwrap_or(false).then(|| recap_day.map_or(chrono::Weekday::Mon, chrono::Weekday::from)),
     };
     // Input errors first (no Discord round trip), then the permission check.
     let data = ctx.data();
@@ -215,6 +244,10 @@ fn describe(s: &Schedule) -> String {
     let ping = match s.pick {
         PickMode::Rotate => ping,
         mode => format!("{ping} · picks {}", mode.describe()),
+    };
+    let ping = match (s.recap, s.next_recap_at) {
+        (Some(day), Some(at)) => format!("{ping} · 📅 weekly recap on {day}s, next <t:{at}:R>"),
+        _ => ping,
     };
     let mut out = format!(
         "**<#{}>** at **{}** {} · {filters}{ping}\nNext: <t:{next}:F> (<t:{next}:R>)",

@@ -54,8 +54,8 @@ pub const BAR_WIDTH: u32 = WIDTH - 2 * PAD - LABEL_WIDTH - COUNT_WIDTH;
 /// a light grey for questions not studied yet, in segment order.
 pub const SEGMENT_COLOURS: [RGBColor; 4] =
     [RGBColor(0x78, 0xB1, 0x59), RGBColor(0xFD, 0xCB, 0x58), RGBColor(0xDD, 0x2E, 0x44), RGBColor(0xD9, 0xDC, 0xE1)];
-const TEXT: RGBColor = RGBColor(0x31, 0x33, 0x38);
-const MUTED: RGBColor = RGBColor(0x6D, 0x6F, 0x78);
+pub(super) const TEXT: RGBColor = RGBColor(0x31, 0x33, 0x38);
+pub(super) const MUTED: RGBColor = RGBColor(0x6D, 0x6F, 0x78);
 
 /// DejaVu Sans: wide Unicode coverage for category names from any guide;
 /// licence in `assets/DejaVuSans-LICENSE.txt`.
@@ -132,14 +132,14 @@ pub fn segment_widths(levels: [usize; 3], total: usize, width: u32) -> [u32; 4] 
 }
 
 /// The embedded font, parsed once per process.
-fn font() -> Result<&'static FontRef<'static>, ChartError> {
+pub(super) fn font() -> Result<&'static FontRef<'static>, ChartError> {
     static PARSED: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
     PARSED.get_or_init(|| FontRef::try_from_slice(FONT).ok()).as_ref().ok_or(ChartError::Font)
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+pub(super) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 /// The backend's error does not depend on the buffer's lifetime.
-type Drawn<T> = DrawResult<T, BitMapBackend<'static>>;
+pub(super) type Drawn<T> = DrawResult<T, BitMapBackend<'static>>;
 
 fn draw(root: &Area<'_>, font: &FontRef<'static>, rows: &[CategoryProgress], hidden: usize) -> Drawn<()> {
     root.fill(&WHITE)?;
@@ -186,10 +186,10 @@ fn draw(root: &Area<'_>, font: &FontRef<'static>, rows: &[CategoryProgress], hid
 }
 
 /// One line of text in one size and colour.
-struct Text<'f> {
-    font: &'f FontRef<'static>,
-    size: f32,
-    colour: RGBColor,
+pub(super) struct Text<'f> {
+    pub(super) font: &'f FontRef<'static>,
+    pub(super) size: f32,
+    pub(super) colour: RGBColor,
 }
 
 impl Text<'_> {
@@ -212,7 +212,7 @@ impl Text<'_> {
         (glyphs, x)
     }
 
-    fn width(&self, text: &str) -> f32 {
+    pub(super) fn width(&self, text: &str) -> f32 {
         self.layout(text).1
     }
 
@@ -234,7 +234,7 @@ impl Text<'_> {
     /// Draws `text` from `x`, its line box centred on `y`; returns where it
     /// ends. Each glyph keeps its side bearings and sub-pixel position;
     /// coverage is blended over what is there.
-    fn draw(&self, root: &Area<'_>, text: &str, x: i32, y: i32) -> Drawn<i32> {
+    pub(super) fn draw(&self, root: &Area<'_>, text: &str, x: i32, y: i32) -> Drawn<i32> {
         let scaled = self.font.as_scaled(PxScale::from(self.size));
         let baseline = y as f32 + (scaled.ascent() + scaled.descent()) / 2.0;
         let (glyphs, width) = self.layout(text);
@@ -257,7 +257,7 @@ impl Text<'_> {
     }
 }
 
-fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+pub(super) fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);

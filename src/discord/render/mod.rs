@@ -9,9 +9,12 @@ use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEm
 pub mod chart;
 pub mod compare;
 mod history;
+mod recap;
 mod review;
+mod week_chart;
 
 pub use history::history_message;
+pub use recap::{recap_chart, recap_message};
 pub use review::{reminder_message, reminder_notice, review_reply};
 
 use super::custom_id::ButtonAction;

@@ -2,6 +2,7 @@
 //! that makes each day's post happen exactly once; members' review
 //! reminders ([`reminder`]), which work the same way.
 
+pub mod recap;
 pub mod reminder;
 pub mod time;
 
@@ -39,6 +40,10 @@ pub struct Schedule {
     pub thread: bool,
     /// Why the last thread could not be made (the post itself went out).
     pub thread_failure: Option<String>,
+    /// The local weekday of the weekly recap, if the channel has one.
+    pub recap: Option<chrono::Weekday>,
+    /// Unix seconds of the next recap.
+    pub next_recap_at: Option<i64>,
 }
 
 /// One daily question a channel was asked, for `/daily history`.

@@ -1,5 +1,5 @@
-//! The scheduler loop: sleep until the earliest due schedule or reminder
-//! ([`reminders`]), post, repeat.
+//! The scheduler loop: sleep until the earliest due schedule, reminder
+//! ([`reminders`]) or weekly recap ([`recaps`]), post, repeat.
 //!
 //! Each wake-up costs one indexed query for the due schedules and one for
 //! the next due time; nothing scans every schedule. A change made through
@@ -7,6 +7,7 @@
 //! [`MAX_SLEEP`]. Exactly once per schedule and local date comes from the
 //! claim in the database plus the message nonce (see `Claim`).
 
+mod recaps;
 mod reminders;
 mod threads;
 
@@ -26,6 +27,7 @@ use crate::domain::schedule::time::{local_date, next_post_after, still_due_today
 use crate::domain::schedule::{daily_nonce, Claim, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
 use crate::domain::study::{Post, Scope, Source};
 use crate::store::StoreError;
+pub use recaps::RecapPost;
 pub use reminders::ReminderDm;
 
 /// How long a claim protects a post in progress before another process may
@@ -122,6 +124,9 @@ pub trait Poster: Send + Sync + 'static {
     /// prompt; returns the thread's id. A thread already on the message
     /// (an earlier attempt made it) counts as made.
     fn open_thread(&self, thread: &DailyThread<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
+
+    /// Posts a channel's weekly recap; returns the message id.
+    fn post_recap(&self, recap: &RecapPost<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
 
     /// Sends a member their review reminder in a DM; returns the message id.
     fn remind(&self, dm: &ReminderDm<'_>) -> impl Future<Output = Result<u64, PostError>> + Send;
@@ -280,7 +285,11 @@ impl<P: Poster> Scheduler<P> {
             }
         }
         self.remind_due().await?;
-        let next = [store.next_due_at().await?, store.next_reminder_at().await?].into_iter().flatten().min();
+        self.recap_due().await?;
+        let next = [store.next_due_at().await?, store.next_reminder_at().await?, store.next_recap_at().await?]
+            .into_iter()
+            .flatten()
+            .min();
         Ok(next.and_then(|t| Utc.timestamp_opt(t, 0).single()))
     }
 

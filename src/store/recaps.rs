@@ -1,0 +1,184 @@
+//! Weekly recaps: which schedules owe one (`schedules.next_recap_at`), the
+//! claim that posts each recap once (`recap_posts`), and the week's
+//! ratings they sum up.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::{id_key, Store, StoreError};
+use crate::domain::bank::QuestionId;
+use crate::domain::level::Level;
+use crate::domain::schedule::recap::WeekRating;
+use crate::domain::schedule::reminder::ReminderClaim;
+use crate::domain::schedule::Schedule;
+
+impl Store {
+    /// Schedules whose recap is due at `now`, soonest first, at most `limit`.
+    pub async fn due_recaps(&self, now: i64, limit: u32) -> Result<Vec<Schedule>, StoreError> {
+        let channels: Vec<i64> = sqlx::query_scalar(
+            "SELECT channel_id FROM schedules WHERE next_recap_at <= $1 AND paused = 0
+             ORDER BY next_recap_at, channel_id LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut due = Vec::with_capacity(channels.len());
+        for channel in channels {
+            if let Some(s) = self.schedule(u64::try_from(channel).unwrap_or(0)).await? {
+                due.push(s);
+            }
+        }
+        Ok(due)
+    }
+
+    /// When the next recap of any schedule is due.
+    pub async fn next_recap_at(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MIN(next_recap_at) FROM schedules WHERE paused = 0")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Moves a channel's recap on to `next` (unix seconds).
+    pub async fn recap_moved(&self, channel_id: u64, seen: i64, next: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE schedules SET next_recap_at = $2 WHERE channel_id = $1 AND next_recap_at = $3")
+            .bind(id_key(channel_id))
+            .bind(next)
+            .bind(seen)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Claims the channel's recap of `date`: fresh, from a holder whose
+    /// lease ended, or our own again.
+    pub async fn claim_recap(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<ReminderClaim, StoreError> {
+        let day = date.format("%Y-%m-%d").to_string();
+        let fresh = sqlx::query(
+            "INSERT INTO recap_posts (channel_id, local_date, claimed_by, lease_until) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (channel_id, local_date) DO NOTHING",
+        )
+        .bind(id_key(channel_id))
+        .bind(&day)
+        .bind(holder)
+        .bind(lease_until)
+        .execute(&self.pool)
+        .await?;
+        if fresh.rows_affected() == 1 {
+            return Ok(ReminderClaim::Won { claimed_at: now });
+        }
+        let taken = sqlx::query(
+            "UPDATE recap_posts SET claimed_by = $3, lease_until = $4
+             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND (lease_until <= $5 OR claimed_by = $3)",
+        )
+        .bind(id_key(channel_id))
+        .bind(&day)
+        .bind(holder)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if taken.rows_affected() == 1 {
+            return Ok(ReminderClaim::Won { claimed_at: now });
+        }
+        let row =
+            sqlx::query("SELECT lease_until, message_id FROM recap_posts WHERE channel_id = $1 AND local_date = $2")
+                .bind(id_key(channel_id))
+                .bind(&day)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            None => Ok(ReminderClaim::Held { until: now + 1 }),
+            Some(row) if row.try_get::<Option<i64>, _>("message_id")?.is_some() => Ok(ReminderClaim::Done),
+            Some(row) => Ok(ReminderClaim::Held { until: row.try_get("lease_until")? }),
+        }
+    }
+
+    /// Marks the recap posted; `false` if the claim is no longer the holder's.
+    pub async fn complete_recap(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        message_id: u64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE recap_posts SET message_id = $3, posted_at = $4
+             WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $5 AND message_id IS NULL",
+        )
+        .bind(id_key(channel_id))
+        .bind(date.format("%Y-%m-%d").to_string())
+        .bind(id_key(message_id))
+        .bind(now)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a recap's claim up (Discord refused the post for good).
+    pub async fn release_recap(&self, channel_id: u64, date: NaiveDate, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM recap_posts WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND claimed_by = $3",
+        )
+        .bind(id_key(channel_id))
+        .bind(date.format("%Y-%m-%d").to_string())
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A server's level clicks from `from` up to `to` (unix seconds).
+    pub async fn week_ratings(&self, guild_id: u64, from: i64, to: i64) -> Result<Vec<WeekRating>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT user_id, question_id, level, rated_at FROM rating_events
+             WHERE guild_id = $1 AND rated_at >= $2 AND rated_at < $3",
+        )
+        .bind(id_key(guild_id))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .filter_map(|row| {
+                let parsed = (|| -> Result<Option<WeekRating>, StoreError> {
+                    let question: String = row.try_get("question_id")?;
+                    let level: String = row.try_get("level")?;
+                    let user: i64 = row.try_get("user_id")?;
+                    let (Some(question), Some(level)) = (QuestionId::parse(&question), Level::parse(&level)) else {
+                        return Ok(None);
+                    };
+                    Ok(Some(WeekRating {
+                        user_id: u64::try_from(user).unwrap_or(0),
+                        question,
+                        level,
+                        at: row.try_get("rated_at")?,
+                    }))
+                })();
+                parsed.transpose()
+            })
+            .collect()
+    }
+
+    /// How many level clicks a server made from `from` up to `to`.
+    pub async fn count_ratings(&self, guild_id: u64, from: i64, to: i64) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM rating_events WHERE guild_id = $1 AND rated_at >= $2 AND rated_at < $3",
+        )
+        .bind(id_key(guild_id))
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
