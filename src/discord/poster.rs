@@ -88,31 +88,20 @@ impl Poster for DiscordPoster {
     }
 
     async fn post_recap(&self, recap: &RecapPost<'_>) -> Result<u64, PostError> {
-        let (text, embed, buttons) = render::recap_message(recap);
+        let route = || Route::ChannelMessages { channel_id: ChannelId::new(recap.channel_id) };
         // The week's chart, when there is a week to show.
-        let chart = embed.as_ref().and_then(|_| render::recap_chart(recap));
-        let embed = match (&chart, embed) {
-            (Some(_), Some(embed)) => Some(embed.image(format!("attachment://{RECAP_CHART}"))),
-            (_, embed) => embed,
+        let chart = render::recap_chart(recap).filter(|_| !recap.summary.is_empty());
+        let (message, files) = recap_message(recap, chart);
+        let answer = match self.send_files(route(), &message, files, classify_status).await {
+            // Refused with its chart (no Attach Files there, say): the
+            // recap matters more than its picture.
+            Err(PostError::Permanent(reason)) if !recap.summary.is_empty() => {
+                warn!(channel = recap.channel_id, %reason, "the weekly recap goes out without its chart");
+                let (message, files) = recap_message(recap, None);
+                self.send_files(route(), &message, files, classify_status).await?
+            }
+            other => other?,
         };
-        let files: Vec<CreateAttachment> =
-            chart.into_iter().map(|png| CreateAttachment::bytes(png, RECAP_CHART)).collect();
-        let mut message = CreateMessage::new()
-            .components(buttons)
-            .nonce(Nonce::String(recap.nonce.to_string()))
-            .enforce_nonce(true)
-            .allowed_mentions(CreateAllowedMentions::new());
-        if !text.is_empty() {
-            message = message.content(text);
-        }
-        if let Some(embed) = embed {
-            message = message.embed(embed);
-        }
-        for file in &files {
-            message = message.add_file(file.clone());
-        }
-        let route = Route::ChannelMessages { channel_id: ChannelId::new(recap.channel_id) };
-        let answer = self.send_files(route, &message, files, classify_status).await?;
         answer["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| no_id("message"))
     }
 
@@ -166,6 +155,30 @@ const CANNOT_MESSAGE_USER: u64 = 50_007;
 
 /// The recap chart's file name; the embed shows `attachment://week.png`.
 const RECAP_CHART: &str = "week.png";
+
+/// The recap as a message, with `chart` uploaded and shown if given.
+fn recap_message(recap: &RecapPost<'_>, chart: Option<Vec<u8>>) -> (CreateMessage, Vec<CreateAttachment>) {
+    let (text, embed, buttons) = render::recap_message(recap);
+    let mut message = CreateMessage::new()
+        .components(buttons)
+        .nonce(Nonce::String(recap.nonce.to_string()))
+        .enforce_nonce(true)
+        .allowed_mentions(CreateAllowedMentions::new());
+    if !text.is_empty() {
+        message = message.content(text);
+    }
+    let files: Vec<CreateAttachment> = chart.map(|png| CreateAttachment::bytes(png, RECAP_CHART)).into_iter().collect();
+    if let Some(mut embed) = embed {
+        if !files.is_empty() {
+            embed = embed.image(format!("attachment://{RECAP_CHART}"));
+        }
+        message = message.embed(embed);
+    }
+    for file in &files {
+        message = message.add_file(file.clone());
+    }
+    (message, files)
+}
 
 /// The one line the bot posts in each discussion thread.
 const THREAD_PROMPT: &str = "Post your answer here before you reveal; compare after.";

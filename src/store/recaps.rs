@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::{id_key, Store, StoreError};
+use super::{id_from_key, id_key, Store, StoreError};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
 use crate::domain::schedule::recap::WeekRating;
@@ -13,20 +13,23 @@ use crate::domain::schedule::reminder::ReminderClaim;
 use crate::domain::schedule::Schedule;
 
 impl Store {
-    /// Schedules whose recap is due at `now`, soonest first, at most `limit`.
-    pub async fn due_recaps(&self, now: i64, limit: u32) -> Result<Vec<Schedule>, StoreError> {
-        let channels: Vec<i64> = sqlx::query_scalar(
-            "SELECT channel_id FROM schedules WHERE next_recap_at <= $1 AND paused = 0
+    /// Schedules whose recap is due at `now`, soonest first, at most
+    /// `limit`, each with the recap date a retry is for, if any.
+    pub async fn due_recaps(&self, now: i64, limit: u32) -> Result<Vec<(Schedule, Option<NaiveDate>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT channel_id, recap_pending FROM schedules WHERE paused = 0 AND next_recap_at <= $1
              ORDER BY next_recap_at, channel_id LIMIT $2",
         )
         .bind(now)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let mut due = Vec::with_capacity(channels.len());
-        for channel in channels {
-            if let Some(s) = self.schedule(u64::try_from(channel).unwrap_or(0)).await? {
-                due.push(s);
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let pending: Option<String> = row.try_get("recap_pending")?;
+            let pending = pending.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+            if let Some(s) = self.schedule(id_from_key(row.try_get("channel_id")?)?).await? {
+                due.push((s, pending));
             }
         }
         Ok(due)
@@ -39,14 +42,24 @@ impl Store {
             .await?)
     }
 
-    /// Moves a channel's recap on to `next` (unix seconds).
-    pub async fn recap_moved(&self, channel_id: u64, seen: i64, next: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE schedules SET next_recap_at = $2 WHERE channel_id = $1 AND next_recap_at = $3")
-            .bind(id_key(channel_id))
-            .bind(next)
-            .bind(seen)
-            .execute(&self.pool)
-            .await?;
+    /// Moves a channel's recap (read as due at `seen`) on to `next` (unix
+    /// seconds), `pending` the recap date a retry is for.
+    pub async fn recap_moved(
+        &self,
+        channel_id: u64,
+        seen: i64,
+        next: i64,
+        pending: Option<NaiveDate>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE schedules SET next_recap_at = $2, recap_pending = $4 WHERE channel_id = $1 AND next_recap_at = $3",
+        )
+        .bind(id_key(channel_id))
+        .bind(next)
+        .bind(seen)
+        .bind(pending.map(|d| d.format("%Y-%m-%d").to_string()))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -62,13 +75,14 @@ impl Store {
     ) -> Result<ReminderClaim, StoreError> {
         let day = date.format("%Y-%m-%d").to_string();
         let fresh = sqlx::query(
-            "INSERT INTO recap_posts (channel_id, local_date, claimed_by, lease_until) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (channel_id, local_date) DO NOTHING",
+            "INSERT INTO recap_posts (channel_id, local_date, claimed_by, lease_until, claimed_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel_id, local_date) DO NOTHING",
         )
         .bind(id_key(channel_id))
         .bind(&day)
         .bind(holder)
         .bind(lease_until)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         if fresh.rows_affected() == 1 {
@@ -85,20 +99,42 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        if taken.rows_affected() == 1 {
-            return Ok(ReminderClaim::Won { claimed_at: now });
-        }
-        let row =
-            sqlx::query("SELECT lease_until, message_id FROM recap_posts WHERE channel_id = $1 AND local_date = $2")
-                .bind(id_key(channel_id))
-                .bind(&day)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT lease_until, message_id, claimed_at FROM recap_posts WHERE channel_id = $1 AND local_date = $2",
+        )
+        .bind(id_key(channel_id))
+        .bind(&day)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             None => Ok(ReminderClaim::Held { until: now + 1 }),
             Some(row) if row.try_get::<Option<i64>, _>("message_id")?.is_some() => Ok(ReminderClaim::Done),
+            Some(row) if taken.rows_affected() == 1 => {
+                Ok(ReminderClaim::Won { claimed_at: row.try_get("claimed_at")? })
+            }
             Some(row) => Ok(ReminderClaim::Held { until: row.try_get("lease_until")? }),
         }
+    }
+
+    /// Keeps the claim until `lease_until` (a retry is due before then).
+    pub async fn extend_recap(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        lease_until: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE recap_posts SET lease_until = $3
+             WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $4 AND message_id IS NULL",
+        )
+        .bind(id_key(channel_id))
+        .bind(date.format("%Y-%m-%d").to_string())
+        .bind(lease_until)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Marks the recap posted; `false` if the claim is no longer the holder's.

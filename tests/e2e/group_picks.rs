@@ -233,3 +233,43 @@ async fn daily_history_lists_the_last_thirty_paged() {
     assert!(!page3.to_string().contains("5000004"), "only thirty");
     assert_clean(&standin, &bot);
 }
+
+/// A week nobody studied: the recap is a short nudge, not an empty table.
+#[tokio::test]
+async fn an_empty_week_recaps_as_a_nudge() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    {
+        let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
+        let bank =
+            Arc::new(quizbot::bank_files::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")]).unwrap());
+        let services = Services::new(bank, store, Clock::manual(at(BEFORE_NINE)));
+        let request = ScheduleRequest {
+            guild_id: GUILD_ID,
+            channel_id: CHANNEL_ID,
+            time: "09:00".into(),
+            timezone: "Europe/Berlin".into(),
+            filter: Filter::default(),
+            ping_role: None,
+            pick: PickMode::Rotate,
+            thread: false,
+            recap: Some(chrono::Weekday::Tue),
+        };
+        services.set_schedule(&request).await.unwrap();
+        services.close().await;
+    }
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[("QUIZBOT_CLOCK_START", BEFORE_NINE)]);
+    standin.wait_commands(WAIT).await;
+    let suffix = format!("/channels/{CHANNEL_ID}/messages");
+    let nudge = standin
+        .wait_request(
+            |r| r.is("POST", &suffix) && r.body["content"].as_str().is_some_and(|c| c.starts_with("📅 A quiet week")),
+            WAIT,
+        )
+        .await;
+    assert_eq!(nudge.status, 200);
+    assert!(nudge.body["embeds"].as_array().is_none_or(|e| e.is_empty()), "no table: {}", nudge.body);
+    assert!(nudge.files.is_empty(), "no chart of an empty week");
+    assert_clean(&standin, &bot);
+}

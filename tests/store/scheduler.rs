@@ -101,7 +101,7 @@ impl Poster for FakePoster {
             date: recap.date,
             studied: recap.summary.studied,
             top: recap.top.iter().map(|l| l.row.user_id).collect(),
-            hardest: recap.hardest.iter().map(|q| q.question().id.clone()).collect(),
+            hardest: recap.hardest.iter().map(|(q, _)| q.question().id.clone()).collect(),
             keepers: recap.summary.streak_keepers.clone(),
         });
         Ok(7_000 + recaps.len() as u64)

@@ -70,7 +70,6 @@ pub fn recap_message(recap: &RecapPost<'_>) -> (String, Option<CreateEmbed>, Vec
     let hardest = recap
         .hardest
         .iter()
-        .zip(&s.hardest)
         .enumerate()
         .map(|(i, (q, h))| {
             let level = Level::ALL[(h.mean_level.round() as usize).min(2)];
@@ -107,7 +106,7 @@ pub fn recap_message(recap: &RecapPost<'_>) -> (String, Option<CreateEmbed>, Vec
         .hardest
         .iter()
         .enumerate()
-        .map(|(i, q)| {
+        .map(|(i, (q, _))| {
             CreateButton::new(ButtonAction::Reveal { question: q.question().id.clone(), source: Source::Quiz }.encode())
                 .label(format!("Reveal #{}", i + 1))
                 .emoji('👀')
@@ -163,7 +162,8 @@ mod tests {
                 streak: Streak::default(),
             })
             .collect();
-        let post = RecapPost { channel_id: 1, date, summary: &summary, top: &top, hardest: &hardest, nonce: "w1" };
+        let pairs: Vec<(InBank, Hard)> = hardest.iter().cloned().zip(summary.hardest.iter().cloned()).collect();
+        let post = RecapPost { channel_id: 1, date, summary: &summary, top: &top, hardest: &pairs, nonce: "w1" };
         let (text, embed, rows) = recap_message(&post);
         assert!(text.is_empty());
         let embed = json(&embed.unwrap());

@@ -76,7 +76,8 @@ pub struct WeekSummary {
     pub per_day: [[u32; 3]; WEEK_DAYS],
     /// Members who studied on each of the seven days.
     pub streak_keepers: Vec<u64>,
-    /// At most [`HARDEST`], hardest first.
+    /// Every question rated in the week, hardest first (the recap shows
+    /// the first [`HARDEST`] its banks still hold).
     pub hardest: Vec<Hard>,
 }
 
@@ -111,7 +112,6 @@ impl WeekSummary {
         hardest.sort_by(|a, b| {
             a.mean_level.total_cmp(&b.mean_level).then(b.ratings.cmp(&a.ratings)).then(a.question.cmp(&b.question))
         });
-        hardest.truncate(HARDEST);
         WeekSummary { studied, studied_before, per_day, streak_keepers, hardest }
     }
 

@@ -3,14 +3,14 @@
 //! schedule's time, exactly once per week: a claim per channel and recap
 //! date, and a nonce naming them, as for daily posts.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use futures_util::StreamExt;
 use tracing::{info, warn};
 
 use super::{PostError, Poster, Scheduler, Stopping, BATCH, IN_FLIGHT, LEASE, RETRY};
 use crate::domain::bank::InBank;
-use crate::domain::schedule::recap::{next_recap_after, recap_nonce, week_before, WeekSummary, TOP};
-use crate::domain::schedule::reminder::ReminderClaim;
+use crate::domain::schedule::recap::{next_recap_after, recap_nonce, week_before, Hard, WeekSummary, HARDEST, TOP};
+use crate::domain::schedule::reminder::{ReminderClaim, RETRY_WINDOW_SECS};
 use crate::domain::schedule::time::{local_date, local_instant, still_due_today, TimeOfDay};
 use crate::domain::schedule::Schedule;
 use crate::domain::score::Period;
@@ -28,8 +28,9 @@ pub struct RecapPost<'a> {
     pub summary: &'a WeekSummary,
     /// The week's podium (at most [`TOP`]).
     pub top: &'a [BoardLine],
-    /// The hardest questions, as the banks have them now.
-    pub hardest: &'a [InBank],
+    /// The hardest questions the banks still hold (at most [`HARDEST`]),
+    /// each with its numbers.
+    pub hardest: &'a [(InBank, Hard)],
     /// Message nonce, sent with `enforce_nonce`.
     pub nonce: &'a str,
 }
@@ -43,13 +44,13 @@ impl<P: Poster> Scheduler<P> {
             let (count, full) = (due.len(), due.len() == BATCH as usize);
             let failed = std::sync::atomic::AtomicUsize::new(0);
             futures_util::stream::iter(due)
-                .for_each_concurrent(IN_FLIGHT, |s| {
+                .for_each_concurrent(IN_FLIGHT, |(s, pending)| {
                     let failed = &failed;
                     async move {
                         if self.stop.as_ref().is_some_and(Stopping::is_set) {
                             return;
                         }
-                        if let Err(e) = self.recap(&s, now).await {
+                        if let Err(e) = self.recap(&s, pending, now).await {
                             failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             warn!(channel = s.channel_id, error = %e, "weekly recap failed");
                         }
@@ -63,22 +64,46 @@ impl<P: Poster> Scheduler<P> {
         }
     }
 
-    async fn recap(&self, s: &Schedule, batch_now: DateTime<Utc>) -> Result<(), StoreError> {
-        let (Some(weekday), Some(seen)) = (s.recap, s.next_recap_at) else { return Ok(()) };
-        let now = self.services.clock.now().max(batch_now);
+    async fn recap(
+        &self,
+        s: &Schedule,
+        pending: Option<NaiveDate>,
+        batch_now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let store = &self.services.store;
+        let Some(seen) = s.next_recap_at else { return Ok(()) };
+        let Some(weekday) = s.recap else {
+            // A recap time without a day (not something `/daily set`
+            // writes): never due again.
+            return store.recap_moved(s.channel_id, seen, i64::MAX, None).await;
+        };
+        let now = self.services.clock.now().max(batch_now);
         let due_at = Utc.timestamp_opt(seen, 0).single().unwrap_or(now);
         let next = next_recap_after(now, weekday, s.time, s.zone).timestamp();
-        if !still_due_today(due_at, now, s.zone) {
-            info!(channel = s.channel_id, "missed weekly recap skipped");
-            return store.recap_moved(s.channel_id, seen, next).await;
-        }
-        let date = local_date(due_at, s.zone);
+        // A retry keeps the date it is for, even past local midnight.
+        let date = match pending {
+            Some(date) => date,
+            None if !still_due_today(due_at, now, s.zone) => {
+                info!(channel = s.channel_id, "missed weekly recap skipped");
+                return store.recap_moved(s.channel_id, seen, next, None).await;
+            }
+            None => local_date(due_at, s.zone),
+        };
         let lease_until = now.timestamp() + LEASE.as_secs() as i64;
-        match store.claim_recap(s.channel_id, date, &self.holder, now.timestamp(), lease_until).await? {
-            ReminderClaim::Won { .. } => {}
-            ReminderClaim::Done => return store.recap_moved(s.channel_id, seen, next).await,
-            ReminderClaim::Held { until } => return store.recap_moved(s.channel_id, seen, until.min(next)).await,
+        let claimed_at = match store.claim_recap(s.channel_id, date, &self.holder, now.timestamp(), lease_until).await?
+        {
+            ReminderClaim::Won { claimed_at } => claimed_at,
+            ReminderClaim::Done => return store.recap_moved(s.channel_id, seen, next, None).await,
+            ReminderClaim::Held { until } => {
+                return store.recap_moved(s.channel_id, seen, until.min(next), Some(date)).await;
+            }
+        };
+        if now.timestamp() - claimed_at > RETRY_WINDOW_SECS {
+            // An earlier attempt may have been posted past the nonce's
+            // reach: better no recap this week than two.
+            warn!(channel = s.channel_id, %date, "a recap retried past the nonce window is given up");
+            store.complete_recap(s.channel_id, date, &self.holder, 0, now.timestamp()).await?;
+            return store.recap_moved(s.channel_id, seen, next, None).await;
         }
         let summary = self.week_summary(s, date).await?;
         let top = match self
@@ -96,12 +121,16 @@ impl<P: Poster> Scheduler<P> {
             Err(ServiceError::Store(e)) => return Err(e),
             Err(_) => Vec::new(),
         };
-        let bank = match self.services.bank(Scope::Guild(s.guild_id)).await {
-            Ok(bank) => bank,
+        let hardest: Vec<(InBank, Hard)> = match self.services.bank(Scope::Guild(s.guild_id)).await {
+            Ok(bank) => summary
+                .hardest
+                .iter()
+                .filter_map(|h| InBank::find(&bank, &h.question).map(|q| (q, h.clone())))
+                .take(HARDEST)
+                .collect(),
             Err(ServiceError::Store(e)) => return Err(e),
-            Err(_) => return Ok(()),
+            Err(_) => Vec::new(),
         };
-        let hardest: Vec<InBank> = summary.hardest.iter().filter_map(|h| InBank::find(&bank, &h.question)).collect();
         let nonce = recap_nonce(s.channel_id, date);
         let post = RecapPost {
             channel_id: s.channel_id,
@@ -118,23 +147,28 @@ impl<P: Poster> Scheduler<P> {
                 store
                     .complete_recap(s.channel_id, date, &self.holder, message_id, self.services.clock.now_unix())
                     .await?;
-                store.recap_moved(s.channel_id, seen, next).await
+                store.recap_moved(s.channel_id, seen, next, None).await
             }
             Err(error @ (PostError::Permanent(_) | PostError::DmsClosed | PostError::AlreadyDone)) => {
                 warn!(channel = s.channel_id, %error, "weekly recap refused; next week's will try again");
                 store.release_recap(s.channel_id, date, &self.holder).await?;
-                store.recap_moved(s.channel_id, seen, next).await
+                store.recap_moved(s.channel_id, seen, next, None).await
             }
             Err(error) => {
-                // The same recap (same nonce) again shortly.
+                // The same recap (same nonce, same date) again shortly.
                 let wait = match error {
-                    PostError::RateLimited { retry_after, .. } => {
+                    PostError::RateLimited { retry_after, global } => {
+                        if global {
+                            self.pace.hold(retry_after);
+                        }
                         i64::try_from(retry_after.as_secs()).unwrap_or(i64::MAX / 2) + 1
                     }
                     _ => RETRY.as_secs() as i64,
                 };
+                let retry = now.timestamp() + wait;
                 warn!(channel = s.channel_id, %error, "weekly recap failed; retrying");
-                store.recap_moved(s.channel_id, seen, now.timestamp() + wait).await
+                store.extend_recap(s.channel_id, date, &self.holder, retry + LEASE.as_secs() as i64).await?;
+                store.recap_moved(s.channel_id, seen, retry, Some(date)).await
             }
         }
     }
