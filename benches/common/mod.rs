@@ -127,6 +127,7 @@ pub fn schedules(now: DateTime<Utc>) -> Vec<Schedule> {
                 thread_failure: None,
                 recap: None,
                 next_recap_at: None,
+                pending: None,
             }
         })
         .collect()

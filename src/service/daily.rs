@@ -79,6 +79,7 @@ impl Services {
             thread_failure: None,
             recap: req.recap,
             next_recap_at: req.recap.map(|day| next_recap_after(now, day, time, zone).timestamp()),
+            pending: None,
         };
         self.store.upsert_schedule(&schedule, now.timestamp()).await?;
         self.wake.wake();

@@ -21,7 +21,7 @@ const SERVER_ZONE: &str = "SELECT timezone FROM schedules WHERE guild_id = $1 OR
 
 const COLUMNS: &str = "channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
      next_due_at, last_posted_at, failure, failing_days, paused, thread, thread_failure, pick, recap_weekday,
-     next_recap_at";
+     next_recap_at, pending_date";
 
 const UPSERT_SCHEDULE: &str =
     "INSERT INTO schedules (channel_id, guild_id, local_minutes, timezone, category, difficulty, ping_role_id,
@@ -33,7 +33,8 @@ const UPSERT_SCHEDULE: &str =
                 category = excluded.category, difficulty = excluded.difficulty, ping_role_id = excluded.ping_role_id,
                 next_due_at = excluded.next_due_at, failure = NULL, failing_days = 0, paused = 0,
                 updated_at = excluded.updated_at, thread = excluded.thread, thread_failure = NULL,
-                pick = excluded.pick, recap_weekday = excluded.recap_weekday, next_recap_at = excluded.next_recap_at";
+                pick = excluded.pick, recap_weekday = excluded.recap_weekday, next_recap_at = excluded.next_recap_at,
+                pending_date = NULL";
 
 impl Store {
     /// Creates or replaces a channel's schedule; any failure and pause are
@@ -173,17 +174,30 @@ impl Store {
     ) -> Result<(), StoreError> {
         let query = match posted_at {
             Some(at) => sqlx::query(
-                "UPDATE schedules SET next_due_at = $2, last_posted_at = $3, failure = NULL, failing_days = 0
+                "UPDATE schedules SET next_due_at = $2, last_posted_at = $3, failure = NULL, failing_days = 0,
+                        pending_date = NULL
                  WHERE channel_id = $1",
             )
             .bind(id_key(channel_id))
             .bind(next_due_at)
             .bind(at),
-            None => sqlx::query("UPDATE schedules SET next_due_at = $2 WHERE channel_id = $1")
+            None => sqlx::query("UPDATE schedules SET next_due_at = $2, pending_date = NULL WHERE channel_id = $1")
                 .bind(id_key(channel_id))
                 .bind(next_due_at),
         };
         query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Looks at the channel's post for local `date` again at `retry` (unix
+    /// seconds), even when that falls on the next local day.
+    pub async fn schedule_retry(&self, channel_id: u64, retry: i64, date: NaiveDate) -> Result<(), StoreError> {
+        sqlx::query("UPDATE schedules SET next_due_at = $2, pending_date = $3 WHERE channel_id = $1")
+            .bind(id_key(channel_id))
+            .bind(retry)
+            .bind(date.format("%Y-%m-%d").to_string())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -198,7 +212,8 @@ impl Store {
         next_due_at: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE schedules SET failure = $2, failing_days = $3, paused = $4, next_due_at = $5 WHERE channel_id = $1",
+            "UPDATE schedules SET failure = $2, failing_days = $3, paused = $4, next_due_at = $5, pending_date = NULL
+             WHERE channel_id = $1",
         )
         .bind(id_key(channel_id))
         .bind(reason)
@@ -467,6 +482,10 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule, StoreError> {
             n => Some(weekday(n).ok_or_else(|| corrupt(&format!("recap_weekday {n}")))?),
         },
         next_recap_at: row.try_get("next_recap_at")?,
+        pending: row
+            .try_get::<Option<String>, _>("pending_date")?
+            .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| corrupt(&format!("pending_date {d:?}"))))
+            .transpose()?,
     })
 }
 

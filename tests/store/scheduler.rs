@@ -192,6 +192,7 @@ impl World {
             thread_failure: None,
             recap: None,
             next_recap_at: None,
+            pending: None,
         };
         self.store.upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
@@ -330,6 +331,26 @@ async fn temporary_failures_are_retried_the_same_day() {
     let sent = w.sent();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].at, utc("2026-11-24T08:01:00Z"));
+}
+
+/// A post at 23:59 whose retry falls after local midnight is still that
+/// day's post: its date, its nonce; the next day's comes at its own time.
+#[tokio::test]
+async fn a_retry_after_midnight_is_still_the_days_post() {
+    let w = World::new("2026-11-24T23:58:00Z").await;
+    w.set(10, "23:59", "UTC").await;
+    *w.poster.fail.lock().unwrap() = Some((10, PostError::Temporary("502 Bad Gateway".into())));
+    let s = w.scheduler().await;
+    w.run_until(&s, utc("2026-11-24T23:59:30Z")).await;
+    assert!(w.sent().is_empty());
+    *w.poster.fail.lock().unwrap() = None;
+    w.run_until(&s, utc("2026-11-25T23:59:30Z")).await;
+    let sent = w.sent();
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!((sent[0].at, sent[0].date), (utc("2026-11-25T00:00:00Z"), day(24)));
+    assert_eq!(sent[0].nonce, daily_nonce(10, day(24)));
+    assert_eq!((sent[1].at, sent[1].date), (utc("2026-11-25T23:59:00Z"), day(25)));
 }
 
 /// Discord may have made a message whose answer was lost (a 502, a reset):

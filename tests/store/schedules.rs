@@ -30,6 +30,7 @@ fn schedule(channel: u64, due: i64) -> Schedule {
         thread_failure: None,
         recap: None,
         next_recap_at: None,
+        pending: None,
     }
 }
 

@@ -44,6 +44,9 @@ pub struct Schedule {
     pub recap: Option<chrono::Weekday>,
     /// Unix seconds of the next recap.
     pub next_recap_at: Option<i64>,
+    /// The local date a retry of a post is for (`next_due_at` is then the
+    /// retry's time, which may fall after local midnight).
+    pub pending: Option<NaiveDate>,
 }
 
 /// One daily question a channel was asked, for `/daily history`.

@@ -300,12 +300,16 @@ impl<P: Poster> Scheduler<P> {
         let store = &self.services.store;
         let due = Utc.timestamp_opt(s.next_due_at, 0).single().unwrap_or(now);
         let next = next_post_after(now, s.time, s.zone).timestamp();
-        if !still_due_today(due, now, s.zone) {
-            // The bot was down through the whole local day: skip, don't spam.
-            info!(channel = s.channel_id, "missed daily post skipped");
-            return store.schedule_posted(s.channel_id, next, None).await;
-        }
-        let date = local_date(due, s.zone);
+        // A retry is for the day it was due, even past local midnight.
+        let date = match s.pending {
+            Some(date) => date,
+            None if !still_due_today(due, now, s.zone) => {
+                // The bot was down through the whole local day: skip, don't spam.
+                info!(channel = s.channel_id, "missed daily post skipped");
+                return store.schedule_posted(s.channel_id, next, None).await;
+            }
+            None => local_date(due, s.zone),
+        };
         let picked = match self.services.daily_question(s).await {
             Ok(q) => q,
             Err(ServiceError::Store(e)) => return Err(e),
@@ -326,7 +330,7 @@ impl<P: Poster> Scheduler<P> {
                 return store.schedule_posted(s.channel_id, next, None).await;
             }
             // Another process is posting: look again when its lease ends.
-            ClaimOutcome::Held { until } => return store.schedule_posted(s.channel_id, until.min(next), None).await,
+            ClaimOutcome::Held { until } => return store.schedule_retry(s.channel_id, until.min(next), date).await,
         };
         // A claim taken over from a dead process keeps its question.
         let chosen = picked.sibling(&claim.question).unwrap_or(picked);
@@ -421,7 +425,7 @@ impl<P: Poster> Scheduler<P> {
                 let retry = now.timestamp() + RETRY.as_secs() as i64;
                 store.extend_daily(claim, retry + LEASE.as_secs() as i64).await?;
                 warn!(channel = s.channel_id, %reason, "daily post failed; retrying the same post");
-                store.schedule_posted(s.channel_id, retry, None).await
+                store.schedule_retry(s.channel_id, retry, claim.local_date).await
             }
             PostError::RateLimited { retry_after, global } => {
                 // Nothing was sent: the same post, once Discord allows it.
@@ -431,7 +435,7 @@ impl<P: Poster> Scheduler<P> {
                 let retry = now.timestamp() + i64::try_from(retry_after.as_secs()).unwrap_or(i64::MAX / 2) + 1;
                 store.extend_daily(claim, retry + LEASE.as_secs() as i64).await?;
                 warn!(channel = s.channel_id, ?retry_after, "daily post rate limited; retrying the same post");
-                store.schedule_posted(s.channel_id, retry, None).await
+                store.schedule_retry(s.channel_id, retry, claim.local_date).await
             }
             error @ (PostError::Permanent(_) | PostError::DmsClosed | PostError::AlreadyDone) => {
                 store.release_daily(claim).await?;
