@@ -29,14 +29,7 @@ impl Store {
         .bind(id_key(user_id))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let question: String = row.try_get("question_id")?;
-                let question = QuestionId::parse(&question)
-                    .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?;
-                Ok((question, memory_from(row)?))
-            })
-            .collect()
+        rows.iter().map(question_memory_from).collect()
     }
 
     /// The memories of every member of a server of the questions they
@@ -51,14 +44,7 @@ impl Store {
         .bind(id_key(guild_id))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let question: String = row.try_get("question_id")?;
-                let question = QuestionId::parse(&question)
-                    .ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?;
-                Ok((question, memory_from(row)?))
-            })
-            .collect()
+        rows.iter().map(question_memory_from).collect()
     }
 
     /// The member's target retention (the default if they never set one).
@@ -191,6 +177,14 @@ pub(super) async fn update_memory(
         }
     }
     Ok(())
+}
+
+/// A row of `memories`: its question and the memory.
+fn question_memory_from(row: &sqlx::any::AnyRow) -> Result<(QuestionId, Memory), StoreError> {
+    let question: String = row.try_get("question_id")?;
+    let question =
+        QuestionId::parse(&question).ok_or_else(|| StoreError::Corrupt(format!("question id {question:?}")))?;
+    Ok((question, memory_from(row)?))
 }
 
 fn memory_from(row: &sqlx::any::AnyRow) -> Result<Memory, StoreError> {

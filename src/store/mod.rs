@@ -13,6 +13,7 @@
 
 mod banks;
 mod board;
+mod claims;
 mod memory;
 mod progress;
 mod ratings;

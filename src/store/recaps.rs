@@ -5,11 +5,12 @@
 use chrono::NaiveDate;
 use sqlx::Row;
 
+use super::claims::RECAP_POSTS;
 use super::{id_from_key, id_key, Store, StoreError};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
 use crate::domain::schedule::recap::WeekRating;
-use crate::domain::schedule::reminder::ReminderClaim;
+use crate::domain::schedule::DayClaim;
 use crate::domain::schedule::Schedule;
 
 impl Store {
@@ -63,8 +64,7 @@ impl Store {
         Ok(())
     }
 
-    /// Claims the channel's recap of `date`: fresh, from a holder whose
-    /// lease ended, or our own again.
+    /// Claims the channel's recap of `date` (`claims.rs`).
     pub async fn claim_recap(
         &self,
         channel_id: u64,
@@ -72,48 +72,21 @@ impl Store {
         holder: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<ReminderClaim, StoreError> {
-        let day = date.format("%Y-%m-%d").to_string();
-        let fresh = sqlx::query(
-            "INSERT INTO recap_posts (channel_id, local_date, claimed_by, lease_until, claimed_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel_id, local_date) DO NOTHING",
-        )
-        .bind(id_key(channel_id))
-        .bind(&day)
-        .bind(holder)
-        .bind(lease_until)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        if fresh.rows_affected() == 1 {
-            return Ok(ReminderClaim::Won { claimed_at: now });
-        }
-        let taken = sqlx::query(
-            "UPDATE recap_posts SET claimed_by = $3, lease_until = $4
-             WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND (lease_until <= $5 OR claimed_by = $3)",
-        )
-        .bind(id_key(channel_id))
-        .bind(&day)
-        .bind(holder)
-        .bind(lease_until)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        let row = sqlx::query(
-            "SELECT lease_until, message_id, claimed_at FROM recap_posts WHERE channel_id = $1 AND local_date = $2",
-        )
-        .bind(id_key(channel_id))
-        .bind(&day)
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            None => Ok(ReminderClaim::Held { until: now + 1 }),
-            Some(row) if row.try_get::<Option<i64>, _>("message_id")?.is_some() => Ok(ReminderClaim::Done),
-            Some(row) if taken.rows_affected() == 1 => {
-                Ok(ReminderClaim::Won { claimed_at: row.try_get("claimed_at")? })
-            }
-            Some(row) => Ok(ReminderClaim::Held { until: row.try_get("lease_until")? }),
-        }
+    ) -> Result<DayClaim, StoreError> {
+        RECAP_POSTS.claim(&self.pool, channel_id, date, holder, now, lease_until).await
+    }
+
+    /// Marks the recap posted (`0`: given up); `false` if the claim is no
+    /// longer the holder's.
+    pub async fn complete_recap(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        holder: &str,
+        message_id: u64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        RECAP_POSTS.complete(&self.pool, channel_id, date, holder, message_id, now).await
     }
 
     /// Keeps the claim until `lease_until` (a retry is due before then).
@@ -123,54 +96,13 @@ impl Store {
         date: NaiveDate,
         holder: &str,
         lease_until: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE recap_posts SET lease_until = $3
-             WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $4 AND message_id IS NULL",
-        )
-        .bind(id_key(channel_id))
-        .bind(date.format("%Y-%m-%d").to_string())
-        .bind(lease_until)
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Marks the recap posted; `false` if the claim is no longer the holder's.
-    pub async fn complete_recap(
-        &self,
-        channel_id: u64,
-        date: NaiveDate,
-        holder: &str,
-        message_id: u64,
-        now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE recap_posts SET message_id = $3, posted_at = $4
-             WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $5 AND message_id IS NULL",
-        )
-        .bind(id_key(channel_id))
-        .bind(date.format("%Y-%m-%d").to_string())
-        .bind(id_key(message_id))
-        .bind(now)
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        RECAP_POSTS.extend(&self.pool, channel_id, date, holder, lease_until).await
     }
 
     /// Gives a recap's claim up (Discord refused the post for good).
     pub async fn release_recap(&self, channel_id: u64, date: NaiveDate, holder: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM recap_posts WHERE channel_id = $1 AND local_date = $2 AND message_id IS NULL AND claimed_by = $3",
-        )
-        .bind(id_key(channel_id))
-        .bind(date.format("%Y-%m-%d").to_string())
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        RECAP_POSTS.release(&self.pool, channel_id, date, holder).await
     }
 
     /// A server's level clicks from `from` up to `to` (unix seconds).

@@ -6,9 +6,11 @@ use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::claims::REMINDER_SENDS;
 use super::{id_from_key, id_key, Store, StoreError};
-use crate::domain::schedule::reminder::{Reminder, ReminderClaim, ReminderState, TurnedOff};
+use crate::domain::schedule::reminder::{Reminder, ReminderState, TurnedOff};
 use crate::domain::schedule::time::{parse_zone, TimeOfDay};
+use crate::domain::schedule::DayClaim;
 
 const COLUMNS: &str = "user_id, local_minutes, timezone, next_due_at, pending_date";
 
@@ -128,8 +130,7 @@ impl Store {
         Ok(())
     }
 
-    /// Claims the member's reminder for `date`: fresh, or from a holder
-    /// whose lease ended (or our own, again).
+    /// Claims the member's reminder for `date` (`claims.rs`).
     pub async fn claim_reminder(
         &self,
         user_id: u64,
@@ -137,51 +138,8 @@ impl Store {
         holder: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<ReminderClaim, StoreError> {
-        let day = day_key(date);
-        let fresh = sqlx::query(
-            "INSERT INTO reminder_sends (user_id, local_date, claimed_by, lease_until, claimed_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, local_date) DO NOTHING",
-        )
-        .bind(id_key(user_id))
-        .bind(&day)
-        .bind(holder)
-        .bind(lease_until)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        if fresh.rows_affected() == 1 {
-            return Ok(ReminderClaim::Won { claimed_at: now });
-        }
-        let taken = sqlx::query(
-            "UPDATE reminder_sends SET claimed_by = $3, lease_until = $4
-             WHERE user_id = $1 AND local_date = $2 AND message_id IS NULL AND (lease_until <= $5 OR claimed_by = $3)",
-        )
-        .bind(id_key(user_id))
-        .bind(&day)
-        .bind(holder)
-        .bind(lease_until)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        let row = sqlx::query(
-            "SELECT lease_until, message_id, claimed_at FROM reminder_sends WHERE user_id = $1 AND local_date = $2",
-        )
-        .bind(id_key(user_id))
-        .bind(&day)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            // Released between our statements: free to claim next time.
-            return Ok(ReminderClaim::Held { until: now + 1 });
-        };
-        if row.try_get::<Option<i64>, _>("message_id")?.is_some() {
-            return Ok(ReminderClaim::Done);
-        }
-        if taken.rows_affected() == 1 {
-            return Ok(ReminderClaim::Won { claimed_at: row.try_get("claimed_at")? });
-        }
-        Ok(ReminderClaim::Held { until: row.try_get("lease_until")? })
+    ) -> Result<DayClaim, StoreError> {
+        REMINDER_SENDS.claim(&self.pool, user_id, date, holder, now, lease_until).await
     }
 
     /// Marks the day's reminder handled: sent as `message_id`, or `0` when
@@ -194,18 +152,7 @@ impl Store {
         message_id: u64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE reminder_sends SET message_id = $3, sent_at = $4
-             WHERE user_id = $1 AND local_date = $2 AND claimed_by = $5 AND message_id IS NULL",
-        )
-        .bind(id_key(user_id))
-        .bind(day_key(date))
-        .bind(id_key(message_id))
-        .bind(now)
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        REMINDER_SENDS.complete(&self.pool, user_id, date, holder, message_id, now).await
     }
 
     /// Keeps the claim until `lease_until` (a retry is due before then).
@@ -216,30 +163,12 @@ impl Store {
         holder: &str,
         lease_until: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE reminder_sends SET lease_until = $3
-             WHERE user_id = $1 AND local_date = $2 AND claimed_by = $4 AND message_id IS NULL",
-        )
-        .bind(id_key(user_id))
-        .bind(day_key(date))
-        .bind(lease_until)
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        REMINDER_SENDS.extend(&self.pool, user_id, date, holder, lease_until).await
     }
 
     /// Gives the claim up (the DM was refused for good).
     pub async fn release_reminder(&self, user_id: u64, date: NaiveDate, holder: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM reminder_sends WHERE user_id = $1 AND local_date = $2 AND message_id IS NULL AND claimed_by = $3",
-        )
-        .bind(id_key(user_id))
-        .bind(day_key(date))
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        REMINDER_SENDS.release(&self.pool, user_id, date, holder).await
     }
 }
 

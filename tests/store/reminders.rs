@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use crate::backends::TestDb;
 use crate::on_both_backends;
 
-use quizbot::domain::schedule::reminder::{Reminder, ReminderClaim, ReminderState, TurnedOff};
+use quizbot::domain::schedule::reminder::{Reminder, ReminderState, TurnedOff};
 use quizbot::domain::schedule::time::{parse_zone, TimeOfDay};
+use quizbot::domain::schedule::DayClaim;
 
 const T: i64 = 1_780_000_000;
 
@@ -27,24 +28,21 @@ async fn one_claim_per_member_and_day(db: TestDb) {
     // Two processes race for one day: one wins.
     let (x, y) = tokio::join!(a.claim_reminder(7, day(1), "a", T, T + 60), b.claim_reminder(7, day(1), "b", T, T + 60));
     let outcomes = [x.unwrap(), y.unwrap()];
-    assert_eq!(outcomes.iter().filter(|o| matches!(o, ReminderClaim::Won { .. })).count(), 1, "{outcomes:?}");
-    assert!(outcomes.contains(&ReminderClaim::Held { until: T + 60 }), "{outcomes:?}");
-    let winner = if outcomes[0] == (ReminderClaim::Won { claimed_at: T }) { "a" } else { "b" };
+    assert_eq!(outcomes.iter().filter(|o| matches!(o, DayClaim::Won { .. })).count(), 1, "{outcomes:?}");
+    assert!(outcomes.contains(&DayClaim::Held { until: T + 60 }), "{outcomes:?}");
+    let winner = if outcomes[0] == (DayClaim::Won { claimed_at: T }) { "a" } else { "b" };
     // Past the lease the other takes it over, keeping the first claim time.
     let loser = if winner == "a" { "b" } else { "a" };
-    assert_eq!(
-        store.claim_reminder(7, day(1), loser, T + 61, T + 121).await.unwrap(),
-        ReminderClaim::Won { claimed_at: T }
-    );
+    assert_eq!(store.claim_reminder(7, day(1), loser, T + 61, T + 121).await.unwrap(), DayClaim::Won { claimed_at: T });
     assert!(!store.complete_reminder(7, day(1), winner, 55, T + 62).await.unwrap(), "no longer the winner's");
     assert!(store.complete_reminder(7, day(1), loser, 55, T + 62).await.unwrap());
-    assert_eq!(store.claim_reminder(7, day(1), "c", T + 999, T + 1_059).await.unwrap(), ReminderClaim::Done);
+    assert_eq!(store.claim_reminder(7, day(1), "c", T + 999, T + 1_059).await.unwrap(), DayClaim::Done);
     // Another day, another member: their own claims.
-    assert!(matches!(store.claim_reminder(7, day(2), "a", T, T + 60).await.unwrap(), ReminderClaim::Won { .. }));
-    assert!(matches!(store.claim_reminder(8, day(1), "a", T, T + 60).await.unwrap(), ReminderClaim::Won { .. }));
+    assert!(matches!(store.claim_reminder(7, day(2), "a", T, T + 60).await.unwrap(), DayClaim::Won { .. }));
+    assert!(matches!(store.claim_reminder(8, day(1), "a", T, T + 60).await.unwrap(), DayClaim::Won { .. }));
     // A released claim is free again.
     store.release_reminder(8, day(1), "a").await.unwrap();
-    assert!(matches!(store.claim_reminder(8, day(1), "b", T, T + 60).await.unwrap(), ReminderClaim::Won { .. }));
+    assert!(matches!(store.claim_reminder(8, day(1), "b", T, T + 60).await.unwrap(), DayClaim::Won { .. }));
 }
 
 async fn due_reminders_retries_and_notices(db: TestDb) {

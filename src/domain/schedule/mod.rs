@@ -116,6 +116,19 @@ pub enum ClaimOutcome {
     Held { until: i64 },
 }
 
+/// What an attempt to claim a day's reminder, or a week's recap, found
+/// (the store's `claims.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayClaim {
+    /// Ours to send: fresh, or taken over from a holder whose lease ran out
+    /// (or our own, on a retry); `claimed_at` is the day's first claim.
+    Won { claimed_at: i64 },
+    /// That day's message was handled (sent, nothing due, or given up).
+    Done,
+    /// Another holder is sending; its lease ends at this unix second.
+    Held { until: i64 },
+}
+
 /// The nonce naming exactly one intended post: this channel, this local
 /// date. At most 25 characters, as Discord requires (base-36 channel id,
 /// ≤ 13 chars, plus `YYYYMMDD`).

@@ -32,18 +32,6 @@ pub enum ReminderState {
     },
 }
 
-/// What an attempt to claim a day's reminder found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReminderClaim {
-    /// Ours to send: fresh, or taken over from a holder whose lease ran out
-    /// (or our own, on a retry); `claimed_at` is the day's first claim.
-    Won { claimed_at: i64 },
-    /// That day's reminder was handled (sent, or nothing was due).
-    Done,
-    /// Another holder is sending; its lease ends at this unix second.
-    Held { until: i64 },
-}
-
 /// Why the bot turned a reminder off by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TurnedOff {

@@ -10,8 +10,9 @@ use tracing::{info, warn};
 use super::{PostError, Poster, Scheduler, Stopping, BATCH, IN_FLIGHT, LEASE, RETRY};
 use crate::domain::bank::InBank;
 use crate::domain::schedule::recap::{next_recap_after, recap_nonce, week_before, Hard, WeekSummary, HARDEST, TOP};
-use crate::domain::schedule::reminder::{ReminderClaim, RETRY_WINDOW_SECS};
+use crate::domain::schedule::reminder::RETRY_WINDOW_SECS;
 use crate::domain::schedule::time::{local_date, local_instant, still_due_today, TimeOfDay};
+use crate::domain::schedule::DayClaim;
 use crate::domain::schedule::Schedule;
 use crate::domain::score::Period;
 use crate::domain::study::Scope;
@@ -92,9 +93,9 @@ impl<P: Poster> Scheduler<P> {
         let lease_until = now.timestamp() + LEASE.as_secs() as i64;
         let claimed_at = match store.claim_recap(s.channel_id, date, &self.holder, now.timestamp(), lease_until).await?
         {
-            ReminderClaim::Won { claimed_at } => claimed_at,
-            ReminderClaim::Done => return store.recap_moved(s.channel_id, seen, next, None).await,
-            ReminderClaim::Held { until } => {
+            DayClaim::Won { claimed_at } => claimed_at,
+            DayClaim::Done => return store.recap_moved(s.channel_id, seen, next, None).await,
+            DayClaim::Held { until } => {
                 return store.recap_moved(s.channel_id, seen, until.min(next), Some(date)).await;
             }
         };

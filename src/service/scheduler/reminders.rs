@@ -14,8 +14,9 @@ use futures_util::StreamExt;
 use tracing::{info, warn};
 
 use super::{PostError, Poster, Scheduler, Stopping, BATCH, IN_FLIGHT, LEASE, RETRY};
-use crate::domain::schedule::reminder::{reminder_nonce, Reminder, ReminderClaim, TurnedOff, RETRY_WINDOW_SECS};
+use crate::domain::schedule::reminder::{reminder_nonce, Reminder, TurnedOff, RETRY_WINDOW_SECS};
 use crate::domain::schedule::time::{local_date, next_post_after, still_due_today};
+use crate::domain::schedule::DayClaim;
 use crate::domain::study::Scope;
 use crate::service::review::DueCounts;
 use crate::service::ServiceError;
@@ -78,9 +79,9 @@ impl<P: Poster> Scheduler<P> {
         let lease_until = now.timestamp() + LEASE.as_secs() as i64;
         let claimed_at = match store.claim_reminder(r.user_id, date, &self.holder, now.timestamp(), lease_until).await?
         {
-            ReminderClaim::Won { claimed_at } => claimed_at,
-            ReminderClaim::Done => return store.reminder_next(r, next, None).await,
-            ReminderClaim::Held { until } => return store.reminder_next(r, until.min(next), Some(date)).await,
+            DayClaim::Won { claimed_at } => claimed_at,
+            DayClaim::Done => return store.reminder_next(r, next, None).await,
+            DayClaim::Held { until } => return store.reminder_next(r, until.min(next), Some(date)).await,
         };
         if now.timestamp() - claimed_at > RETRY_WINDOW_SECS {
             // An earlier attempt may have been delivered past the nonce's
