@@ -28,6 +28,7 @@ use std::sync::LazyLock;
 use fsrs::{MemoryState, FSRS};
 
 use crate::domain::level::Level;
+use crate::domain::study::Scope;
 
 /// Clicks on one question closer together than this (in seconds) are one
 /// review: the later replaces the earlier's level. A member who clicks
@@ -220,10 +221,103 @@ fn pick(states: fsrs::NextStates, grade: u32) -> MemoryState {
     }
 }
 
+/// A click in a member's history of one question, as the rule of
+/// [`ONE_REVIEW_SECS`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Click {
+    /// The interaction id.
+    pub id: u64,
+    pub scope: Scope,
+    pub level: Level,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// A member's history of one question once a new click is in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterClick {
+    /// The earlier click the new one replaces: it takes the new one's
+    /// level and time, and the new one is not kept.
+    pub replaces: Option<u64>,
+    /// The reviews the history then holds, for [`Memory::replay`].
+    pub reviews: Vec<Review>,
+}
+
+/// Where `new` lands in `history` (which may already hold it). It replaces
+/// the member's latest click on the question in the same place (a server,
+/// or DMs) at most [`ONE_REVIEW_SECS`] before it, so clicking again and
+/// again grows neither the history nor the work of the clicks after. A
+/// click delivered late, older than one already there, replaces nothing
+/// newer than itself.
+pub fn after_click(new: &Click, history: &[Click]) -> AfterClick {
+    let replaces = history
+        .iter()
+        .filter(|c| c.id != new.id && c.scope == new.scope && c.at <= new.at && new.at - c.at < ONE_REVIEW_SECS)
+        .max_by_key(|c| (c.at, c.id))
+        .map(|c| c.id);
+    let mut reviews: Vec<Review> = history
+        .iter()
+        .filter(|c| c.id != new.id)
+        .map(|c| match Some(c.id) == replaces {
+            true => Review { level: new.level, at: new.at },
+            false => Review { level: c.level, at: c.at },
+        })
+        .collect();
+    if replaces.is_none() {
+        reviews.push(Review { level: new.level, at: new.at });
+    }
+    AfterClick { replaces, reviews }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Level::*;
+
+    fn click(id: u64, scope: Scope, level: Level, at: i64) -> Click {
+        Click { id, scope, level, at }
+    }
+
+    #[test]
+    fn a_click_within_the_hour_in_the_same_place_replaces_the_latest_earlier_one() {
+        let here = Scope::Guild(7);
+        let history = [
+            click(1, here, Level::Beginner, 1_000),
+            click(2, here, Level::Intermediate, 2_000),
+            click(3, Scope::DirectMessages, Level::Beginner, 2_500),
+        ];
+        let new = click(4, here, Level::Advanced, 2_000 + ONE_REVIEW_SECS - 1);
+        let after = after_click(&new, &history);
+        assert_eq!(after.replaces, Some(2));
+        assert_eq!(
+            after.reviews,
+            vec![
+                Review { level: Level::Beginner, at: 1_000 },
+                Review { level: Level::Advanced, at: new.at },
+                Review { level: Level::Beginner, at: 2_500 },
+            ]
+        );
+        // The history may already hold the new click (it was inserted first).
+        let mut with_new = history.to_vec();
+        with_new.push(new);
+        assert_eq!(after_click(&new, &with_new), after);
+    }
+
+    #[test]
+    fn a_click_an_hour_later_elsewhere_or_delivered_late_is_a_review_of_its_own() {
+        let here = Scope::Guild(7);
+        let history = [click(1, here, Level::Beginner, 1_000), click(2, Scope::Guild(8), Level::Beginner, 5_000)];
+        for new in [
+            click(9, here, Level::Advanced, 1_000 + ONE_REVIEW_SECS),
+            click(9, Scope::Guild(8), Level::Advanced, 4_000),
+            click(9, here, Level::Advanced, 999),
+        ] {
+            let after = after_click(&new, &history);
+            assert_eq!(after.replaces, None, "{new:?}");
+            assert_eq!(after.reviews.len(), 3);
+            assert!(after.reviews.contains(&Review { level: Level::Advanced, at: new.at }));
+        }
+    }
 
     const DAY: i64 = 86_400;
 

@@ -38,9 +38,13 @@ impl Services {
         picked.and_then(|id| InBank::find(&bank, &id)).ok_or(ServiceError::QuestionGone)
     }
 
-    /// Records that a question was shown, so the channel's cycle moves on.
-    pub async fn posted(&self, post: &Post) -> Result<(), ServiceError> {
-        Ok(self.store.record_post(post).await?)
+    /// Records that a question was shown, so the channel's cycle moves on;
+    /// without waiting for the disk (see [`Store::record_post_later`]): the
+    /// record only steers which question comes next.
+    ///
+    /// [`Store::record_post_later`]: crate::store::Store::record_post_later
+    pub fn posted(&self, post: &Post) {
+        self.store.record_post_later(post);
     }
 
     /// The question a button names, if the scope still has it. In DMs

@@ -218,29 +218,6 @@ impl Store {
     }
 }
 
-/// Remembers the name a member rated under (the newest wins). Runs in the
-/// rating's transaction.
-pub(super) async fn remember_name(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    guild: i64,
-    user: i64,
-    name: &str,
-    at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO member_names (guild_id, user_id, name, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (guild_id, user_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
-         WHERE excluded.updated_at >= member_names.updated_at",
-    )
-    .bind(guild)
-    .bind(user)
-    .bind(name)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// Recomputes one member's board rows for every period, as of `now`
 /// (the rating being recorded). Runs in the rating's transaction.
 pub(super) async fn recompute_member(
@@ -276,6 +253,39 @@ async fn recompute(
         Members::One(_) => format!("user_id = ${first_member}"),
         Members::Some(users) => format!("user_id IN ({})", placeholders(first_member, users.len())),
     };
+    let sql = recompute_sql(1, &who, periods.len(), 2);
+    let mut query = sqlx::query(&sql).bind(guild);
+    for (key, since, window) in period_values(periods, now) {
+        query = query.bind(key).bind(since).bind(window);
+    }
+    let query = match members {
+        Members::One(user) => query.bind(user),
+        Members::Some(users) => bind_ids(query, users.iter().copied()),
+    };
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The statements that recompute one member's rows for every period as of
+/// a click, inside the click's script (`writes.rs`): `$guild` and `$user`
+/// name the member, and the periods' values ([`period_values`] of
+/// [`Period::ALL`]) are bound from `$first_period` on.
+pub(super) fn recompute_member_sql(guild: usize, user: usize, first_period: usize) -> [String; 2] {
+    [
+        format!("DELETE FROM board_totals WHERE guild_id = ${guild} AND user_id = ${user}"),
+        recompute_sql(guild, &format!("user_id = ${user}"), Period::ALL.len(), first_period),
+    ]
+}
+
+/// Each period's key, window start as of `now`, and window length: the
+/// three values [`recompute_sql`] binds per period.
+pub(super) fn period_values(periods: &[Period], now: i64) -> impl Iterator<Item = (String, i64, i64)> + '_ {
+    periods.iter().map(move |p| (period_key(*p), p.since(now), p.window().unwrap_or(NEVER)))
+}
+
+/// The recomputation of the members `who` selects, in server `$guild`,
+/// for `periods` periods whose values start at `$first_period`.
+fn recompute_sql(guild: usize, who: &str, periods: usize, first_period: usize) -> String {
     let select = |p: usize, category: &str, group: &str, only: &str| {
         let (key, since, window) = (p, p + 1, p + 2);
         format!(
@@ -285,38 +295,28 @@ async fn recompute(
                 CAST(MAX(first_rated_at) AS BIGINT) AS reached,
                 CAST(MIN(CASE WHEN bonus_at > 0 AND bonus_at >= ${since} THEN bonus_at ELSE rated_at END) + ${window}
                     AS BIGINT) AS valid_until
-             FROM ratings WHERE guild_id = $1 AND {who} AND retired = 0 AND rated_at >= ${since}{only}
+             FROM ratings WHERE guild_id = ${guild} AND {who} AND retired = 0 AND rated_at >= ${since}{only}
              GROUP BY guild_id, user_id{group}"
         )
     };
     // '' is the all-categories row: a rating without a category (from
     // before categories were stored) counts only there.
-    let selects: Vec<String> = (0..periods.len())
+    let selects: Vec<String> = (0..periods)
         .flat_map(|k| {
-            let p = 2 + 3 * k;
+            let p = first_period + 3 * k;
             [select(p, "category", ", category", " AND category <> ''"), select(p, "''", "", "")]
         })
         .collect();
     // A concurrent recomputation of the same member (PostgreSQL) may have
     // inserted rows since this transaction deleted them: replace them.
-    let sql = format!(
+    format!(
         "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
          SELECT * FROM ({}) AS t WHERE true
          ON CONFLICT (guild_id, user_id, period, category) DO UPDATE SET
             score = excluded.score, studied = excluded.studied,
             reached = excluded.reached, valid_until = excluded.valid_until",
         selects.join(" UNION ALL ")
-    );
-    let mut query = sqlx::query(&sql).bind(guild);
-    for period in periods {
-        query = query.bind(period_key(*period)).bind(period.since(now)).bind(period.window().unwrap_or(NEVER));
-    }
-    let query = match members {
-        Members::One(user) => query.bind(user),
-        Members::Some(users) => bind_ids(query, users.iter().copied()),
-    };
-    query.execute(&mut **tx).await?;
-    Ok(())
+    )
 }
 
 /// A period as stored in `board_totals`: its stable code.

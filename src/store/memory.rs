@@ -202,6 +202,6 @@ fn memory_from(row: &sqlx::any::AnyRow) -> Result<Memory, StoreError> {
     })
 }
 
-fn level_of(key: String) -> Result<Level, StoreError> {
+pub(super) fn level_of(key: String) -> Result<Level, StoreError> {
     Level::parse(&key).ok_or_else(|| StoreError::Corrupt(format!("level {key:?}")))
 }

@@ -20,6 +20,8 @@ mod ratings;
 mod recaps;
 mod reminders;
 mod schedules;
+mod script;
+mod unconfirmed;
 mod writer;
 mod writes;
 
@@ -123,6 +125,8 @@ pub struct Store {
     /// SQLite only: the group-commit writer for ratings and posts (see
     /// `writer.rs`). PostgreSQL takes concurrent writers as they come.
     writer: Option<writer::Writer>,
+    /// `/quiz` posts not yet confirmed on disk (`unconfirmed.rs`).
+    unconfirmed: unconfirmed::Unconfirmed,
 }
 
 impl Store {
@@ -144,9 +148,14 @@ impl Store {
                 let _ = conn.close().await;
             }
         }
+        let sqlite = url.starts_with("sqlite:");
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A pooled SQLite connection is a file handle that cannot drop
+            // like a socket; checking it before each use is one more trip
+            // to its thread for every statement (`script.rs`).
+            .test_before_acquire(!sqlite)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     if conn.backend_name().eq_ignore_ascii_case("sqlite") {
@@ -165,8 +174,8 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = url.starts_with("sqlite:").then(|| writer::Writer::start(pool.clone()));
-        let store = Store { pool, writer };
+        let writer = sqlite.then(|| writer::Writer::start(pool.clone()));
+        let store = Store { pool, writer, unconfirmed: Default::default() };
         let replayed = store.replay_queued_memories().await?;
         if replayed > 0 {
             tracing::info!(replayed, "members' rating histories replayed into review memories (migration 0013)");

@@ -98,7 +98,7 @@ pub(super) async fn add_study_day(
 }
 
 /// Days since 1970-01-01.
-fn day_number(day: NaiveDate) -> i64 {
+pub(super) fn day_number(day: NaiveDate) -> i64 {
     (day - NaiveDate::default()).num_days()
 }
 

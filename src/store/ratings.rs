@@ -9,7 +9,7 @@ use super::board::recompute_member;
 use super::memory::update_memory;
 use super::progress::add_study_day;
 use super::writer::Plain;
-use super::writes::{insert_rating, lock_member, studied_in, write_post, write_rating, write_typed_answer, Stored};
+use super::writes::{import_click, lock_member, studied_in, write_post, write_rating, write_typed_answer, Stored};
 use super::{id_from_key, id_key, scope_key, Store, StoreError, WRITE_DEADLINE};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -20,6 +20,24 @@ impl Store {
     /// post twice is harmless.
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
         self.write_plain(Plain::Post(post.clone())).await
+    }
+
+    /// [`Store::record_post`] without waiting for the disk, for `/quiz`: it
+    /// answers at once, and the record is committed with the writer's next
+    /// batch (PostgreSQL: in a transaction of its own). Until then
+    /// [`Store::post_counts`] counts it from memory, so the next `/quiz` in
+    /// the channel already avoids the question. A crash in between loses
+    /// only the record: the channel may see that question once more sooner
+    /// than its turn. A failure is logged.
+    pub fn record_post_later(&self, post: &Post) {
+        self.unconfirmed.add(post.channel_id, &post.question);
+        let (store, post) = (self.clone(), post.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.record_post(&post).await {
+                tracing::warn!(error = %e, "could not record a posted question");
+            }
+            store.unconfirmed.remove(post.channel_id, &post.question);
+        });
     }
 
     /// Keeps what a member wrote with "Answer first", replacing what they
@@ -57,8 +75,13 @@ impl Store {
         }
     }
 
-    /// How often each question has been shown in a channel.
+    /// How often each question has been shown in a channel, counting the
+    /// posts still on their way to the disk ([`Store::record_post_later`]).
     pub async fn post_counts(&self, channel_id: u64) -> Result<HashMap<QuestionId, u64>, StoreError> {
+        // Read before the database: a post confirmed in between is then
+        // counted twice at worst (the question waits a turn longer), never
+        // missed.
+        let unconfirmed = self.unconfirmed.of(channel_id);
         let rows = sqlx::query("SELECT question_id, shown AS n FROM post_counts WHERE channel_id = $1")
             .bind(id_key(channel_id))
             .fetch_all(&self.pool)
@@ -71,6 +94,9 @@ impl Store {
             if let Some(id) = QuestionId::parse(&id) {
                 counts.insert(id, u64::try_from(n).unwrap_or(0));
             }
+        }
+        for id in unconfirmed {
+            *counts.entry(id).or_default() += 1;
         }
         Ok(counts)
     }
@@ -112,10 +138,9 @@ impl Store {
         let mut questions = BTreeSet::new();
         let mut members = BTreeMap::new();
         for (rating, worth) in ratings {
-            let stored = insert_rating(&mut tx, rating, worth).await?;
-            if stored != Stored::Duplicate {
+            if let Stored::Inserted(after) = import_click(&mut tx, rating, worth).await? {
                 let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-                if stored == Stored::New {
+                if after.replaces.is_none() {
                     *days.entry((guild, user, worth.day)).or_default() += 1;
                 }
                 questions.insert((user, rating.question.as_str()));

@@ -1,17 +1,31 @@
-//! The statements of the two hot writes, a post and a level click, inside
-//! the caller's transaction: [`Store::record_post`] and
+//! The statements of the hot writes (a level click, a post, a typed
+//! answer) inside the caller's transaction: [`Store::record_post`] and
 //! [`Store::record_rating`] run them directly (PostgreSQL) or through the
 //! group-commit writer (SQLite, `writer.rs`).
+//!
+//! A level click is two scripts (`script.rs`), each one trip to SQLite:
+//! the first records the click and reads the member's history of the
+//! question; the rules of the domain then say which earlier click it
+//! replaces and what the member's memory becomes; the second writes all
+//! that follows (the latest level, name, study day, memory, board rows)
+//! and counts what the member studied. Twelve statements, one trip each,
+//! became two trips (README, Performance).
 //!
 //! [`Store::record_post`]: super::Store::record_post
 //! [`Store::record_rating`]: super::Store::record_rating
 
-use super::board::{recompute_member, remember_name};
-use super::memory::update_memory;
-use super::progress::add_study_day;
-use super::{id_key, scope_key, AnyQuery, StoreError};
-use crate::domain::review::ONE_REVIEW_SECS;
-use crate::domain::study::{Post, Rating, RatingSaved, TypedAnswer, Worth};
+use std::sync::LazyLock;
+
+use sqlx::Row;
+
+use super::board::{period_values, recompute_member_sql};
+use super::memory::level_of;
+use super::progress::day_number;
+use super::script::{self, Arg, Outcome};
+use super::{id_from_key, id_key, scope_key, StoreError};
+use crate::domain::review::{after_click, AfterClick, Click, Memory, Retention};
+use crate::domain::score::Period;
+use crate::domain::study::{Post, Rating, RatingSaved, Scope, TypedAnswer, Worth};
 
 /// The statements of [`Store::record_post`]: the post, and its question's
 /// count in the channel (once, however often the post is recorded).
@@ -62,45 +76,258 @@ pub(super) async fn write_typed_answer(conn: &mut sqlx::AnyConnection, answer: &
     Ok(())
 }
 
+// The values of a click's scripts, by position: the click's own (`$1`–`$14`,
+// [`click_args`]), then what the first script decided (`$15`–`$21`,
+// [`decided_args`]), then the board's periods (from `$22`).
+const FIRST_PERIOD: usize = 22;
+
+/// PostgreSQL only: locks the member's all-time board row (see
+/// [`lock_member`]) before anything else of the click.
+static LOCK_CLICKER: LazyLock<String> = LazyLock::new(|| lock_member_sql(2, 3));
+
+const INSERT_CLICK: &str =
+    "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+
+/// PostgreSQL only: locks the member's memory of the question (a
+/// placeholder where there is none), so that two clicks of one member on
+/// one question in two servers replay one after the other, the second
+/// seeing the first's click. The second script replaces the placeholder.
+const LOCK_MEMORY: &str =
+    "INSERT INTO memories (user_id, question_id, stability, difficulty, reviews, last_level, last_review_at, due_at)
+     VALUES ($3, $4, 0, 0, 0, '', 0, 0)
+     ON CONFLICT (user_id, question_id) DO UPDATE SET due_at = memories.due_at";
+
+/// The member's clicks on the question, everywhere (the memory is theirs
+/// across servers), with their retention setting.
+const HISTORY: &str = "SELECT id, guild_id, level, rated_at,
+        (SELECT retention FROM member_settings WHERE user_id = $3) AS retention
+     FROM rating_events WHERE user_id = $3 AND question_id = $4";
+
+/// The replaced click takes this one's level and time; this one goes.
+const REPLACE_EARLIER: &str =
+    "UPDATE rating_events SET level = $5, source = $6, rated_at = $7, points = $8, category = $9
+     WHERE id = $15";
+const DROP_CLICK: &str = "DELETE FROM rating_events WHERE id = $1";
+
+/// The member's latest level for the question. Out-of-order deliveries are
+/// fine: the newest click sets the level, the oldest the first time, the
+/// latest on-time one the bonus.
+const LATEST: &str = "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
+                          weight, category, bonus_at, bonus)
+     VALUES ($2, $3, $4, $5, $6, $7, $7, $10, $9, $11, $12)
+     ON CONFLICT (guild_id, user_id, question_id) DO UPDATE SET
+        level = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.level ELSE ratings.level END,
+        source = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.source ELSE ratings.source END,
+        rated_at = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.rated_at ELSE ratings.rated_at END,
+        first_rated_at = CASE WHEN excluded.first_rated_at < ratings.first_rated_at
+                              THEN excluded.first_rated_at ELSE ratings.first_rated_at END,
+        weight = excluded.weight,
+        category = excluded.category,
+        bonus = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus ELSE ratings.bonus END,
+        bonus_at = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus_at ELSE ratings.bonus_at END";
+
+/// The name the member rated under, for boards (the newest wins).
+const NAME: &str = "INSERT INTO member_names (guild_id, user_id, name, updated_at) VALUES ($2, $3, $13, $7)
+     ON CONFLICT (guild_id, user_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+     WHERE excluded.updated_at >= member_names.updated_at";
+
+/// A new review counts toward the member's study day (streaks).
+const STUDY_DAY: &str = "INSERT INTO study_days (guild_id, user_id, day, ratings) VALUES ($2, $3, $14, 1)
+     ON CONFLICT (guild_id, user_id, day) DO UPDATE SET ratings = study_days.ratings + excluded.ratings";
+
+const SET_MEMORY: &str =
+    "INSERT INTO memories (user_id, question_id, stability, difficulty, reviews, last_level, last_review_at, due_at)
+     VALUES ($3, $4, $16, $17, $18, $19, $20, $21)
+     ON CONFLICT (user_id, question_id) DO UPDATE SET
+        stability = excluded.stability, difficulty = excluded.difficulty, reviews = excluded.reviews,
+        last_level = excluded.last_level, last_review_at = excluded.last_review_at, due_at = excluded.due_at";
+const DROP_MEMORY: &str = "DELETE FROM memories WHERE user_id = $3 AND question_id = $4";
+
+/// The member's board rows, recomputed as of the click (`board.rs`).
+static BOARD: LazyLock<[String; 2]> = LazyLock::new(|| recompute_member_sql(2, 3, FIRST_PERIOD));
+
+/// How many questions the member rated in the server.
+static STUDIED: LazyLock<String> = LazyLock::new(|| studied_sql(2, 3));
+
 /// The statements of [`Store::record_rating`], inside the caller's
 /// transaction.
+///
+/// [`Store::record_rating`]: super::Store::record_rating
 pub(super) async fn write_rating(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     rating: &Rating,
     worth: &Worth,
     name: Option<&str>,
 ) -> Result<RatingSaved, StoreError> {
-    lock_member(tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
-    let stored = insert_rating(tx, rating, worth).await?;
-    let (guild, user) = (scope_key(rating.scope), id_key(rating.user_id));
-    if stored != Stored::Duplicate {
-        if let Some(name) = name {
-            remember_name(tx, guild, user, name, rating.at).await?;
+    let postgres = !conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let mut args = click_args(rating, worth, name);
+    // SQLite: the writer (`writer.rs`) is the only writer, and the
+    // database's one write lock is held from the first statement to the
+    // commit; row locks mean nothing there.
+    let inserted = insert_click(conn, rating, &args, postgres).await?;
+
+    let mut statements: Vec<&str> = Vec::with_capacity(12);
+    if let Stored::Inserted(after) = &inserted.stored {
+        if after.replaces.is_some() {
+            statements.extend([REPLACE_EARLIER, DROP_CLICK]);
         }
-        if stored == Stored::New {
-            add_study_day(tx, guild, user, worth.day, 1).await?;
+        statements.push(LATEST);
+        if name.is_some() {
+            statements.push(NAME);
         }
-        update_memory(tx, user, rating.question.as_str()).await?;
+        if after.replaces.is_none() {
+            statements.push(STUDY_DAY);
+        }
+        statements.push(if inserted.memory.is_some() { SET_MEMORY } else { DROP_MEMORY });
     }
-    // Also for a duplicate: it replaces the lock's placeholder, if any.
-    recompute_member(tx, guild, user, rating.at).await?;
-    let studied = studied_in(&mut **tx, scope_key(rating.scope), id_key(rating.user_id)).await?;
-    Ok(RatingSaved { studied })
+    // Also for a click already recorded: on PostgreSQL it replaces the
+    // lock's placeholder, if any.
+    statements.extend(BOARD.iter().map(String::as_str));
+    statements.push(&STUDIED);
+    args.extend(decided_args(&inserted));
+    for (key, since, window) in period_values(&Period::ALL, rating.at) {
+        args.extend([Arg::Text(key), Arg::Int(since), Arg::Int(window)]);
+    }
+    let outcomes = script::run(conn, &statements, &args).await?;
+    let studied = match outcomes.last().and_then(|o| o.rows.first()) {
+        Some(row) => row.try_get::<i64, _>("n")?,
+        None => return Err(StoreError::Corrupt("no count of studied questions".into())),
+    };
+    Ok(RatingSaved { studied: u64::try_from(studied).unwrap_or(0) })
 }
 
-/// Binds a click's history columns, `$1` to `$9`: id, server, member,
-/// question, level, source, time, points, category.
-fn bind_event<'q>(query: AnyQuery<'q>, rating: &'q Rating, worth: &'q Worth) -> AnyQuery<'q> {
-    query
-        .bind(id_key(rating.id))
-        .bind(scope_key(rating.scope))
-        .bind(id_key(rating.user_id))
-        .bind(rating.question.as_str())
-        .bind(rating.level.key())
-        .bind(rating.source.key())
-        .bind(rating.at)
-        .bind(i64::from(worth.points()))
-        .bind(&worth.category)
+/// `$1`–`$14`: id, server, member, question, level, source, time, points,
+/// category, weight, bonus time (0 without a bonus), bonus, name, study day.
+fn click_args(rating: &Rating, worth: &Worth, name: Option<&str>) -> Vec<Arg> {
+    vec![
+        Arg::Int(id_key(rating.id)),
+        Arg::Int(scope_key(rating.scope)),
+        Arg::Int(id_key(rating.user_id)),
+        Arg::from(rating.question.as_str()),
+        Arg::from(rating.level.key()),
+        Arg::from(rating.source.key()),
+        Arg::Int(rating.at),
+        Arg::Int(i64::from(worth.points())),
+        Arg::from(worth.category.as_str()),
+        Arg::Int(i64::from(worth.weight)),
+        Arg::Int(if worth.bonus > 0 { rating.at } else { 0 }),
+        Arg::Int(i64::from(worth.bonus)),
+        Arg::from(name),
+        Arg::Int(day_number(worth.day)),
+    ]
+}
+
+/// `$15`–`$21`: the replaced click (0 for none), then the memory:
+/// stability, difficulty, reviews, last level, last review, due.
+fn decided_args(inserted: &Inserted) -> [Arg; 7] {
+    let replaced = match &inserted.stored {
+        Stored::Inserted(AfterClick { replaces: Some(id), .. }) => id_key(*id),
+        _ => 0,
+    };
+    let memory = inserted.memory.unwrap_or(Memory {
+        stability: 0.0,
+        difficulty: 0.0,
+        reviews: 0,
+        last_level: crate::domain::level::Level::Beginner,
+        last_review_at: 0,
+        due_at: 0,
+    });
+    [
+        Arg::Int(replaced),
+        Arg::Real(f64::from(memory.stability)),
+        Arg::Real(f64::from(memory.difficulty)),
+        Arg::Int(i64::from(memory.reviews)),
+        Arg::from(memory.last_level.key()),
+        Arg::Int(memory.last_review_at),
+        Arg::Int(memory.due_at),
+    ]
+}
+
+/// What became of a click in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stored {
+    /// Recorded: a new review of the question, or in place of an earlier
+    /// click within the hour ([`after_click`]).
+    Inserted(AfterClick),
+    /// Already recorded (same interaction id): nothing changes.
+    Duplicate,
+}
+
+/// What the first script found.
+struct Inserted {
+    stored: Stored,
+    /// The member's memory of the question with this click in it.
+    memory: Option<Memory>,
+}
+
+/// The first script: records the click and reads the member's history of
+/// the question; then where the click lands in it, and the memory that
+/// follows. `lock` (PostgreSQL) takes the member's and the memory's row
+/// locks first.
+async fn insert_click(
+    conn: &mut sqlx::AnyConnection,
+    rating: &Rating,
+    args: &[Arg],
+    lock: bool,
+) -> Result<Inserted, StoreError> {
+    let statements: &[&str] = match lock {
+        true => &[LOCK_CLICKER.as_str(), INSERT_CLICK, LOCK_MEMORY, HISTORY],
+        false => &[INSERT_CLICK, HISTORY],
+    };
+    let outcomes = script::run(conn, statements, args).await?;
+    let (insert, history) = match lock {
+        true => (outcomes.get(1), outcomes.get(3)),
+        false => (outcomes.first(), outcomes.get(1)),
+    };
+    let (Some(insert), Some(history)) = (insert, history) else {
+        return Err(StoreError::Corrupt("a click's first script reported too few outcomes".into()));
+    };
+    if insert.changed == 0 {
+        return Ok(Inserted { stored: Stored::Duplicate, memory: None });
+    }
+    let (clicks, retention) = clicks_of(history)?;
+    let new = Click { id: rating.id, scope: rating.scope, level: rating.level, at: rating.at };
+    let after = after_click(&new, &clicks);
+    let memory = Memory::replay(&after.reviews, retention);
+    Ok(Inserted { stored: Stored::Inserted(after), memory })
+}
+
+/// The rows of [`HISTORY`].
+fn clicks_of(history: &Outcome) -> Result<(Vec<Click>, Retention), StoreError> {
+    let mut retention = Retention::default();
+    let mut clicks = Vec::with_capacity(history.rows.len());
+    for row in &history.rows {
+        retention = row.try_get::<Option<i64>, _>("retention")?.and_then(Retention::from_percent).unwrap_or_default();
+        let guild: i64 = row.try_get("guild_id")?;
+        clicks.push(Click {
+            id: id_from_key(row.try_get("id")?)?,
+            scope: if guild == 0 { Scope::DirectMessages } else { Scope::Guild(id_from_key(guild)?) },
+            level: level_of(row.try_get("level")?)?,
+            at: row.try_get("rated_at")?,
+        });
+    }
+    Ok((clicks, retention))
+}
+
+/// An imported click, put into the history and the member's latest levels
+/// as a level click is; the caller counts study days, memories and boards
+/// once per member afterwards.
+pub(super) async fn import_click(
+    conn: &mut sqlx::AnyConnection,
+    rating: &Rating,
+    worth: &Worth,
+) -> Result<Stored, StoreError> {
+    let mut args = click_args(rating, worth, None);
+    let inserted = insert_click(conn, rating, &args, false).await?;
+    let statements: &[&str] = match &inserted.stored {
+        Stored::Duplicate => return Ok(Stored::Duplicate),
+        Stored::Inserted(AfterClick { replaces: Some(_), .. }) => &[REPLACE_EARLIER, DROP_CLICK, LATEST],
+        Stored::Inserted(_) => &[LATEST],
+    };
+    args.extend(decided_args(&inserted));
+    script::run(conn, statements, &args).await?;
+    Ok(inserted.stored)
 }
 
 /// Locks the member's all-time board row, the first thing a click, a board
@@ -115,110 +342,28 @@ pub(super) async fn lock_member(
     guild: i64,
     user: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
-         VALUES ($1, $2, 'a', '', 0, 0, 0, 0)
-         ON CONFLICT (guild_id, user_id, period, category) DO UPDATE SET valid_until = board_totals.valid_until",
-    )
-    .bind(guild)
-    .bind(user)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(&lock_member_sql(1, 2)).bind(guild).bind(user).execute(&mut **tx).await?;
     Ok(())
 }
 
-/// What became of a click in the history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stored {
-    /// A new review of the question.
-    New,
-    /// Within [`ONE_REVIEW_SECS`] of the member's last click on the
-    /// question: that click's level was replaced, the history did not grow.
-    Merged,
-    /// Already recorded (same interaction id): nothing changed.
-    Duplicate,
+fn studied_sql(guild: usize, user: usize) -> String {
+    format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ratings WHERE guild_id = ${guild} AND user_id = ${user}")
 }
 
-/// Records a click in the history, then makes it the member's latest level
-/// for the question when it is the newest. A click soon after the last one
-/// on the same question replaces it ([`ONE_REVIEW_SECS`]), so clicking again
-/// and again grows neither the history nor the work of the clicks after.
-pub(super) async fn insert_rating(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    rating: &Rating,
-    worth: &Worth,
-) -> Result<Stored, StoreError> {
-    let guild = scope_key(rating.scope);
-    let user = id_key(rating.user_id);
-    // Writes first, reads after: on SQLite a transaction that reads before
-    // it writes fails at once ("database is locked") when another
-    // connection wrote meanwhile, instead of waiting its turn.
-    let insert = sqlx::query(
-        "INSERT INTO rating_events (id, guild_id, user_id, question_id, level, source, rated_at, points, category)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-    );
-    let inserted = bind_event(insert, rating, worth).execute(&mut **tx).await?.rows_affected();
-    if inserted == 0 {
-        return Ok(Stored::Duplicate);
-    }
-    // The member's last click on the question before this one, within the
-    // window, takes this one's level, and this one's row goes.
-    let merge = sqlx::query(
-        "UPDATE rating_events SET level = $5, source = $6, rated_at = $7, points = $8, category = $9
-         WHERE id = (SELECT id FROM rating_events
-                     WHERE guild_id = $2 AND user_id = $3 AND question_id = $4 AND id <> $1
-                       AND rated_at <= $7 AND rated_at > $10
-                     ORDER BY rated_at DESC, id DESC LIMIT 1)",
-    );
-    let merged =
-        bind_event(merge, rating, worth).bind(rating.at - ONE_REVIEW_SECS).execute(&mut **tx).await?.rows_affected();
-    let stored = if merged == 1 {
-        sqlx::query("DELETE FROM rating_events WHERE id = $1").bind(id_key(rating.id)).execute(&mut **tx).await?;
-        Stored::Merged
-    } else {
-        Stored::New
-    };
-    // Out-of-order deliveries are fine: the newest click sets the level,
-    // the oldest the first time, the latest on-time one the bonus.
-    sqlx::query(
-        "INSERT INTO ratings (guild_id, user_id, question_id, level, source, first_rated_at, rated_at,
-                              weight, category, bonus_at, bonus)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)
-         ON CONFLICT (guild_id, user_id, question_id) DO UPDATE SET
-            level = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.level ELSE ratings.level END,
-            source = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.source ELSE ratings.source END,
-            rated_at = CASE WHEN excluded.rated_at >= ratings.rated_at THEN excluded.rated_at ELSE ratings.rated_at END,
-            first_rated_at = CASE WHEN excluded.first_rated_at < ratings.first_rated_at
-                                  THEN excluded.first_rated_at ELSE ratings.first_rated_at END,
-            weight = excluded.weight,
-            category = excluded.category,
-            bonus = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus ELSE ratings.bonus END,
-            bonus_at = CASE WHEN excluded.bonus_at > ratings.bonus_at THEN excluded.bonus_at ELSE ratings.bonus_at END",
+fn lock_member_sql(guild: usize, user: usize) -> String {
+    format!(
+        "INSERT INTO board_totals (guild_id, user_id, period, category, score, studied, reached, valid_until)
+         VALUES (${guild}, ${user}, 'a', '', 0, 0, 0, 0)
+         ON CONFLICT (guild_id, user_id, period, category) DO UPDATE SET valid_until = board_totals.valid_until"
     )
-    .bind(guild)
-    .bind(user)
-    .bind(rating.question.as_str())
-    .bind(rating.level.key())
-    .bind(rating.source.key())
-    .bind(rating.at)
-    .bind(i64::from(worth.weight))
-    .bind(&worth.category)
-    .bind(if worth.bonus > 0 { rating.at } else { 0 })
-    .bind(i64::from(worth.bonus))
-    .execute(&mut **tx)
-    .await?;
-    Ok(stored)
 }
 
 pub(super) async fn studied_in<'c, E>(executor: E, guild: i64, user: i64) -> Result<u64, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let n: i64 =
-        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings WHERE guild_id = $1 AND user_id = $2")
-            .bind(guild)
-            .bind(user)
-            .fetch_one(executor)
-            .await?;
+    // Not the click's text: PostgreSQL caches a prepared statement by its
+    // text, with the number of values the first use bound.
+    let n: i64 = sqlx::query_scalar(&studied_sql(1, 2)).bind(guild).bind(user).fetch_one(executor).await?;
     Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -41,7 +41,7 @@ fn question_of(post: &Value) -> QuestionId {
 async fn script(db: &Path, bank: &Arc<QuestionBank>) -> [QuestionId; 3] {
     let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
     let clock = Clock::manual(at(BEFORE_NINE) - Duration::days(10));
-    let services = Services::new(bank.clone(), store, clock.clone());
+    let services = Services::new(bank.clone(), store.clone(), clock.clone());
     let q: Vec<QuestionId> = bank.questions().iter().take(3).map(|q| q.id.clone()).collect();
     let mut id = 1;
     let mut rate = |user: u64, question: &QuestionId, level: Level, at: DateTime<Utc>| {
@@ -77,7 +77,7 @@ async fn script(db: &Path, bank: &Arc<QuestionBank>) -> [QuestionId; 3] {
         source: Source::Daily,
         at: (at(BEFORE_NINE) - Duration::days(5)).timestamp(),
     };
-    services.posted(&post).await.unwrap();
+    store.record_post(&post).await.unwrap();
     for (channel_id, pick) in
         [(CHANNEL_ID, PickMode::Weakest), (OTHER_CHANNEL_ID, PickMode::Fresh), (THIRD_CHANNEL, PickMode::Weakest)]
     {
@@ -165,7 +165,7 @@ async fn daily_history_lists_the_last_thirty_paged() {
     // newest one's question.
     {
         let store = Store::connect(&format!("sqlite://{}", db.display()), 1).await.unwrap();
-        let services = Services::new(bank.clone(), store, Clock::manual(at(BEFORE_NINE)));
+        let services = Services::new(bank.clone(), store.clone(), Clock::manual(at(BEFORE_NINE)));
         for day in 0..35u64 {
             let post = Post {
                 id: 5_000_000 + day,
@@ -175,7 +175,7 @@ async fn daily_history_lists_the_last_thirty_paged() {
                 source: Source::Daily,
                 at: (at(BEFORE_NINE) - Duration::days(35 - day as i64)).timestamp(),
             };
-            services.posted(&post).await.unwrap();
+            store.record_post(&post).await.unwrap();
         }
         for user in [21, 22] {
             let question = bank.questions()[34].id.clone();

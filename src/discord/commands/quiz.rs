@@ -77,9 +77,7 @@ pub async fn quiz(
         source: Source::Quiz,
         at: services.clock().now_unix(),
     };
-    if let Err(e) = services.posted(&post).await {
-        warn!(error = %e, "could not record a posted question");
-    }
+    services.posted(&post);
     let (embed, buttons) = render::question_message(chosen.bank(), chosen.question(), Source::Quiz);
     ctx.send(poise::CreateReply::default().embed(embed).components(buttons).ephemeral(member_only)).await?;
     Ok(())
