@@ -186,6 +186,15 @@ impl Store {
         Ok(Summary { ratings: u64::try_from(ratings).unwrap_or(0), schedules: u64::try_from(schedules).unwrap_or(0) })
     }
 
+    /// Whether the database answers: one `SELECT 1`, for `/healthz`, which
+    /// bounds how long it waits. On SQLite it is answered from a pooled
+    /// connection without touching the file's lock, so a busy writer does
+    /// not make the bot look down.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes every connection; writes queued before the call are written
     /// first, later ones fail with [`StoreError::Closed`] or as out of
     /// reach.
