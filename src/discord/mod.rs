@@ -8,7 +8,9 @@
 //! - `poster`: daily posts over REST; `permissions`: what the bot may do
 //!   in a channel;
 //! - `inflight`: the interactions being handled, so a shutdown waits for
-//!   them; `reach`: whose scope an interaction counts in (server or user
+//!   them; `measure`: how long each waited for its answer and how it
+//!   ended; `shards`: which gateway shards are connected, for `/healthz`;
+//!   `reach`: whose scope an interaction counts in (server or user
 //!   install).
 
 mod answer_view;
@@ -16,6 +18,7 @@ mod buttons;
 mod commands;
 pub mod custom_id;
 mod inflight;
+mod measure;
 mod modals;
 mod permissions;
 mod poster;
@@ -123,10 +126,15 @@ impl BotError {
             }
             BotError::Service(e) if e.is_unavailable() => {
                 warn!(what, error = %e, "database unavailable");
+                measure::failed();
                 STORE_UNAVAILABLE.to_string()
             }
             other => {
                 error!(what, error = %other, "failed");
+                match other {
+                    BotError::Discord(e) if measure::is_too_late(e) => measure::late(),
+                    _ => measure::failed(),
+                }
                 GENERIC_FAILURE.to_string()
             }
         }
