@@ -30,12 +30,15 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::domain::study::Scope;
+use crate::ops::names::{db_error, DATABASE_ERRORS_TOTAL};
 
 /// What can go wrong below the domain.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Counted in `quizbot_database_errors_total` as it is made (see the
+    /// `From` below): every driver error passes through here.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Holds only the scheme: the rest of a URL may carry a password.
@@ -59,6 +62,21 @@ pub enum StoreError {
     /// of its writes reports the one cause.
     #[error("database error: {reason}")]
     Batch { reason: String, unavailable: bool },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        let error = StoreError::Database(e);
+        let class = if error.is_unavailable() {
+            db_error::UNAVAILABLE
+        } else if error.is_busy() {
+            db_error::BUSY
+        } else {
+            db_error::STATEMENT
+        };
+        metrics::counter!(DATABASE_ERRORS_TOTAL, "class" => class).increment(1);
+        error
+    }
 }
 
 impl StoreError {
