@@ -171,8 +171,8 @@ impl Endpoint {
     /// Serves until `stopping` is set; the composition root stops it after
     /// the background tasks, before the database closes.
     pub fn serve(self, services: Services, shards: ShardStatus, stopping: Stopping) -> JoinHandle<()> {
-        let address = self.local_addr();
-        info!(address = ?address, "metrics and health endpoint listening (GET /metrics, GET /healthz)");
+        let address = self.local_addr().map_or_else(|| "?".to_string(), |a| a.to_string());
+        info!(%address, "metrics and health endpoint listening (GET /metrics, GET /healthz)");
         let state = Arc::new(State { metrics: self.metrics, services, shards });
         tokio::spawn(accept(self.listener, state, stopping))
     }
