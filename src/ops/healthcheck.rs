@@ -31,7 +31,10 @@ pub fn run() -> ExitCode {
             println!("{}", body.trim_end());
             ExitCode::SUCCESS
         }
-        Ok((status, body)) => unhealthy(&format!("{status} {}", body.trim_end())),
+        Ok((status, body)) => {
+            println!("/healthz answered {status}: {}", body.trim_end());
+            ExitCode::FAILURE
+        }
         Err(reason) => unhealthy(&reason),
     }
 }

@@ -56,6 +56,20 @@ async fn health_becomes(base: &str, status: u16, within: Duration) -> String {
     }
 }
 
+/// `quizbot healthcheck` against the endpoint at `base`, as Docker runs
+/// it: whether it exited 0, and what it printed.
+fn healthcheck(base: &str) -> (bool, String) {
+    let address = base.trim_start_matches("http://");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quizbot"))
+        .arg("healthcheck")
+        .env_clear()
+        .env("METRICS_ADDR", address)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The value of one series (`name{labels}` exactly as rendered).
 fn value(text: &str, series: &str) -> f64 {
     text.lines()
@@ -76,6 +90,7 @@ async fn metrics_show_the_interactions_and_healthz_follows_the_gateway() {
     standin.wait_commands(WAIT).await;
     let base = endpoint(&bot).await;
     assert_eq!(health_becomes(&base, 200, WAIT).await, "ok\n");
+    assert_eq!(healthcheck(&base), (true, "ok\n".to_string()));
 
     // /quiz, Reveal, a level click.
     let cb = interact(&standin, standin.slash("quiz", json!([]), &dana(), Place::guild())).await;
@@ -126,6 +141,9 @@ async fn metrics_show_the_interactions_and_healthz_follows_the_gateway() {
     assert_eq!(body, "unhealthy: 0 of 1 gateway shards connected\n");
     let (_, text) = get(&format!("{base}/metrics")).await;
     assert_eq!(value(&text, "quizbot_shards_connected"), 0.0);
+    let (healthy, said) = healthcheck(&base);
+    assert!(!healthy, "{said}");
+    assert_eq!(said, "/healthz answered 503: unhealthy: 0 of 1 gateway shards connected\n");
 
     // Back up: serenity connects the shard again and the bot serves.
     standin.set_gateway_down(false);
