@@ -19,8 +19,16 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /var/lib/quizbot --create-home quizbot
 COPY --from=build /src/target/release/quizbot /usr/local/bin/quizbot
 COPY data /usr/share/quizbot/data
+# METRICS_ADDR serves /metrics and /healthz inside the container; to scrape
+# from the host: -e METRICS_ADDR=0.0.0.0:9100 -p 127.0.0.1:9100:9100.
 ENV QUIZBOT_DATA=/usr/share/quizbot/data \
-    DATABASE_URL=sqlite:///var/lib/quizbot/quizbot.db
+    DATABASE_URL=sqlite:///var/lib/quizbot/quizbot.db \
+    METRICS_ADDR=127.0.0.1:9100
+# quizbot healthcheck asks /healthz (the image has no curl): healthy while
+# the gateway is connected and the database answers. The start period
+# covers DATABASE_WAIT_SECS' default of 120 s for a database still booting.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=150s --retries=3 \
+    CMD ["/usr/local/bin/quizbot", "healthcheck"]
 USER quizbot
 WORKDIR /var/lib/quizbot
 VOLUME ["/var/lib/quizbot"]

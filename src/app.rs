@@ -1,13 +1,16 @@
 //! `quizbot run`: the one composition root.
 //!
-//! Configuration → telemetry → banks → store (migrations) → services →
-//! Discord. It owns every background task — the daily scheduler and the
-//! board upkeep — and stops everything in order on SIGTERM or Ctrl-C:
+//! Configuration → telemetry (logs; with `METRICS_ADDR`, the metrics
+//! recorder and its endpoint's socket) → banks → store (migrations) →
+//! services → Discord. It owns every background task — the daily
+//! scheduler, the board upkeep and the metrics endpoint — and stops
+//! everything in order on SIGTERM or Ctrl-C:
 //!
 //! 1. stop taking interactions and wait for those in flight (at most
 //!    [`discord::DRAIN_LIMIT`]), then close the gateway;
 //! 2. stop the scheduler and the upkeep (a post in progress is finished, at
-//!    most [`TASK_LIMIT`]);
+//!    most [`TASK_LIMIT`]), and the metrics endpoint (`/healthz` says 503
+//!    from the moment the gateway closed);
 //! 3. write what the store's writer still holds, and close the pool.
 
 use std::future::Future;
@@ -23,6 +26,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::discord::{self, Bot};
 use crate::domain::bank::BankError;
+use crate::ops;
 use crate::service::scheduler::Scheduler;
 use crate::service::{Services, Stop, Stopping};
 use crate::store::{Store, StoreError};
@@ -55,6 +59,16 @@ pub fn run() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
+    let endpoint = match config.metrics_addr {
+        None => None,
+        Some(addr) => match open_endpoint(addr).await {
+            Ok(endpoint) => Some(endpoint),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let bank = match crate::bank_files::load(std::slice::from_ref(&config.data)) {
         Ok(bank) if !bank.is_empty() => bank,
         Ok(_) => {
@@ -82,7 +96,7 @@ async fn serve(config: Config) -> ExitCode {
 
     let clock = config.clock_start.map_or_else(Clock::system, Clock::starting_at);
     let services = Services::new(Arc::new(bank), store, clock).with_bank_limits(config.bank_limits);
-    let result = run_bot(&config, &services, shutdown_signal()).await;
+    let result = run_bot(&config, &services, endpoint, shutdown_signal()).await;
     services.close().await;
     match result {
         Ok(()) => {
@@ -138,20 +152,34 @@ async fn open_store(config: &Config) -> Result<Store, ExitCode> {
     Ok(store)
 }
 
+/// Installs the metrics recorder (from here on, every layer's records
+/// count) and binds the endpoint's socket: a port already taken fails the
+/// start now, not once Discord is reached. Exit code 1, not 2: the port
+/// may be free again when a supervisor retries.
+async fn open_endpoint(addr: std::net::SocketAddr) -> Result<ops::Endpoint, ops::OpsError> {
+    let recorder = ops::install()?;
+    ops::Endpoint::bind(addr, recorder).await
+}
+
 /// Runs the bot and its background tasks until `shutdown`, then stops them
 /// in order (see the module's comment). The store is the caller's to close.
 async fn run_bot(
     config: &Config,
     services: &Services,
+    endpoint: Option<ops::Endpoint>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), discord::StartError> {
     let bot = Bot::connect(config, services.clone()).await?;
     let (stop, stopping) = Stop::new();
+    let endpoint = endpoint.map(|e| e.serve(services.clone(), bot.shard_status(), stopping.clone()));
     let tasks =
         tokio::spawn(background(services.clone(), bot.poster(), config.posts_per_second, bot.started(), stopping));
     let result = bot.run(shutdown).await;
     stop.stop();
     finish(tasks).await;
+    if let Some(endpoint) = endpoint {
+        finish(endpoint).await;
+    }
     result
 }
 

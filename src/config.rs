@@ -3,6 +3,7 @@
 //! its name; the token is wrapped so it never reaches a log or `Debug`.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -84,6 +85,9 @@ pub struct Config {
     /// What a server may upload (`BANK_MAX_BYTES`, `BANK_MAX_QUESTIONS`,
     /// `BANK_MAX_PER_SERVER`).
     pub bank_limits: BankLimits,
+    /// Where `/metrics` and `/healthz` are served (`METRICS_ADDR`); `None`:
+    /// nowhere, and nothing is recorded.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quizbot.db";
@@ -190,6 +194,7 @@ impl Config {
                 reason: format!("{v:?} is not FIRST-LAST/TOTAL with FIRST <= LAST < TOTAL, like 0-3/8"),
             })?),
         };
+        let metrics_addr = metrics_addr(get("METRICS_ADDR"))?;
         Ok(Config {
             token: Token::new(token),
             shards,
@@ -202,8 +207,25 @@ impl Config {
             api_base,
             posts_per_second,
             bank_limits,
+            metrics_addr,
         })
     }
+}
+
+/// `METRICS_ADDR` alone, for `quizbot healthcheck`, which needs no token.
+pub fn metrics_addr_from_env() -> Result<Option<SocketAddr>, ConfigError> {
+    metrics_addr(std::env::var("METRICS_ADDR").ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()))
+}
+
+/// An IP address and a port (`127.0.0.1:9100`, `[::1]:9100`; port 0 takes
+/// any free port, logged at start). Not a host name: the endpoint binds
+/// exactly what is given, and a name could resolve to a public address.
+fn metrics_addr(value: Option<String>) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(v) = value else { return Ok(None) };
+    v.parse::<SocketAddr>().map(Some).map_err(|_| ConfigError::Invalid {
+        name: "METRICS_ADDR",
+        reason: format!("{v:?} is not an IP address and port like 127.0.0.1:9100 (no host names; [::1]:9100 for IPv6)"),
+    })
 }
 
 /// Loads `.env` (from the working directory or a parent) into the
@@ -320,6 +342,23 @@ mod tests {
         for bad in ["0-8/8", "3-2/8", "0-1", "a-b/c", "0-0/0"] {
             let err = config(&[("DISCORD_TOKEN", "t"), ("SHARDS", bad)]).unwrap_err();
             assert!(err.to_string().starts_with("SHARDS is invalid"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn metrics_addresses() {
+        assert_eq!(config(&[("DISCORD_TOKEN", "t")]).unwrap().metrics_addr, None, "off by default");
+        assert_eq!(config(&[("DISCORD_TOKEN", "t"), ("METRICS_ADDR", " ")]).unwrap().metrics_addr, None);
+        for (given, expected) in
+            [("127.0.0.1:9100", "127.0.0.1:9100"), ("0.0.0.0:9100", "0.0.0.0:9100"), ("[::1]:9100", "[::1]:9100")]
+        {
+            let c = config(&[("DISCORD_TOKEN", "t"), ("METRICS_ADDR", given)]).unwrap();
+            assert_eq!(c.metrics_addr, Some(expected.parse().unwrap()), "{given}");
+        }
+        for bad in ["9100", ":9100", "localhost:9100", "127.0.0.1", "127.0.0.1:99999", "http://127.0.0.1:9100"] {
+            let err = config(&[("DISCORD_TOKEN", "t"), ("METRICS_ADDR", bad)]).unwrap_err();
+            assert!(err.to_string().starts_with("METRICS_ADDR is invalid"), "{bad}: {err}");
+            assert!(err.to_string().contains(bad), "names the value: {err}");
         }
     }
 

@@ -15,7 +15,8 @@
 //! [`app`] is the one composition root (config → store → banks → services
 //! → Discord) and owns every background task; [`config`] reads the
 //! environment, [`clock`] is the injectable time source, [`bank_files`]
-//! reads the banks from disk, [`check`] is `quizbot check`.
+//! reads the banks from disk, [`check`] is `quizbot check`, [`ops`] the
+//! optional metrics and health endpoint.
 
 pub mod app;
 pub mod bank_files;
@@ -24,5 +25,6 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod domain;
+pub mod ops;
 pub mod service;
 pub mod store;

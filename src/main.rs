@@ -23,6 +23,9 @@ enum Command {
         /// Bank files or folders of *.md files [default: $QUIZBOT_DATA or data]
         paths: Vec<PathBuf>,
     },
+    /// Ask the running bot's /healthz (at METRICS_ADDR): exit 0 when it is
+    /// healthy, 1 when not. For Docker's HEALTHCHECK.
+    Healthcheck,
 }
 
 fn main() -> ExitCode {
@@ -34,5 +37,6 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Check { paths } => quizbot::check::run(&paths),
         Command::Run => quizbot::app::run(),
+        Command::Healthcheck => quizbot::ops::healthcheck::run(),
     }
 }

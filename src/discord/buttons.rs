@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 use super::answer_view::{self, Typed};
 use super::custom_id::{category_tag, ButtonAction};
 use super::permissions::manages_server;
-use super::{modals, reach};
+use super::{measure, modals, reach};
 use super::{render, AfterDefer, BotError, Data};
 use crate::domain::bank::QuestionId;
 use crate::domain::level::Level;
@@ -157,6 +157,7 @@ async fn history_page(
         return Err(BotError::Misplaced);
     }
     click.defer(ctx).await?;
+    measure::acknowledged();
     let history = data.services.daily_history(guild_id.get(), channel_id).await.after_defer()?;
     let (embed, buttons) = render::history_message(&history, page);
     click.edit_response(ctx, EditInteractionResponse::new().embed(embed).components(buttons)).await.after_defer()?;
@@ -167,6 +168,7 @@ async fn history_page(
 async fn start_review(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) -> Result<(), BotError> {
     // The member's servers' banks may have to be read first.
     click.defer_ephemeral(ctx).await?;
+    measure::acknowledged();
     let pick = data.services.review(scope_of(click), click.user.id.get()).await.after_defer()?;
     let (text, question) = render::review_reply(pick);
     let mut msg = EditInteractionResponse::new().content(text);
@@ -206,6 +208,7 @@ async fn board_page(
     };
     // A stale board can take longer than Discord waits: acknowledge first.
     click.defer(ctx).await?;
+    measure::acknowledged();
     let board = data.services.leaderboard(&query).await.after_defer()?;
     let (embed, buttons) =
         render::board_message(&board, query.category.as_deref().map(category_tag), query.caller.is_some());
@@ -237,6 +240,7 @@ async fn forget(
 ) -> Result<(), BotError> {
     // Deleting waits on the database's write lock: acknowledge first.
     click.defer(ctx).await?;
+    measure::acknowledged();
     let text = if !confirm {
         "Nothing was deleted.".to_string()
     } else {
@@ -266,6 +270,7 @@ async fn remove_bank(
 ) -> Result<(), BotError> {
     let admin = manages_server(click.member.as_ref().and_then(|m| m.permissions));
     click.defer(ctx).await?;
+    measure::acknowledged();
     let text = match (click.guild_id, confirm) {
         (_, false) => "Nothing was removed.".to_string(),
         (Some(guild), true) if admin => {

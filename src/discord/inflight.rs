@@ -13,10 +13,13 @@
 //! arriving later are answered at once with [`RESTARTING`] (the gateway is
 //! still open until the last one in flight is done), and nothing of theirs
 //! is done.
+//!
+//! The same wrapper times every interaction and counts how it ended
+//! (`measure.rs`): it is where an event first reaches the bot's code.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -25,7 +28,7 @@ use serenity::{
 use tokio::sync::Notify;
 use tracing::warn;
 
-use super::{BotError, Data};
+use super::{measure, BotError, Data};
 
 /// How long a shutdown keeps taking interactions after the signal: events
 /// already on the wire arrive within it.
@@ -105,14 +108,20 @@ impl serenity::Framework for Tracked {
     }
 
     async fn dispatch(&self, ctx: serenity::Context, event: FullEvent) {
+        let received = Instant::now();
         let _guard = self.inflight.enter();
+        let FullEvent::InteractionCreate { interaction } = &event else {
+            return self.inner.dispatch(ctx, event).await;
+        };
+        let kind = measure::kind_of(interaction);
         if self.inflight.draining() {
-            if let FullEvent::InteractionCreate { interaction } = &event {
+            let refused = async {
                 refuse(&ctx, interaction).await;
-                return;
-            }
+                measure::failed();
+            };
+            return measure::measured(kind, received, refused).await;
         }
-        self.inner.dispatch(ctx, event).await;
+        measure::measured(kind, received, self.inner.dispatch(ctx, event)).await;
     }
 }
 

@@ -8,7 +8,9 @@
 //! - `poster`: daily posts over REST; `permissions`: what the bot may do
 //!   in a channel;
 //! - `inflight`: the interactions being handled, so a shutdown waits for
-//!   them; `reach`: whose scope an interaction counts in (server or user
+//!   them; `measure`: how long each waited for its answer and how it
+//!   ended; `shards`: which gateway shards are connected, for `/healthz`;
+//!   `reach`: whose scope an interaction counts in (server or user
 //!   install).
 
 mod answer_view;
@@ -16,12 +18,14 @@ mod buttons;
 mod commands;
 pub mod custom_id;
 mod inflight;
+mod measure;
 mod modals;
 mod permissions;
 mod poster;
 mod reach;
 /// Public for the micro-benchmarks (`benches/micro.rs`), which time it.
 pub mod render;
+mod shards;
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -31,6 +35,7 @@ use poise::serenity_prelude as serenity;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
+use crate::ops::ShardStatus;
 use crate::service::{ServiceError, Services};
 use inflight::{InFlight, Tracked, GRACE};
 pub use poster::{DiscordPoster, REST_TIMEOUT};
@@ -121,10 +126,15 @@ impl BotError {
             }
             BotError::Service(e) if e.is_unavailable() => {
                 warn!(what, error = %e, "database unavailable");
+                measure::failed();
                 STORE_UNAVAILABLE.to_string()
             }
             other => {
                 error!(what, error = %other, "failed");
+                match other {
+                    BotError::Discord(e) if measure::is_too_late(e) => measure::late(),
+                    _ => measure::failed(),
+                }
                 GENERIC_FAILURE.to_string()
             }
         }
@@ -142,6 +152,8 @@ pub struct Bot {
     /// Becomes true once the commands are registered; closed if that fails.
     started: tokio::sync::watch::Receiver<bool>,
     shards: Option<crate::config::ShardRange>,
+    /// How many shards are connected, for `/healthz` and `/metrics`.
+    shard_status: ShardStatus,
 }
 
 impl Bot {
@@ -152,6 +164,12 @@ impl Bot {
         let startup_failure: Arc<OnceLock<String>> = Arc::default();
         let failure = startup_failure.clone();
         let (started_tx, started) = tokio::sync::watch::channel(false);
+        let shard_status = ShardStatus::default();
+        let expected = shard_status.clone();
+        if let Some(range) = config.shards {
+            expected.set_expected(range.last - range.first + 1);
+        }
+        let all_shards = config.shards.is_none();
         // Every REST request, serenity's and the poster's, gives up after
         // REST_TIMEOUT.
         let client = reqwest::Client::builder()
@@ -178,6 +196,9 @@ impl Bot {
             })
             .setup(move |ctx, ready, framework| {
                 Box::pin(async move {
+                    if all_shards {
+                        expected.set_expected(shards::total_from_ready(ready));
+                    }
                     let commands = &framework.options().commands;
                     let registered = match guild_id {
                         Some(gid) => {
@@ -213,7 +234,13 @@ impl Bot {
         let discord =
             serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
         let poster = DiscordPoster::new(discord.http.clone(), client);
-        Ok(Bot { client: discord, poster, inflight, startup_failure, started, shards: config.shards })
+        Ok(Bot { client: discord, poster, inflight, startup_failure, started, shards: config.shards, shard_status })
+    }
+
+    /// How many of this process's gateway shards are connected, kept up
+    /// to date while the bot runs.
+    pub fn shard_status(&self) -> ShardStatus {
+        self.shard_status.clone()
     }
 
     /// Completes with `true` once the bot is ready and its commands are
@@ -233,8 +260,9 @@ impl Bot {
     /// On shutdown it stops taking interactions, waits for those in flight
     /// (at most [`DRAIN_LIMIT`]) and closes the gateway.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
-        let Bot { mut client, inflight, startup_failure, shards, .. } = self;
+        let Bot { mut client, inflight, startup_failure, shards, shard_status, .. } = self;
         let manager = client.shard_manager.clone();
+        let watcher = tokio::spawn(shards::watch(manager.clone(), shard_status.clone()));
         let mut gateway = tokio::spawn(async move {
             match shards {
                 // serenity's range end is the last shard, inclusive.
@@ -262,6 +290,8 @@ impl Bot {
                 ended
             }
         };
+        watcher.abort();
+        shard_status.set_connected(0);
         match ended {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e.into()),

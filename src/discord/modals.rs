@@ -61,6 +61,7 @@ async fn answer_first(
         Ok(revealed) => (revealed?, false),
         Err(_) => {
             submit.defer_ephemeral(ctx).await?;
+            super::measure::acknowledged();
             (work.await.after_defer()?, true)
         }
     };

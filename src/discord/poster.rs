@@ -18,6 +18,7 @@ use super::custom_id::ButtonAction;
 use super::{permissions, render};
 use crate::domain::bank::QuestionId;
 use crate::domain::study::Source;
+use crate::ops::names::RATE_LIMITED_TOTAL;
 use crate::service::scheduler::{DailyPost, DailyThread, PostError, Poster, RecapPost, ReminderDm};
 
 /// The longest Discord's answer to a post is waited for: one hung request
@@ -271,9 +272,11 @@ impl DiscordPoster {
         if status == 429 {
             // The body's value has milliseconds; the header only seconds.
             let secs = answer["retry_after"].as_f64().or(retry_after).unwrap_or(1.0);
+            let global = answer["global"].as_bool().unwrap_or(false);
+            metrics::counter!(RATE_LIMITED_TOTAL, "global" => if global { "true" } else { "false" }).increment(1);
             return Err(PostError::RateLimited {
                 retry_after: Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(1)),
-                global: answer["global"].as_bool().unwrap_or(false),
+                global,
             });
         }
         match answer["code"].as_u64() {

@@ -99,6 +99,12 @@ impl Services {
         }
     }
 
+    /// Whether the database answers (`/healthz`); the caller bounds the
+    /// wait.
+    pub async fn ping_database(&self) -> Result<(), ServiceError> {
+        Ok(self.store.ping().await?)
+    }
+
     /// Stops taking writes once the queued ones are written, and closes the
     /// database: the last step of a shutdown.
     pub async fn close(&self) {

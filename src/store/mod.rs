@@ -32,12 +32,15 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::domain::study::Scope;
+use crate::ops::names::{db_error, DATABASE_ERRORS_TOTAL};
 
 /// What can go wrong below the domain.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Counted in `quizbot_database_errors_total` as it is made (see the
+    /// `From` below): every driver error passes through here.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Holds only the scheme: the rest of a URL may carry a password.
@@ -61,6 +64,21 @@ pub enum StoreError {
     /// of its writes reports the one cause.
     #[error("database error: {reason}")]
     Batch { reason: String, unavailable: bool },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        let error = StoreError::Database(e);
+        let class = if error.is_unavailable() {
+            db_error::UNAVAILABLE
+        } else if error.is_busy() {
+            db_error::BUSY
+        } else {
+            db_error::STATEMENT
+        };
+        metrics::counter!(DATABASE_ERRORS_TOTAL, "class" => class).increment(1);
+        error
+    }
 }
 
 impl StoreError {
@@ -193,6 +211,15 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(Summary { ratings: u64::try_from(ratings).unwrap_or(0), schedules: u64::try_from(schedules).unwrap_or(0) })
+    }
+
+    /// Whether the database answers: one `SELECT 1`, for `/healthz`, which
+    /// bounds how long it waits. On SQLite it is answered from a pooled
+    /// connection without touching the file's lock, so a busy writer does
+    /// not make the bot look down.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes every connection; writes queued before the call are written

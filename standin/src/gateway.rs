@@ -33,6 +33,7 @@ const PRIVILEGED_INTENTS: u64 = (1 << 1) | (1 << 8) | (1 << 15);
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
         match listener.accept().await {
+            Ok((stream, _)) if shared.lock().gateway_down => drop(stream),
             Ok((stream, _)) => {
                 // Events are small frames: Nagle's algorithm would hold one
                 // back until the bot acknowledges the last (up to 40 ms).

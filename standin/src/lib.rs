@@ -430,6 +430,21 @@ impl StandIn {
         self.shared.notify();
     }
 
+    /// Takes the gateway down (`true`): every live connection is closed
+    /// with 1001 ("going away", as before Discord's restarts) and new
+    /// ones are dropped before the WebSocket handshake, so the bot can
+    /// neither resume nor identify until it is back up (`false`).
+    pub fn set_gateway_down(&self, down: bool) {
+        {
+            let mut st = self.shared.lock();
+            st.gateway_down = down;
+            if down {
+                st.close_all(1001);
+            }
+        }
+        self.shared.notify();
+    }
+
     /// The first callback for `interaction_id` (accepted or not), waiting up
     /// to `timeout`. Panics on timeout: the bot did not answer.
     pub async fn wait_callback(&self, interaction_id: u64, timeout: Duration) -> Callback {

@@ -156,6 +156,9 @@ pub(crate) struct State {
     pub joined_at: String,
     /// Discord's REST rate limits, when on ([`StandInConfig::rate_limits`]).
     pub limiter: Limiter,
+    /// The gateway is down (`StandIn::set_gateway_down`): new connections
+    /// are closed before the WebSocket handshake.
+    pub gateway_down: bool,
 }
 
 impl State {
@@ -204,6 +207,7 @@ impl State {
             members: HashMap::new(),
             joined_at: payloads::now_timestamp(),
             limiter: Limiter::new(config.rate_limits),
+            gateway_down: false,
         }
     }
 

@@ -12,6 +12,7 @@ mod banks;
 mod board;
 mod daily;
 mod group_picks;
+mod metrics;
 mod pg_restart;
 mod postgres;
 mod posting;

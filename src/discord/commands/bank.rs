@@ -68,7 +68,7 @@ async fn add(
     let Some(guild_id) = admin_guild(ctx, "Question banks are", "change this server's banks").await? else {
         return Ok(());
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let data = ctx.data();
     let limit = data.services.bank_limits().file_bytes;
     let mut uploads = Vec::new();
@@ -156,7 +156,7 @@ async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     let Some(guild) = ctx.guild_id() else {
         return tell(ctx, "Question banks are per server: run this in a server.").await;
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let data = ctx.data();
     let list = data.services.list_banks(guild.get()).await?;
     let limit = data.services.bank_limits().banks;
@@ -200,7 +200,7 @@ async fn remove(
     let Some(guild_id) = admin_guild(ctx, "Question banks are", "change this server's banks").await? else {
         return Ok(());
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let name = name.trim().to_lowercase();
     let known = ctx.data().services.bank_names(guild_id, "").await?;
     if !known.contains(&name) {
@@ -232,7 +232,7 @@ async fn download_bank(
     let Some(guild) = ctx.guild_id() else {
         return tell(ctx, "Question banks are per server: run this in a server.").await;
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let name = name.trim().to_lowercase();
     let (file, markdown) = ctx.data().services.bank_file(guild.get(), &name).await?;
     let reply = poise::CreateReply::default()
@@ -252,7 +252,7 @@ async fn builtin(
     let Some(guild_id) = admin_guild(ctx, "Question banks are", "change this server's banks").await? else {
         return Ok(());
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let show = matches!(state, Builtin::On);
     ctx.data().services.show_builtin(guild_id, show).await?;
     tell(

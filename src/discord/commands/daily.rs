@@ -137,7 +137,7 @@ async fn set(
     // Input errors first (no Discord round trip), then the permission check.
     let data = ctx.data();
     data.services.validate(&request).await?;
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let http = &ctx.serenity_context().http;
     let advice = match check_channel(http, guild_id, request.channel_id, data.bot_id, request.thread).await {
         Ok(advice) => advice,
@@ -154,7 +154,7 @@ async fn status(ctx: Context<'_>) -> Result<(), BotError> {
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let schedules = ctx.data().services.schedules(guild_id).await?;
     if schedules.is_empty() {
         return tell(
@@ -178,7 +178,7 @@ async fn off(
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     if ctx.data().services.remove_schedule(guild_id, channel.id.get()).await? {
         tell(ctx, format!("Stopped the daily question in <#{}>.", channel.id)).await
     } else {
@@ -199,7 +199,7 @@ async fn now(
     };
     let data = ctx.data();
     let schedule = data.services.schedule(guild_id, channel.id.get()).await?;
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let http = &ctx.serenity_context().http;
     if let Err(problem) = check_channel(http, guild_id, schedule.channel_id, data.bot_id, schedule.thread).await {
         return tell(ctx, problem).await;
@@ -221,7 +221,7 @@ async fn history(
     let Some(guild_id) = admin_guild(ctx).await? else {
         return Ok(());
     };
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let channel_id = channel.map_or(ctx.channel_id(), |c| c.id).get();
     let history = ctx.data().services.daily_history(guild_id, channel_id).await?;
     let (embed, buttons) = render::history_message(&history, 0);

@@ -20,7 +20,7 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     let (scope, _) = super::reach(ctx);
     let everywhere = scope == Scope::DirectMessages;
     // Counting can wait on the database: answer Discord first.
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let studied = ctx.data().services.studied_count(scope, ctx.author().id.get()).await?;
     let text = if everywhere {
         "This deletes **all** your quizbot data: your ratings in every server and in direct messages. It cannot be undone.".to_string()

@@ -59,7 +59,7 @@ pub async fn leaderboard(
     };
     // A board stale after downtime is recomputed first, which can outlast
     // Discord's 3 s: "thinking…" now, the board when it is ready.
-    ctx.defer().await?;
+    super::defer(ctx).await?;
     let board = services.leaderboard(&query).await.after_defer()?;
     let (embed, buttons) = render::board_message(&board, query.category.as_deref().map(category_tag), true);
     let reply = poise::CreateReply::default()

@@ -60,6 +60,22 @@ fn may_manage(ctx: Context<'_>) -> bool {
     manages_server(app.interaction.member.as_ref().and_then(|m| m.permissions))
 }
 
+/// Acknowledges the command before work that may outlast Discord's 3 s:
+/// "thinking…" for everyone to see. The interaction's latency
+/// (`measure.rs`) is the time to here.
+async fn defer(ctx: Context<'_>) -> Result<(), BotError> {
+    ctx.defer().await?;
+    super::measure::acknowledged();
+    Ok(())
+}
+
+/// [`defer`], seen only by the caller.
+async fn defer_ephemeral(ctx: Context<'_>) -> Result<(), BotError> {
+    ctx.defer_ephemeral().await?;
+    super::measure::acknowledged();
+    Ok(())
+}
+
 /// Answers only the caller; a text longer than a message (say, the status
 /// of 25 schedules) goes out as several messages, split between lines.
 async fn tell(ctx: Context<'_>, text: impl Into<String>) -> Result<(), BotError> {

@@ -11,7 +11,7 @@ pub async fn review(ctx: Context<'_>) -> Result<(), BotError> {
     let data = ctx.data();
     let (scope, _) = super::reach(ctx);
     // In DMs the member's servers' banks may have to be read first.
-    ctx.defer_ephemeral().await?;
+    super::defer_ephemeral(ctx).await?;
     let pick = data.services.review(scope, ctx.author().id.get()).await?;
     let (mut text, question) = render::review_reply(pick);
     if let Some(notice) = data.services.reminder_notice(ctx.author().id.get()).await {
@@ -51,7 +51,7 @@ pub async fn review_settings(
             ),
             Some(retention) => {
                 // Every question is rescheduled: it may wait for the lock.
-                ctx.defer_ephemeral().await?;
+                super::defer_ephemeral(ctx).await?;
                 services.set_retention(user, retention).await?;
                 format!("✅ Saved; your questions are rescheduled.\n{}", explain(retention))
             }

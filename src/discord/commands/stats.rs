@@ -31,7 +31,7 @@ pub async fn stats(
     let (scope, _) = super::reach(ctx);
     let embed = match (member.filter(|m| m.id != me), scope) {
         (Some(other), Scope::Guild(guild)) => {
-            ctx.defer_ephemeral().await?;
+            super::defer_ephemeral(ctx).await?;
             let query = BoardQuery {
                 guild_id: guild,
                 period: Period::All,
@@ -61,7 +61,7 @@ pub async fn stats(
         }
         (None, scope) => {
             // The chart takes a moment to draw.
-            ctx.defer_ephemeral().await?;
+            super::defer_ephemeral(ctx).await?;
             let s = data.services.stats(scope, me.get()).await?;
             let [b, i, a] = s.by_difficulty;
             let categories = s

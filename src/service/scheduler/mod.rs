@@ -23,9 +23,10 @@ use tracing::{debug, info, warn};
 
 use super::{ServiceError, Services, Stopping};
 use crate::domain::bank::{Question, QuestionBank, QuestionId};
-use crate::domain::schedule::time::{local_date, next_post_after, still_due_today};
+use crate::domain::schedule::time::{local_date, local_instant, next_post_after, still_due_today};
 use crate::domain::schedule::{daily_nonce, Claim, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
 use crate::domain::study::{Post, Scope, Source};
+use crate::ops::names::{scheduled, POSTS_TOTAL, SCHEDULER_LAG_SECONDS};
 use crate::store::StoreError;
 pub use recaps::RecapPost;
 pub use reminders::ReminderDm;
@@ -145,6 +146,15 @@ pub(super) async fn post_daily<P: Poster>(
     };
     record_post(services, post, message_id).await?;
     Ok(Ok(message_id))
+}
+
+/// Counts a scheduled message Discord accepted (`kind`: a value of
+/// [`scheduled`]), and how long after it was due: `due` is its local time on
+/// the day it is for, so a retry counts from the first try.
+fn count_post(kind: &'static str, due: DateTime<Utc>, posted: DateTime<Utc>) {
+    metrics::counter!(POSTS_TOTAL, "kind" => kind).increment(1);
+    let lag = (posted - due).to_std().unwrap_or_default();
+    metrics::histogram!(SCHEDULER_LAG_SECONDS, "kind" => kind).record(lag.as_secs_f64());
 }
 
 /// Records a post made, so the channel's cycle moves on.
@@ -368,6 +378,7 @@ impl<P: Poster> Scheduler<P> {
         match self.send(&post).await? {
             Ok(message_id) => {
                 info!(channel = s.channel_id, %date, question = %question.id, "daily question posted");
+                count_post(scheduled::DAILY, local_instant(date, s.time, s.zone), self.services.clock.now());
                 self.completed(s, &claim, message_id, next).await
             }
             Err(e) => self.post_failed(s, &claim, e, now, next).await,

@@ -16,6 +16,7 @@ use crate::domain::schedule::DayClaim;
 use crate::domain::schedule::Schedule;
 use crate::domain::score::Period;
 use crate::domain::study::Scope;
+use crate::ops::names::scheduled;
 use crate::service::leaderboard::{BoardLine, BoardQuery};
 use crate::service::ServiceError;
 use crate::store::StoreError;
@@ -145,6 +146,7 @@ impl<P: Poster> Scheduler<P> {
         match self.poster.post_recap(&post).await {
             Ok(message_id) => {
                 info!(channel = s.channel_id, %date, studied = summary.studied, "weekly recap posted");
+                super::count_post(scheduled::RECAP, local_instant(date, s.time, s.zone), self.services.clock.now());
                 store
                     .complete_recap(s.channel_id, date, &self.holder, message_id, self.services.clock.now_unix())
                     .await?;

@@ -15,9 +15,10 @@ use tracing::{info, warn};
 
 use super::{PostError, Poster, Scheduler, Stopping, BATCH, IN_FLIGHT, LEASE, RETRY};
 use crate::domain::schedule::reminder::{reminder_nonce, Reminder, TurnedOff, RETRY_WINDOW_SECS};
-use crate::domain::schedule::time::{local_date, next_post_after, still_due_today};
+use crate::domain::schedule::time::{local_date, local_instant, next_post_after, still_due_today};
 use crate::domain::schedule::DayClaim;
 use crate::domain::study::Scope;
+use crate::ops::names::scheduled;
 use crate::service::review::DueCounts;
 use crate::service::ServiceError;
 use crate::store::StoreError;
@@ -111,6 +112,8 @@ impl<P: Poster> Scheduler<P> {
         match self.poster.remind(&dm).await {
             Ok(message_id) => {
                 info!(user = r.user_id, %date, due = due.today, "review reminder sent");
+                let due_at = local_instant(date, r.time, r.zone);
+                super::count_post(scheduled::REMINDER, due_at, self.services.clock.now());
                 let sent_at = self.services.clock.now_unix();
                 if !store.complete_reminder(r.user_id, date, &self.holder, message_id, sent_at).await? {
                     warn!(user = r.user_id, %date, "the reminder's claim was taken over while sending");
