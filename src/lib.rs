@@ -16,7 +16,8 @@
 //! → Discord) and owns every background task; [`config`] reads the
 //! environment, [`clock`] is the injectable time source, [`bank_files`]
 //! reads the banks from disk, [`check`] is `quizbot check`, [`ops`] the
-//! optional metrics and health endpoint.
+//! optional metrics and health endpoint, [`measures`] the names of what
+//! every layer records for it.
 
 pub mod app;
 pub mod bank_files;
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod domain;
+pub mod measures;
 pub mod ops;
 pub mod service;
 pub mod store;

@@ -1,6 +1,6 @@
 //! How long each interaction waited for its answer, and how it ended:
 //! `quizbot_interaction_seconds{kind}` and
-//! `quizbot_interactions_total{kind,outcome}` (see `ops::names`).
+//! `quizbot_interactions_total{kind,outcome}` (see `measures`).
 //!
 //! The clock starts when the event reaches the framework (`inflight.rs`
 //! wraps every dispatch in [`measured`]) and stops at the first answer
@@ -28,7 +28,7 @@ use poise::serenity_prelude as serenity;
 use serenity::{HttpError, Interaction};
 
 use super::custom_id::ButtonAction;
-use crate::ops::names::{kind, outcome, INTERACTIONS_TOTAL, INTERACTION_SECONDS};
+use crate::measures::{kind, outcome, INTERACTIONS_TOTAL, INTERACTION_SECONDS};
 
 /// Discord's "Unknown interaction": the answer came after its 3 s, or the
 /// interaction was answered already.

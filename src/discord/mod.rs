@@ -35,7 +35,7 @@ use poise::serenity_prelude as serenity;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
-use crate::ops::ShardStatus;
+use crate::measures::ShardStatus;
 use crate::service::{ServiceError, Services};
 use inflight::{InFlight, Tracked, GRACE};
 pub use poster::{DiscordPoster, REST_TIMEOUT};

@@ -18,7 +18,7 @@ use super::custom_id::ButtonAction;
 use super::{permissions, render};
 use crate::domain::bank::QuestionId;
 use crate::domain::study::Source;
-use crate::ops::names::RATE_LIMITED_TOTAL;
+use crate::measures::RATE_LIMITED_TOTAL;
 use crate::service::scheduler::{DailyPost, DailyThread, PostError, Poster, RecapPost, ReminderDm};
 
 /// The longest Discord's answer to a post is waited for: one hung request

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
-use crate::ops::ShardStatus;
+use crate::measures::ShardStatus;
 
 /// How often the record is read: a health check sees a lost shard within
 /// about this long. One lock of a map of a few entries.

@@ -3,39 +3,9 @@
 //! keeps [`ShardStatus`] up to date; the decision itself is the pure
 //! [`verdict`].
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-/// How the gateway shards of this process stand, as plain numbers: the
-/// Discord layer writes them, `/healthz` and `/metrics` read them. Cheap
-/// to clone.
-#[derive(Debug, Clone, Default)]
-pub struct ShardStatus(Arc<Counts>);
-
-#[derive(Debug, Default)]
-struct Counts {
-    expected: AtomicU32,
-    connected: AtomicU32,
-}
-
-impl ShardStatus {
-    /// How many shards this process runs (`SHARDS`, or Discord's
-    /// recommendation once the first is ready).
-    pub fn set_expected(&self, shards: u32) {
-        self.0.expected.store(shards, Ordering::Relaxed);
-    }
-
-    /// How many of them are connected now.
-    pub fn set_connected(&self, shards: u32) {
-        self.0.connected.store(shards, Ordering::Relaxed);
-    }
-
-    /// `(connected, expected)`.
-    pub fn get(&self) -> (u32, u32) {
-        (self.0.connected.load(Ordering::Relaxed), self.0.expected.load(Ordering::Relaxed))
-    }
-}
+pub use crate::measures::ShardStatus;
 
 /// How the database answered a ping.
 #[derive(Debug, Clone, PartialEq, Eq)]

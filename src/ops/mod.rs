@@ -2,9 +2,9 @@
 //! Prometheus text format and `/healthz` for a supervisor. Off unless
 //! `METRICS_ADDR` is set; then [`install`] puts the Prometheus recorder
 //! behind the `metrics` facade (every layer records through it, as it logs
-//! through `tracing`; [`names`] lists what) and [`Endpoint`] serves it.
+//! through `tracing`; [`crate::measures`] lists what) and [`Endpoint`] serves it.
 //!
-//! - `GET /metrics`: every metric of [`names`], rendered on request.
+//! - `GET /metrics`: every metric of [`crate::measures`], rendered on request.
 //!   Histograms have buckets (`_bucket` lines), not quantiles: a quantile
 //!   of one process cannot be added up across processes, buckets can.
 //! - `GET /healthz`: `200 ok` while the database answers within
@@ -31,7 +31,6 @@
 
 pub mod health;
 pub mod healthcheck;
-pub mod names;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -47,8 +46,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
+use crate::measures as names;
+pub use crate::measures::ShardStatus;
 use crate::service::{Services, Stopping};
-pub use health::ShardStatus;
 use health::{Database, Verdict};
 
 /// How long `/healthz` waits for the database's answer: a database slower

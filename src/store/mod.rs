@@ -32,7 +32,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::domain::study::Scope;
-use crate::ops::names::{db_error, DATABASE_ERRORS_TOTAL};
+use crate::measures::{db_error, DATABASE_ERRORS_TOTAL};
 
 /// What can go wrong below the domain.
 #[derive(Debug, thiserror::Error)]

@@ -240,7 +240,7 @@ async fn together(pool: &AnyPool, batch: &mut [Job], pending: &[usize]) -> Resul
     let written = started.elapsed();
     tx.commit().await.map_err(|e| Failure::Transaction(e.into()))?;
     let took = started.elapsed();
-    use crate::ops::names::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SECONDS};
+    use crate::measures::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SECONDS};
     metrics::histogram!(WRITER_BATCH_SIZE).record(pending.len() as f64);
     metrics::histogram!(WRITER_COMMIT_SECONDS).record((took - written).as_secs_f64());
     metrics::histogram!(WRITER_BATCH_SECONDS).record(took.as_secs_f64());

@@ -26,7 +26,7 @@ use crate::domain::bank::{Question, QuestionBank, QuestionId};
 use crate::domain::schedule::time::{local_date, local_instant, next_post_after, still_due_today};
 use crate::domain::schedule::{daily_nonce, Claim, ClaimOutcome, Schedule, MAX_FAILING_DAYS};
 use crate::domain::study::{Post, Scope, Source};
-use crate::ops::names::{scheduled, POSTS_TOTAL, SCHEDULER_LAG_SECONDS};
+use crate::measures::{scheduled, POSTS_TOTAL, SCHEDULER_LAG_SECONDS};
 use crate::store::StoreError;
 pub use recaps::RecapPost;
 pub use reminders::ReminderDm;

@@ -16,7 +16,7 @@ use crate::domain::schedule::DayClaim;
 use crate::domain::schedule::Schedule;
 use crate::domain::score::Period;
 use crate::domain::study::Scope;
-use crate::ops::names::scheduled;
+use crate::measures::scheduled;
 use crate::service::leaderboard::{BoardLine, BoardQuery};
 use crate::service::ServiceError;
 use crate::store::StoreError;

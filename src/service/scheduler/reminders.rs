@@ -18,7 +18,7 @@ use crate::domain::schedule::reminder::{reminder_nonce, Reminder, TurnedOff, RET
 use crate::domain::schedule::time::{local_date, local_instant, next_post_after, still_due_today};
 use crate::domain::schedule::DayClaim;
 use crate::domain::study::Scope;
-use crate::ops::names::scheduled;
+use crate::measures::scheduled;
 use crate::service::review::DueCounts;
 use crate::service::ServiceError;
 use crate::store::StoreError;

@@ -1,4 +1,5 @@
-//! Every metric the bot records, in one place: its name (units in the
+//! What the bot measures of itself, in one place, below every layer (like
+//! the names of `tracing`'s fields): every metric the bot records, its name (units in the
 //! name, as Prometheus asks), its labels and what it means. The layers
 //! record through the `metrics` facade with these constants, the way they
 //! log through `tracing`; without `METRICS_ADDR` no recorder is installed
@@ -7,6 +8,9 @@
 //! Label values are a fixed few (`&'static str`), never ids or names of
 //! servers or members, so the number of series stays small and nothing
 //! personal leaves the process.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 /// Histogram, seconds, label `kind` ([`kind`]): from the interaction
 /// reaching the bot to Discord accepting its first answer — the callback,
@@ -113,4 +117,34 @@ pub mod db_error {
     pub const STATEMENT: &str = "statement";
 
     pub const ALL: [&str; 3] = [UNAVAILABLE, BUSY, STATEMENT];
+}
+
+/// How the gateway shards of this process stand, as plain numbers: the
+/// Discord layer writes them, `/healthz` and `/metrics` read them. Cheap
+/// to clone.
+#[derive(Debug, Clone, Default)]
+pub struct ShardStatus(Arc<Counts>);
+
+#[derive(Debug, Default)]
+struct Counts {
+    expected: AtomicU32,
+    connected: AtomicU32,
+}
+
+impl ShardStatus {
+    /// How many shards this process runs (`SHARDS`, or Discord's
+    /// recommendation once the first is ready).
+    pub fn set_expected(&self, shards: u32) {
+        self.0.expected.store(shards, Ordering::Relaxed);
+    }
+
+    /// How many of them are connected now.
+    pub fn set_connected(&self, shards: u32) {
+        self.0.connected.store(shards, Ordering::Relaxed);
+    }
+
+    /// `(connected, expected)`.
+    pub fn get(&self) -> (u32, u32) {
+        (self.0.connected.load(Ordering::Relaxed), self.0.expected.load(Ordering::Relaxed))
+    }
 }
