@@ -51,7 +51,8 @@ pub const POSTS_TOTAL: &str = "quizbot_posts_total";
 pub const RATE_LIMITED_TOTAL: &str = "quizbot_rate_limited_total";
 
 /// Counter, label `class` ([`db_error`]): errors the database driver
-/// returned to the store.
+/// returned to the store, including rows it could not decode and the
+/// failed pings of `/healthz`.
 pub const DATABASE_ERRORS_TOTAL: &str = "quizbot_database_errors_total";
 
 /// Gauge: gateway shards of this process connected to Discord now.

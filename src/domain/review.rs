@@ -245,7 +245,7 @@ pub struct AfterClick {
 
 /// Where `new` lands in `history` (which may already hold it). It replaces
 /// the member's latest click on the question in the same place (a server,
-/// or DMs) at most [`ONE_REVIEW_SECS`] before it, so clicking again and
+/// or DMs) less than [`ONE_REVIEW_SECS`] before it, so clicking again and
 /// again grows neither the history nor the work of the clicks after. A
 /// click delivered late, older than one already there, replaces nothing
 /// newer than itself.

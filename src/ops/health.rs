@@ -1,11 +1,9 @@
 //! What `/healthz` decides: healthy while the database answers and every
 //! gateway shard this process should run is connected. The Discord layer
-//! keeps [`ShardStatus`] up to date; the decision itself is the pure
+//! keeps [`crate::measures::ShardStatus`] up to date; the decision itself is the pure
 //! [`verdict`].
 
 use std::time::Duration;
-
-pub use crate::measures::ShardStatus;
 
 /// How the database answered a ping.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +49,7 @@ pub fn verdict(database: &Database, (connected, expected): (u32, u32)) -> Verdic
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measures::ShardStatus;
 
     #[test]
     fn healthy_only_with_the_database_and_every_shard() {

@@ -47,7 +47,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::measures as names;
-pub use crate::measures::ShardStatus;
+use crate::measures::ShardStatus;
 use crate::service::{Services, Stopping};
 use health::{Database, Verdict};
 

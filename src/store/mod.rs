@@ -171,8 +171,8 @@ impl Store {
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // A pooled SQLite connection is a file handle that cannot drop
-            // like a socket; checking it before each use is one more trip
-            // to its thread for every statement (`script.rs`).
+            // like a socket; checking it each time it is taken from the
+            // pool is one more trip to its thread (`script.rs`).
             .test_before_acquire(!sqlite)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -226,6 +226,11 @@ impl Store {
     /// first, later ones fail with [`StoreError::Closed`] or as out of
     /// reach.
     pub async fn close(&self) {
+        // `/quiz`'s post records (`Store::record_post_later`) first, then
+        // whatever the writer still holds.
+        if tokio::time::timeout(WRITE_DEADLINE, self.unconfirmed.settled()).await.is_err() {
+            tracing::warn!("some shown questions were not recorded before closing");
+        }
         if let Some(writer) = &self.writer {
             writer.flush().await;
         }

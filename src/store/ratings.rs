@@ -30,13 +30,15 @@ impl Store {
     /// only the record: the channel may see that question once more sooner
     /// than its turn. A failure is logged.
     pub fn record_post_later(&self, post: &Post) {
-        self.unconfirmed.add(post.channel_id, &post.question);
+        let pending = self.unconfirmed.add(post.channel_id, &post.question);
         let (store, post) = (self.clone(), post.clone());
         tokio::spawn(async move {
-            if let Err(e) = store.record_post(&post).await {
+            // No deadline: nobody waits for it, and until it is settled
+            // the post is counted from memory.
+            if let Err(e) = store.write_plain_now(Plain::Post(post)).await {
                 tracing::warn!(error = %e, "could not record a posted question");
             }
-            store.unconfirmed.remove(post.channel_id, &post.question);
+            drop(pending);
         });
     }
 
@@ -55,10 +57,15 @@ impl Store {
             .await?)
     }
 
-    /// A write through the SQLite writer, or in a transaction of its own.
+    /// A write a member waits for, within [`WRITE_DEADLINE`].
     async fn write_plain(&self, write: Plain) -> Result<(), StoreError> {
+        within_deadline(self.write_plain_now(write)).await
+    }
+
+    /// A write through the SQLite writer, or in a transaction of its own.
+    async fn write_plain_now(&self, write: Plain) -> Result<(), StoreError> {
         match &self.writer {
-            Some(writer) => within_deadline(writer.plain(write)).await,
+            Some(writer) => writer.plain(write).await,
             None => {
                 let pool = self.pool.clone();
                 in_own_task(async move {

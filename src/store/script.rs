@@ -36,18 +36,6 @@ pub(super) enum Arg {
     NoText,
 }
 
-impl From<i64> for Arg {
-    fn from(v: i64) -> Arg {
-        Arg::Int(v)
-    }
-}
-
-impl From<f64> for Arg {
-    fn from(v: f64) -> Arg {
-        Arg::Real(v)
-    }
-}
-
 impl From<&str> for Arg {
     fn from(v: &str) -> Arg {
         Arg::Text(v.to_string())

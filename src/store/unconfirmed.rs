@@ -1,6 +1,7 @@
 //! The `/quiz` posts queued for the disk but not yet confirmed
 //! ([`Store::record_post_later`]), so that the channel's next `/quiz`,
-//! which may come before the commit, already counts them.
+//! which may come before the commit, already counts them, and so that
+//! closing the store waits for them.
 //!
 //! Entries live for one commit (a millisecond or so), so the map stays
 //! as small as the writes in flight. A std mutex: it is held for a lookup,
@@ -9,30 +10,49 @@
 //! [`Store::record_post_later`]: super::Store::record_post_later
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
 
 use crate::domain::bank::QuestionId;
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct Unconfirmed {
     posts: Arc<Mutex<HashMap<u64, Vec<QuestionId>>>>,
+    /// Told whenever the last unconfirmed post is settled.
+    none_left: Arc<Notify>,
 }
 
-impl Unconfirmed {
-    pub(super) fn add(&self, channel_id: u64, question: &QuestionId) {
-        self.lock().entry(channel_id).or_default().push(question.clone());
-    }
+/// One unconfirmed post; settled (written or failed) when dropped, so a
+/// task that panics or is cancelled cannot leave it counted for ever.
+#[must_use]
+pub(super) struct Pending {
+    of: Unconfirmed,
+    channel_id: u64,
+    question: QuestionId,
+}
 
-    pub(super) fn remove(&self, channel_id: u64, question: &QuestionId) {
-        let mut posts = self.lock();
-        if let Some(questions) = posts.get_mut(&channel_id) {
-            if let Some(i) = questions.iter().position(|q| q == question) {
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut posts = self.of.lock();
+        if let Some(questions) = posts.get_mut(&self.channel_id) {
+            if let Some(i) = questions.iter().position(|q| *q == self.question) {
                 questions.swap_remove(i);
             }
             if questions.is_empty() {
-                posts.remove(&channel_id);
+                posts.remove(&self.channel_id);
             }
         }
+        if posts.is_empty() {
+            self.of.none_left.notify_waiters();
+        }
+    }
+}
+
+impl Unconfirmed {
+    pub(super) fn add(&self, channel_id: u64, question: &QuestionId) -> Pending {
+        self.lock().entry(channel_id).or_default().push(question.clone());
+        Pending { of: self.clone(), channel_id, question: question.clone() }
     }
 
     /// The channel's unconfirmed posts, one entry per post.
@@ -40,8 +60,21 @@ impl Unconfirmed {
         self.lock().get(&channel_id).cloned().unwrap_or_default()
     }
 
+    /// Returns once no post is unconfirmed.
+    pub(super) async fn settled(&self) {
+        loop {
+            // Registered before the check, so a settlement in between
+            // still wakes it.
+            let notified = self.none_left.notified();
+            if self.lock().is_empty() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// A panic elsewhere while holding the lock leaves a valid map.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Vec<QuestionId>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Vec<QuestionId>>> {
         self.posts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

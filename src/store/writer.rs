@@ -32,6 +32,7 @@ use tracing::{debug, error, warn};
 use super::writes::{write_post, write_rating, write_typed_answer};
 use super::StoreError;
 use crate::domain::study::{Post, Rating, RatingSaved, TypedAnswer, Worth};
+use crate::measures::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SECONDS};
 
 /// At most this many writes share a transaction, which bounds the wait of
 /// the first of them.
@@ -240,7 +241,6 @@ async fn together(pool: &AnyPool, batch: &mut [Job], pending: &[usize]) -> Resul
     let written = started.elapsed();
     tx.commit().await.map_err(|e| Failure::Transaction(e.into()))?;
     let took = started.elapsed();
-    use crate::measures::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SECONDS};
     metrics::histogram!(WRITER_BATCH_SIZE).record(pending.len() as f64);
     metrics::histogram!(WRITER_COMMIT_SECONDS).record((took - written).as_secs_f64());
     metrics::histogram!(WRITER_BATCH_SECONDS).record(took.as_secs_f64());

@@ -78,8 +78,15 @@ pub(super) async fn write_typed_answer(conn: &mut sqlx::AnyConnection, answer: &
 
 // The values of a click's scripts, by position: the click's own (`$1`–`$14`,
 // [`click_args`]), then what the first script decided (`$15`–`$21`,
-// [`decided_args`]), then the board's periods (from `$22`).
-const FIRST_PERIOD: usize = 22;
+// [`decided_args`]), then the board's periods (from `$22`). The first
+// script is bound with the click's own, the second with all of them,
+// always: PostgreSQL keeps a prepared statement's parameter count and
+// types from its first use (`script.rs`), and SQLite leaves a `$n` beyond
+// the values bound NULL without a word.
+const CLICK_ARGS: usize = 14;
+const DECIDED_ARGS: usize = 7;
+const FIRST_PERIOD: usize = CLICK_ARGS + DECIDED_ARGS + 1;
+const ALL_ARGS: usize = FIRST_PERIOD - 1 + 3 * Period::ALL.len();
 
 /// PostgreSQL only: locks the member's all-time board row (see
 /// [`lock_member`]) before anything else of the click.
@@ -161,11 +168,11 @@ pub(super) async fn write_rating(
     name: Option<&str>,
 ) -> Result<RatingSaved, StoreError> {
     let postgres = !conn.backend_name().eq_ignore_ascii_case("sqlite");
-    let mut args = click_args(rating, worth, name);
+    let first = click_args(rating, worth, name);
     // SQLite: the writer (`writer.rs`) is the only writer, and the
     // database's one write lock is held from the first statement to the
     // commit; row locks mean nothing there.
-    let inserted = insert_click(conn, rating, &args, postgres).await?;
+    let inserted = insert_click(conn, rating, &first, postgres).await?;
 
     let mut statements: Vec<&str> = Vec::with_capacity(12);
     if let Stored::Inserted(after) = &inserted.stored {
@@ -182,14 +189,10 @@ pub(super) async fn write_rating(
         statements.push(if inserted.memory.is_some() { SET_MEMORY } else { DROP_MEMORY });
     }
     // Also for a click already recorded: on PostgreSQL it replaces the
-    // lock's placeholder, if any.
+    // placeholder of the member's row lock (LOCK_CLICKER), if any.
     statements.extend(BOARD.iter().map(String::as_str));
     statements.push(&STUDIED);
-    args.extend(decided_args(&inserted));
-    for (key, since, window) in period_values(&Period::ALL, rating.at) {
-        args.extend([Arg::Text(key), Arg::Int(since), Arg::Int(window)]);
-    }
-    let outcomes = script::run(conn, &statements, &args).await?;
+    let outcomes = script::run(conn, &statements, &all_args(first, rating, &inserted)).await?;
     let studied = match outcomes.last().and_then(|o| o.rows.first()) {
         Some(row) => row.try_get::<i64, _>("n")?,
         None => return Err(StoreError::Corrupt("no count of studied questions".into())),
@@ -199,8 +202,8 @@ pub(super) async fn write_rating(
 
 /// `$1`–`$14`: id, server, member, question, level, source, time, points,
 /// category, weight, bonus time (0 without a bonus), bonus, name, study day.
-fn click_args(rating: &Rating, worth: &Worth, name: Option<&str>) -> Vec<Arg> {
-    vec![
+fn click_args(rating: &Rating, worth: &Worth, name: Option<&str>) -> [Arg; CLICK_ARGS] {
+    [
         Arg::Int(id_key(rating.id)),
         Arg::Int(scope_key(rating.scope)),
         Arg::Int(id_key(rating.user_id)),
@@ -218,9 +221,22 @@ fn click_args(rating: &Rating, worth: &Worth, name: Option<&str>) -> Vec<Arg> {
     ]
 }
 
+/// Every value of the second script: the click's own, what the first
+/// script decided, and the periods' as of the click.
+fn all_args(first: [Arg; CLICK_ARGS], rating: &Rating, inserted: &Inserted) -> Vec<Arg> {
+    let mut args = Vec::with_capacity(ALL_ARGS);
+    args.extend(first);
+    args.extend(decided_args(inserted));
+    for (key, since, window) in period_values(&Period::ALL, rating.at) {
+        args.extend([Arg::Text(key), Arg::Int(since), Arg::Int(window)]);
+    }
+    debug_assert_eq!(args.len(), ALL_ARGS);
+    args
+}
+
 /// `$15`–`$21`: the replaced click (0 for none), then the memory:
 /// stability, difficulty, reviews, last level, last review, due.
-fn decided_args(inserted: &Inserted) -> [Arg; 7] {
+fn decided_args(inserted: &Inserted) -> [Arg; DECIDED_ARGS] {
     let replaced = match &inserted.stored {
         Stored::Inserted(AfterClick { replaces: Some(id), .. }) => id_key(*id),
         _ => 0,
@@ -263,30 +279,33 @@ struct Inserted {
 
 /// The first script: records the click and reads the member's history of
 /// the question; then where the click lands in it, and the memory that
-/// follows. `lock` (PostgreSQL) takes the member's and the memory's row
-/// locks first.
+/// follows. `lock` (PostgreSQL, where statements go one by one anyway)
+/// takes the member's row lock first, and the memory's once the click is
+/// known to be new: a redelivered click leaves no placeholder behind.
 async fn insert_click(
     conn: &mut sqlx::AnyConnection,
     rating: &Rating,
-    args: &[Arg],
+    args: &[Arg; CLICK_ARGS],
     lock: bool,
 ) -> Result<Inserted, StoreError> {
-    let statements: &[&str] = match lock {
-        true => &[LOCK_CLICKER.as_str(), INSERT_CLICK, LOCK_MEMORY, HISTORY],
-        false => &[INSERT_CLICK, HISTORY],
+    let duplicate = Inserted { stored: Stored::Duplicate, memory: None };
+    let history = if lock {
+        let inserted = script::run(conn, &[LOCK_CLICKER.as_str(), INSERT_CLICK], args).await?;
+        if inserted.get(1).is_none_or(|insert| insert.changed == 0) {
+            return Ok(duplicate);
+        }
+        script::run(conn, &[LOCK_MEMORY, HISTORY], args).await?.pop()
+    } else {
+        let mut outcomes = script::run(conn, &[INSERT_CLICK, HISTORY], args).await?;
+        if outcomes.first().is_none_or(|insert| insert.changed == 0) {
+            return Ok(duplicate);
+        }
+        outcomes.pop()
     };
-    let outcomes = script::run(conn, statements, args).await?;
-    let (insert, history) = match lock {
-        true => (outcomes.get(1), outcomes.get(3)),
-        false => (outcomes.first(), outcomes.get(1)),
-    };
-    let (Some(insert), Some(history)) = (insert, history) else {
+    let Some(history) = history else {
         return Err(StoreError::Corrupt("a click's first script reported too few outcomes".into()));
     };
-    if insert.changed == 0 {
-        return Ok(Inserted { stored: Stored::Duplicate, memory: None });
-    }
-    let (clicks, retention) = clicks_of(history)?;
+    let (clicks, retention) = clicks_of(&history)?;
     let new = Click { id: rating.id, scope: rating.scope, level: rating.level, at: rating.at };
     let after = after_click(&new, &clicks);
     let memory = Memory::replay(&after.reviews, retention);
@@ -318,15 +337,14 @@ pub(super) async fn import_click(
     rating: &Rating,
     worth: &Worth,
 ) -> Result<Stored, StoreError> {
-    let mut args = click_args(rating, worth, None);
-    let inserted = insert_click(conn, rating, &args, false).await?;
+    let first = click_args(rating, worth, None);
+    let inserted = insert_click(conn, rating, &first, false).await?;
     let statements: &[&str] = match &inserted.stored {
         Stored::Duplicate => return Ok(Stored::Duplicate),
         Stored::Inserted(AfterClick { replaces: Some(_), .. }) => &[REPLACE_EARLIER, DROP_CLICK, LATEST],
         Stored::Inserted(_) => &[LATEST],
     };
-    args.extend(decided_args(&inserted));
-    script::run(conn, statements, &args).await?;
+    script::run(conn, statements, &all_args(first, rating, &inserted)).await?;
     Ok(inserted.stored)
 }
 
@@ -366,4 +384,31 @@ where
     // text, with the number of values the first use bound.
     let n: i64 = sqlx::query_scalar(&studied_sql(1, 2)).bind(guild).bind(user).fetch_one(executor).await?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The highest `$n` a statement names.
+    fn highest_parameter(sql: &str) -> usize {
+        sql.split('$')
+            .skip(1)
+            .filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn every_statement_names_only_values_its_script_binds() {
+        for sql in [LOCK_CLICKER.as_str(), INSERT_CLICK, LOCK_MEMORY, HISTORY] {
+            assert!(highest_parameter(sql) <= CLICK_ARGS, "{sql}");
+        }
+        let second = [REPLACE_EARLIER, DROP_CLICK, LATEST, NAME, STUDY_DAY, SET_MEMORY, DROP_MEMORY, &STUDIED];
+        for sql in second.into_iter().chain(BOARD.iter().map(String::as_str)) {
+            assert!(highest_parameter(sql) <= ALL_ARGS, "{sql}");
+        }
+        assert_eq!(highest_parameter(&BOARD[1]), ALL_ARGS, "the last period's length is the last value");
+        assert_eq!(highest_parameter(SET_MEMORY), CLICK_ARGS + DECIDED_ARGS, "the memory's due time");
+    }
 }

@@ -249,6 +249,41 @@ async fn post_counts_per_channel(db: TestDb) {
     assert_eq!(counts.get(&q(3)), None);
 }
 
+/// `/quiz` does not wait for its post's record, yet the channel's next
+/// `/quiz` already counts it, and closing the store writes it: once.
+async fn a_post_recorded_later_counts_at_once_and_is_written_once(db: TestDb) {
+    let store = db.store().await;
+    let post = Post { id: 1, scope: Scope::Guild(GUILD), channel_id: 10, question: q(1), source: Source::Quiz, at: 1 };
+    store.record_post_later(&post);
+    store.record_post_later(&Post { id: 2, question: q(2), ..post.clone() });
+    // Counted at once; twice at worst, if its commit lands between the
+    // two reads of `post_counts` (never missed).
+    let counts = store.post_counts(10).await.unwrap();
+    for n in [1, 2] {
+        assert!(counts.get(&q(n)).is_some_and(|c| (1..=2).contains(c)), "{counts:?}");
+    }
+    store.close().await;
+    let store = db.store().await;
+    let counts = store.post_counts(10).await.unwrap();
+    assert_eq!((counts.get(&q(1)), counts.get(&q(2))), (Some(&1), Some(&1)), "on disk, once: {counts:?}");
+}
+
+/// An import and a level click run the same statements on one connection
+/// (PostgreSQL keeps each prepared statement's parameters from its first
+/// use): each works after the other.
+async fn imports_and_clicks_share_a_connection(db: TestDb) {
+    let store = Store::connect(db.url(), 1).await.unwrap();
+    let t = 1_700_000_000;
+    store.import_ratings(&[(rating(1, 7, 1, Level::Beginner, t), worth())]).await.unwrap();
+    store.record_rating(&rating(2, 7, 1, Level::Advanced, t + 10), &worth(), None).await.unwrap();
+    store.record_rating(&rating(3, 7, 2, Level::Advanced, t + 20), &worth(), None).await.unwrap();
+    store.import_ratings(&[(rating(4, 7, 2, Level::Beginner, t + 30), worth())]).await.unwrap();
+    let history = store.rating_history(Scope::Guild(GUILD), 7).await.unwrap();
+    let levels: Vec<(u64, Level)> = history.iter().map(|r| (r.id, r.level)).collect();
+    assert_eq!(levels, [(1, Level::Advanced), (3, Level::Beginner)], "each merged into the click before it");
+    assert_eq!(store.studied_count(Scope::Guild(GUILD), 7).await.unwrap(), 2);
+}
+
 #[tokio::test]
 async fn unsupported_urls_are_refused_with_a_message() {
     let err = Store::connect("mysql://bot:hunter2@localhost/quiz", 1).await.unwrap_err();
@@ -529,6 +564,8 @@ on_both_backends!(
     servers_and_direct_messages_are_kept_apart,
     leaderboard_ranks_by_questions_studied_then_who_got_there_first,
     post_counts_per_channel,
+    a_post_recorded_later_counts_at_once_and_is_written_once,
+    imports_and_clicks_share_a_connection,
     board_scores_distinct_questions_with_their_bonus_in_the_period,
     a_click_delivered_late_does_not_undo_newer_state,
     forgetting_a_member_removes_their_rows_in_one_scope_or_everywhere,
