@@ -24,12 +24,18 @@ pub struct Outcome {
     pub answered: usize,
     /// Interactions with no callback at all.
     pub lost: usize,
+    /// Of the lost, those never sent: the member's click before it
+    /// failed, so there was nothing to click (counted in `sent` too).
+    pub unsent: usize,
     /// Interactions answered more than once, or whose answer Discord refused.
     pub faulty: usize,
     /// Latencies of the accepted first callbacks, sorted.
     pub latencies: Vec<Duration>,
     /// From the first send to the last callback.
     pub span: Duration,
+    /// From the first send to the last: how fast the load generator
+    /// actually sent (see [`Outcome::send_rate`]).
+    pub send_span: Duration,
     /// The interaction ids that were answered.
     pub answered_ids: Vec<u64>,
 }
@@ -66,6 +72,30 @@ impl Outcome {
         self.latencies.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
     }
 
+    /// The `p`-th percentile over everything sent, in milliseconds: an
+    /// interaction that was lost or answered wrongly counts as slower than
+    /// any answer, so a run that lost more than `100 - p` % of its
+    /// interactions has no such percentile (infinite). For budgets, where
+    /// the percentile of the answered ones alone would hide the losses.
+    pub fn percentile_of_sent_ms(&self, p: f64) -> f64 {
+        if self.sent == 0 {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * self.sent as f64).ceil() as usize;
+        let i = rank.clamp(1, self.sent) - 1;
+        self.latencies.get(i).map_or(f64::INFINITY, |d| d.as_secs_f64() * 1000.0)
+    }
+
+    /// Interactions sent per second, as the generator achieved it (from
+    /// the first send to the last); NaN for fewer than two.
+    pub fn send_rate(&self) -> f64 {
+        let sent = self.sent - self.unsent;
+        if sent < 2 || self.send_span.is_zero() {
+            return f64::NAN;
+        }
+        (sent - 1) as f64 / self.send_span.as_secs_f64()
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "sent": self.sent,
@@ -77,6 +107,7 @@ impl Outcome {
             "p99_ms": self.percentile_ms(99.0),
             "max_ms": self.max_ms(),
             "span_ms": self.span.as_secs_f64() * 1000.0,
+            "send_rate_per_s": self.send_rate(),
         })
     }
 }
@@ -94,9 +125,11 @@ pub async fn steady(
     let start = tokio::time::Instant::now();
     let mut got: HashMap<u64, Vec<Callback>> = HashMap::with_capacity(ids.len());
     let wanted: HashSet<u64> = ids.iter().copied().collect();
+    let mut last_send = start;
     for (i, (_, payload)) in payloads.into_iter().enumerate() {
         tokio::time::sleep_until(start + period * i as u32).await;
         standin.send(payload).await;
+        last_send = tokio::time::Instant::now();
         // Keep the feed short while sending; cheap, no waiting.
         while let Ok(cb) = feed.try_recv() {
             if wanted.contains(&cb.interaction_id) {
@@ -106,7 +139,45 @@ pub async fn steady(
     }
     let mut last = Instant::now();
     collect(feed, &wanted, &mut got, &mut last).await;
-    Outcome::from_callbacks(&ids, &got, last.duration_since(start.into_std()))
+    let mut out = Outcome::from_callbacks(&ids, &got, last.duration_since(start.into_std()));
+    out.send_span = last_send.duration_since(start);
+    out
+}
+
+/// Sends `payloads` one at a time: each only once the previous one was
+/// answered (or [`GRACE`] ran out for it), so the bot never has two to
+/// handle at once.
+pub async fn sequential(
+    standin: &StandIn,
+    feed: &mut UnboundedReceiver<Callback>,
+    payloads: Vec<(u64, Value)>,
+) -> Outcome {
+    let ids: Vec<u64> = payloads.iter().map(|(id, _)| *id).collect();
+    let wanted: HashSet<u64> = ids.iter().copied().collect();
+    let mut got: HashMap<u64, Vec<Callback>> = HashMap::with_capacity(ids.len());
+    let start = Instant::now();
+    let mut last = start;
+    let mut last_send = start;
+    for (id, payload) in payloads {
+        standin.send(payload).await;
+        last_send = Instant::now();
+        let deadline = tokio::time::Instant::now() + GRACE;
+        while !got.contains_key(&id) {
+            match tokio::time::timeout_at(deadline, feed.recv()).await {
+                Ok(Some(cb)) => {
+                    if wanted.contains(&cb.interaction_id) {
+                        last = Instant::now();
+                        got.entry(cb.interaction_id).or_default().push(cb);
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+    collect(feed, &wanted, &mut got, &mut last).await;
+    let mut out = Outcome::from_callbacks(&ids, &got, last.duration_since(start));
+    out.send_span = last_send.duration_since(start);
+    out
 }
 
 /// Waits until every wanted interaction has a callback (or [`GRACE`] ran
@@ -152,8 +223,8 @@ pub fn button_id(message: &Value, label: &str) -> Option<String> {
     buttons(message).into_iter().find(|(l, _)| l == label).map(|(_, id)| id)
 }
 
-/// A burst: member `i` clicks Reveal on `posts[i % len]` at `i / n` of a
-/// second, and the level "Intermediate" as soon as the answer arrives.
+/// A burst: member `i` clicks Reveal on `posts[i % len]` at `i / n` of
+/// `within`, and the level "Intermediate" as soon as the answer arrives.
 /// Returns the Reveal and level outcomes, and the time from the first
 /// Reveal to the last callback.
 pub async fn burst(
@@ -162,6 +233,7 @@ pub async fn burst(
     posts: &[Value],
     members: &[TestUser],
     place: Place,
+    within: Duration,
 ) -> (Outcome, Outcome, Duration) {
     let mut reveals = Vec::with_capacity(members.len());
     let mut member_of = HashMap::with_capacity(members.len());
@@ -174,7 +246,7 @@ pub async fn burst(
     }
     let reveal_ids: Vec<u64> = reveals.iter().map(|(id, _)| *id).collect();
     let reveal_set: HashSet<u64> = reveal_ids.iter().copied().collect();
-    let spacing = Duration::from_secs(1) / u32::try_from(reveals.len().max(1)).unwrap_or(u32::MAX);
+    let spacing = within / u32::try_from(reveals.len().max(1)).unwrap_or(u32::MAX);
     let start = tokio::time::Instant::now();
     let sender = {
         let standin = standin.clone();
@@ -183,14 +255,16 @@ pub async fn burst(
                 tokio::time::sleep_until(start + spacing * i as u32).await;
                 standin.send(payload).await;
             }
+            tokio::time::Instant::now()
         })
     };
     let mut got: HashMap<u64, Vec<Callback>> = HashMap::new();
     let mut level_ids = Vec::with_capacity(members.len());
     let mut level_set = HashSet::with_capacity(members.len());
     let mut last = Instant::now();
+    let mut level_sends: Option<(tokio::time::Instant, tokio::time::Instant)> = None;
     // Moves on with each level click sent: each gets its own grace.
-    let mut deadline = start + Duration::from_secs(1) + GRACE;
+    let mut deadline = start + within + GRACE;
     let expected = reveal_ids.len() * 2;
     while got.len() < expected {
         let Ok(Some(cb)) = tokio::time::timeout_at(deadline, feed.recv()).await else { break };
@@ -211,11 +285,13 @@ pub async fn burst(
                 level_ids.push(level_id);
                 level_set.insert(level_id);
                 standin.send(payload).await;
-                deadline = deadline.max(tokio::time::Instant::now() + GRACE);
+                let now = tokio::time::Instant::now();
+                level_sends = Some(level_sends.map_or((now, now), |(first, _)| (first, now)));
+                deadline = deadline.max(now + GRACE);
             }
         }
     }
-    let _ = sender.await;
+    let last_send = sender.await.unwrap_or(start);
     let span = last.duration_since(start.into_std());
     let settle = tokio::time::Instant::now() + Duration::from_millis(300);
     while let Ok(Some(cb)) = tokio::time::timeout_at(settle, feed.recv()).await {
@@ -223,11 +299,14 @@ pub async fn burst(
             got.entry(cb.interaction_id).or_default().push(cb);
         }
     }
-    let reveal = Outcome::from_callbacks(&reveal_ids, &got, span);
+    let mut reveal = Outcome::from_callbacks(&reveal_ids, &got, span);
+    reveal.send_span = last_send.duration_since(start);
     // A member whose Reveal failed never got to click a level: count it
     // as a lost level click, not as one fewer sent.
     let mut level = Outcome::from_callbacks(&level_ids, &got, span);
+    level.send_span = level_sends.map_or(Duration::ZERO, |(first, last)| last.duration_since(first));
     level.lost += reveal_ids.len() - level_ids.len();
+    level.unsent = reveal_ids.len() - level_ids.len();
     level.sent = reveal_ids.len();
     (reveal, level, span)
 }
