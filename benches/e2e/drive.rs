@@ -23,7 +23,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::load::{self, answer_message, button_id, Outcome};
 use crate::{proc_memory, target_dir, Bot, Plan};
 use standin::e2e::WAIT;
-use standin::{Callback, Place, StandIn, StandInConfig, TestUser};
+use standin::{BotProcess, Callback, ChannelSpec, GuildSpec, Place, StandIn, StandInConfig, TestUser, OWNER_ID};
 
 /// The ramp stops at the first rate whose p99 (over everything sent)
 /// passes this.
@@ -81,7 +81,9 @@ type Clickers = HashMap<u64, (TestUser, usize)>;
 struct Driver<'a> {
     standin: &'a StandIn,
     feed: UnboundedReceiver<Callback>,
-    place: Place,
+    /// Where the members are: `/quiz` round robin over these; a click is
+    /// where its message is.
+    places: Vec<Place>,
     members: Members,
     scenarios: Vec<(String, Outcome)>,
     acknowledged: Vec<u64>,
@@ -89,16 +91,23 @@ struct Driver<'a> {
 
 impl Driver<'_> {
     fn quiz(&self, i: usize) -> (u64, Value) {
-        self.standin.slash("quiz", json!([]), &Members::regular(i), self.place)
+        self.standin.slash("quiz", json!([]), &Members::regular(i), self.places[i % self.places.len()])
+    }
+
+    /// The place of `message` (by its channel).
+    fn place_of(&self, message: &Value) -> Place {
+        place_of(&self.places, message)
     }
 
     fn push(&mut self, name: String, outcome: Outcome) {
         eprintln!(
-            "  {name:<26} sent {:>6} answered {:>6} p99 {:>8.2} ms (send rate {:.0}/s)",
+            "  {name:<26} sent {:>6} answered {:>6} p99 {:>8.2} ms (send rate {:.0}/s; cores: bot {}, harness {})",
             outcome.sent,
             outcome.answered,
             outcome.percentile_ms(99.0),
-            outcome.send_rate()
+            outcome.send_rate(),
+            cores(outcome.bot_cores),
+            cores(outcome.harness_cores)
         );
         self.scenarios.push((name, outcome));
     }
@@ -112,7 +121,7 @@ impl Driver<'_> {
         for (i, user) in users.into_iter().enumerate() {
             let post = &posts[i % posts.len()];
             if let Some(reveal) = button_id(post, "Reveal answer") {
-                let (id, payload) = self.standin.click(&reveal, post, &user, self.place);
+                let (id, payload) = self.standin.click(&reveal, post, &user, self.place_of(post));
                 clicker.insert(id, (user, i % posts.len()));
                 payloads.push((id, payload));
             }
@@ -128,7 +137,7 @@ impl Driver<'_> {
             let Some((user, _)) = clicker.get(id) else { continue };
             let Some(answer) = answer_message(self.standin, *id) else { continue };
             if let Some(level) = button_id(&answer, "Intermediate") {
-                levels.push(self.standin.click(&level, &answer, user, self.place));
+                levels.push(self.standin.click(&level, &answer, user, self.place_of(&answer)));
             }
         }
         levels
@@ -183,7 +192,7 @@ impl Driver<'_> {
             for (i, user) in writers.iter().enumerate() {
                 let post = &posts[i % posts.len()];
                 let first = button_id(post, "Answer first").unwrap_or_else(|| first.clone());
-                let (id, payload) = self.standin.click(&first, post, user, self.place);
+                let (id, payload) = self.standin.click(&first, post, user, self.place_of(post));
                 opener.insert(id, (i, i % posts.len()));
                 opens.push((id, payload));
             }
@@ -198,7 +207,7 @@ impl Driver<'_> {
                     &typed,
                     Some(&posts[post]),
                     &writers[user],
-                    self.place,
+                    self.place_of(&posts[post]),
                 ));
             }
             self.push(format!("Answer first {rate}/s{suffix}"), opened);
@@ -212,8 +221,10 @@ impl Driver<'_> {
     /// The burst; returns its span and the acknowledged level clicks.
     async fn burst(&mut self, n: usize, within: Duration, short_posts: &[Value]) -> (Duration, Vec<u64>) {
         let members = self.members.fresh(n);
+        let places = self.places.clone();
+        let place_of = move |m: &Value| place_of(&places, m);
         let (reveal, level, span) =
-            load::burst(self.standin, &mut self.feed, short_posts, &members, self.place, within).await;
+            load::burst(self.standin, &mut self.feed, short_posts, &members, place_of, within).await;
         let acked = level.answered_ids.clone();
         self.acknowledged.extend(&acked);
         self.push(format!("burst Reveal ×{n}"), reveal);
@@ -248,6 +259,17 @@ impl Driver<'_> {
     }
 }
 
+fn cores(c: Option<f64>) -> String {
+    c.map_or("-".to_string(), |c| format!("{c:.2}"))
+}
+
+/// The place among `places` whose channel holds `message` (the first if
+/// none does).
+fn place_of(places: &[Place], message: &Value) -> Place {
+    let channel = message["channel_id"].as_str().and_then(|c| c.parse::<u64>().ok());
+    places.iter().copied().find(|p| Some(p.channel_id()) == channel).unwrap_or(places[0])
+}
+
 /// A member whose earlier click failed never got to send this one: count
 /// it as sent and lost, not as one fewer sent.
 fn count_unsent_as_lost(outcome: &mut Outcome, wanted: usize) {
@@ -257,20 +279,49 @@ fn count_unsent_as_lost(outcome: &mut Outcome, wanted: usize) {
     outcome.unsent += never_sent;
 }
 
+/// A second server, on shard 0 of 2 (the default one is on shard 1): the
+/// PostgreSQL runs spread their members over both, so that two processes
+/// (`SHARDS=0-0/2`, `SHARDS=1-1/2`) each take half of the load.
+const SECOND_GUILD: u64 = 1_100_000_000_104_194_304;
+const SECOND_CHANNEL: u64 = SECOND_GUILD + 100;
+
 /// Runs `bot` against a fresh stand-in through the scenarios of `plan`.
 pub async fn load_run(bot: &Bot, plan: &Plan) -> anyhow::Result<LoadRun> {
-    let standin = StandIn::start_with(StandInConfig { keep_traffic: false, ..StandInConfig::default() }).await;
+    let mut config = StandInConfig { keep_traffic: false, ..StandInConfig::default() };
+    let mut places = vec![Place::guild()];
+    if bot.postgres.is_some() {
+        config.guilds.push(
+            GuildSpec::new(SECOND_GUILD, "Second Group", OWNER_ID)
+                .with_channel(ChannelSpec::text(SECOND_CHANNEL, "quiz")),
+        );
+        places.push(Place::in_guild(SECOND_GUILD, SECOND_CHANNEL));
+    }
+    let standin = StandIn::start_with(config).await;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("quizbot.db");
     let started = Instant::now();
-    let mut process = bot.spawn(&standin, &db)?;
-    standin.wait_commands(Duration::from_secs(60)).await;
+    let mut processes = Vec::new();
+    if bot.processes <= 1 {
+        processes.push(bot.spawn(&standin, &db)?);
+        standin.wait_commands(Duration::from_secs(60)).await;
+    } else {
+        // One process per shard, each ready before the next starts.
+        let n = bot.processes;
+        for k in 0..n {
+            processes.push(bot.spawn_with(&standin, &db, &[("SHARDS", &format!("{k}-{k}/{n}"))])?);
+            standin.wait_commands(Duration::from_secs(60)).await;
+        }
+        standin.wait_ready(Duration::from_secs(60)).await;
+    }
     let startup = started.elapsed();
+    if let Ok(mut pids) = load::BOT_PIDS.lock() {
+        *pids = processes.iter().filter_map(BotProcess::pid).collect();
+    }
 
     let mut d = Driver {
         standin: &standin,
         feed: standin.callback_feed(),
-        place: Place::guild(),
+        places,
         members: Members { next: 0 },
         scenarios: Vec::new(),
         acknowledged: Vec::new(),
@@ -307,8 +358,11 @@ pub async fn load_run(bot: &Bot, plan: &Plan) -> anyhow::Result<LoadRun> {
         burst = Some((plan.burst, span));
         burst_acked = Some(acked);
     }
-    let pid = process.pid().ok_or_else(|| anyhow::anyhow!("{} exited during the run", bot.name()))?;
-    let (peak_kib, _) = proc_memory(pid)?;
+    let mut peak_kib = 0;
+    for process in &mut processes {
+        let pid = process.pid().ok_or_else(|| anyhow::anyhow!("{} exited during the run", bot.name()))?;
+        peak_kib = peak_kib.max(proc_memory(pid)?.0);
+    }
     let ramp = if plan.ramp_rates.is_empty() {
         Vec::new()
     } else {
@@ -319,8 +373,16 @@ pub async fn load_run(bot: &Bot, plan: &Plan) -> anyhow::Result<LoadRun> {
     if !violations.is_empty() {
         eprintln!("{}: the stand-in refused {} requests, first: {}", bot.name(), violations.len(), violations[0]);
     }
-    process.terminate(WAIT).await;
-    std::fs::copy(process.log_path(), target_dir().join(format!("bench-e2e-{}.log", bot.name())))?;
+    if let Ok(mut pids) = load::BOT_PIDS.lock() {
+        pids.clear();
+    }
+    let several = processes.len() > 1;
+    for (k, process) in processes.iter_mut().enumerate() {
+        process.terminate(WAIT).await;
+        let name = bot.name().replace('×', "x");
+        let name = if several { format!("{name}-{}", k + 1) } else { name };
+        std::fs::copy(process.log_path(), target_dir().join(format!("bench-e2e-{name}.log")))?;
+    }
     let (ratings, burst_ratings) = if bot.has_database() {
         let url = bot.database_url(&db);
         let missing = missing_ratings(&url, &d.acknowledged).await?;

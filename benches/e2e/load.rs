@@ -4,6 +4,7 @@
 //! leaving on the gateway to the REST callback arriving.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -15,6 +16,56 @@ use standin::{Callback, Place, StandIn, TestUser};
 /// How long after its last send a phase waits for stragglers; past
 /// Discord's 3 s deadline, so anything still missing is lost.
 const GRACE: Duration = Duration::from_secs(5);
+
+/// The bot processes under load, whose CPU time each scenario reads.
+pub static BOT_PIDS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Linux's `USER_HZ`, the unit of `/proc/*/stat`'s CPU times (100 on every
+/// mainstream architecture).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU seconds used so far by process `pid` ("self": this one, the
+/// stand-in and the load generator), user and system.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (which may hold spaces): state is field 3,
+    // utime 14 and stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / TICKS_PER_SECOND)
+}
+
+/// CPU use over a scenario: of the bot and of the harness (stand-in and
+/// load generator, this process), in cores (1.0 = one core busy).
+struct CpuClock {
+    at: Instant,
+    bot: Option<f64>,
+    harness: Option<f64>,
+    pids: Vec<u32>,
+}
+
+impl CpuClock {
+    fn start() -> CpuClock {
+        let pids = BOT_PIDS.lock().map(|p| p.clone()).unwrap_or_default();
+        CpuClock { at: Instant::now(), bot: bots_cpu(&pids), harness: cpu_seconds("self"), pids }
+    }
+
+    fn finish(&self, outcome: &mut Outcome) {
+        let wall = self.at.elapsed().as_secs_f64();
+        let used = |before: Option<f64>, now: Option<f64>| Some((now? - before?) / wall);
+        outcome.bot_cores = used(self.bot, bots_cpu(&self.pids));
+        outcome.harness_cores = used(self.harness, cpu_seconds("self"));
+    }
+}
+
+/// CPU seconds of all the bot processes together (`None` if there are
+/// none, or one cannot be read).
+fn bots_cpu(pids: &[u32]) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|pid| cpu_seconds(&pid.to_string())).sum()
+}
 
 /// What one scenario measured.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +87,11 @@ pub struct Outcome {
     /// From the first send to the last: how fast the load generator
     /// actually sent (see [`Outcome::send_rate`]).
     pub send_span: Duration,
+    /// Cores the bot and the harness (stand-in and load generator) kept
+    /// busy on average over the scenario: on a machine of two cores, a
+    /// harness near one core is a bottleneck of its own.
+    pub bot_cores: Option<f64>,
+    pub harness_cores: Option<f64>,
     /// The interaction ids that were answered.
     pub answered_ids: Vec<u64>,
 }
@@ -108,6 +164,8 @@ impl Outcome {
             "max_ms": self.max_ms(),
             "span_ms": self.span.as_secs_f64() * 1000.0,
             "send_rate_per_s": self.send_rate(),
+            "bot_cores": self.bot_cores,
+            "harness_cores": self.harness_cores,
         })
     }
 }
@@ -120,6 +178,7 @@ pub async fn steady(
     rate: u32,
     payloads: Vec<(u64, Value)>,
 ) -> Outcome {
+    let cpu = CpuClock::start();
     let ids: Vec<u64> = payloads.iter().map(|(id, _)| *id).collect();
     let period = Duration::from_secs(1) / rate;
     let start = tokio::time::Instant::now();
@@ -141,6 +200,7 @@ pub async fn steady(
     collect(feed, &wanted, &mut got, &mut last).await;
     let mut out = Outcome::from_callbacks(&ids, &got, last.duration_since(start.into_std()));
     out.send_span = last_send.duration_since(start);
+    cpu.finish(&mut out);
     out
 }
 
@@ -152,6 +212,7 @@ pub async fn sequential(
     feed: &mut UnboundedReceiver<Callback>,
     payloads: Vec<(u64, Value)>,
 ) -> Outcome {
+    let cpu = CpuClock::start();
     let ids: Vec<u64> = payloads.iter().map(|(id, _)| *id).collect();
     let wanted: HashSet<u64> = ids.iter().copied().collect();
     let mut got: HashMap<u64, Vec<Callback>> = HashMap::with_capacity(ids.len());
@@ -177,6 +238,7 @@ pub async fn sequential(
     collect(feed, &wanted, &mut got, &mut last).await;
     let mut out = Outcome::from_callbacks(&ids, &got, last.duration_since(start));
     out.send_span = last_send.duration_since(start);
+    cpu.finish(&mut out);
     out
 }
 
@@ -224,7 +286,8 @@ pub fn button_id(message: &Value, label: &str) -> Option<String> {
 }
 
 /// A burst: member `i` clicks Reveal on `posts[i % len]` at `i / n` of
-/// `within`, and the level "Intermediate" as soon as the answer arrives.
+/// `within`, and the level "Intermediate" as soon as the answer arrives;
+/// `place_of` tells where a message is.
 /// Returns the Reveal and level outcomes, and the time from the first
 /// Reveal to the last callback.
 pub async fn burst(
@@ -232,7 +295,7 @@ pub async fn burst(
     feed: &mut UnboundedReceiver<Callback>,
     posts: &[Value],
     members: &[TestUser],
-    place: Place,
+    place_of: impl Fn(&Value) -> Place,
     within: Duration,
 ) -> (Outcome, Outcome, Duration) {
     let mut reveals = Vec::with_capacity(members.len());
@@ -240,13 +303,14 @@ pub async fn burst(
     for (i, member) in members.iter().enumerate() {
         let post = &posts[i % posts.len()];
         let Some(reveal) = button_id(post, "Reveal answer") else { continue };
-        let (id, payload) = standin.click(&reveal, post, member, place);
+        let (id, payload) = standin.click(&reveal, post, member, place_of(post));
         member_of.insert(id, i);
         reveals.push((id, payload));
     }
     let reveal_ids: Vec<u64> = reveals.iter().map(|(id, _)| *id).collect();
     let reveal_set: HashSet<u64> = reveal_ids.iter().copied().collect();
     let spacing = within / u32::try_from(reveals.len().max(1)).unwrap_or(u32::MAX);
+    let cpu = CpuClock::start();
     let start = tokio::time::Instant::now();
     let sender = {
         let standin = standin.clone();
@@ -280,7 +344,9 @@ pub async fn burst(
         if is_reveal && first && accepted {
             let level = answer_message(standin, id)
                 .and_then(|answer| button_id(&answer, "Intermediate").map(|b| (b, answer)))
-                .and_then(|(b, answer)| member_of.get(&id).map(|&i| standin.click(&b, &answer, &members[i], place)));
+                .and_then(|(b, answer)| {
+                    member_of.get(&id).map(|&i| standin.click(&b, &answer, &members[i], place_of(&answer)))
+                });
             if let Some((level_id, payload)) = level {
                 level_ids.push(level_id);
                 level_set.insert(level_id);
@@ -301,10 +367,12 @@ pub async fn burst(
     }
     let mut reveal = Outcome::from_callbacks(&reveal_ids, &got, span);
     reveal.send_span = last_send.duration_since(start);
+    cpu.finish(&mut reveal);
     // A member whose Reveal failed never got to click a level: count it
     // as a lost level click, not as one fewer sent.
     let mut level = Outcome::from_callbacks(&level_ids, &got, span);
     level.send_span = level_sends.map_or(Duration::ZERO, |(first, last)| last.duration_since(first));
+    (level.bot_cores, level.harness_cores) = (reveal.bot_cores, reveal.harness_cores);
     level.lost += reveal_ids.len() - level_ids.len();
     level.unsent = reveal_ids.len() - level_ids.len();
     level.sent = reveal_ids.len();

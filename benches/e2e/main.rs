@@ -60,6 +60,9 @@ pub struct Bot {
     pub kind: Kind,
     /// A PostgreSQL URL (with its own schema) instead of a SQLite file.
     pub postgres: Option<String>,
+    /// Processes, each running its share of the gateway shards (on
+    /// PostgreSQL only: SQLite is one process's).
+    pub processes: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,14 +72,15 @@ pub enum Kind {
 }
 
 impl Bot {
-    pub const QUIZBOT: Bot = Bot { kind: Kind::Quizbot, postgres: None };
-    pub const FLOOR: Bot = Bot { kind: Kind::Floor, postgres: None };
+    pub const QUIZBOT: Bot = Bot { kind: Kind::Quizbot, postgres: None, processes: 1 };
+    pub const FLOOR: Bot = Bot { kind: Kind::Floor, postgres: None, processes: 1 };
 
     pub fn name(&self) -> &'static str {
-        match (self.kind, &self.postgres) {
-            (Kind::Quizbot, None) => "quizbot",
-            (Kind::Quizbot, Some(_)) => "quizbot-pg",
-            (Kind::Floor, _) => "floor",
+        match (self.kind, &self.postgres, self.processes) {
+            (Kind::Quizbot, None, _) => "quizbot",
+            (Kind::Quizbot, Some(_), 0 | 1) => "quizbot-pg",
+            (Kind::Quizbot, Some(_), _) => "quizbot-pg×2",
+            (Kind::Floor, _, _) => "floor",
         }
     }
 
@@ -96,10 +100,16 @@ impl Bot {
     /// Starts the bot against `standin`, with the log level production
     /// runs with.
     pub fn spawn(&self, standin: &StandIn, db: &Path) -> anyhow::Result<BotProcess> {
+        self.spawn_with(standin, db, &[])
+    }
+
+    /// [`spawn`](Self::spawn) with more environment (e.g. `SHARDS`).
+    pub fn spawn_with(&self, standin: &StandIn, db: &Path, extra: &[(&str, &str)]) -> anyhow::Result<BotProcess> {
         // E2E_BENCH_LOG, e.g. `info,quizbot::store=debug`, to see slow
         // batches in target/bench-e2e-quizbot.log.
         let log = std::env::var("E2E_BENCH_LOG").unwrap_or_else(|_| "info,serenity=warn".to_string());
         let mut env = vec![("RUST_LOG", log.as_str())];
+        env.extend_from_slice(extra);
         if let Some(url) = &self.postgres {
             env.push(("DATABASE_URL", url.as_str()));
         }
@@ -118,6 +128,8 @@ impl Bot {
 ///
 /// - `E2E_BENCH_ONLY`: a comma-separated subset of `sequential`, `steady`,
 ///   `burst`, `ramp`, `daily`, `postgres`, `memory` (default: all);
+/// - `E2E_BENCH_BOTS`: `quizbot`, `floor` or both (default) for the load and
+///   memory runs (the budgets against the floor need both);
 /// - `E2E_BENCH_SECONDS` (10): each steady phase;
 /// - `E2E_BENCH_SEQUENTIAL` (300): interactions of each kind one at a time;
 /// - `E2E_BENCH_REPEAT` (5): runs of quizbot's 500/s scenarios;
@@ -129,10 +141,14 @@ impl Bot {
 ///   the schedules are stored;
 /// - `E2E_BENCH_GUILDS` (1000,10000,100000): the memory runs;
 /// - `E2E_BENCH_DATABASE_URL`: a PostgreSQL server for the `postgres` runs
-///   (a fresh schema each; none without it);
+///   (a fresh schema each; none without it): the steady rates and the burst
+///   on one process, then the ramp of `E2E_BENCH_PG_RAMP`
+///   (100,200,300,500,700,1000,1500,2000) on one process and on two (each
+///   half of the shards; `E2E_BENCH_PG_RAMP=` skips both ramps);
 /// - `E2E_BENCH_LOG`: the bots' `RUST_LOG`.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    pub bots: Vec<Bot>,
     pub seconds: u32,
     pub sequential: usize,
     pub rates: Vec<u32>,
@@ -146,6 +162,7 @@ pub struct Plan {
     pub daily_lead: Duration,
     pub guild_counts: Vec<usize>,
     pub postgres: Option<String>,
+    pub pg_ramp_rates: Vec<u32>,
 }
 
 impl Plan {
@@ -170,7 +187,16 @@ impl Plan {
                 .collect()
         };
         let small = |n: u64| u32::try_from(n).map_err(|e| anyhow::anyhow!("{n}: {e}"));
+        let mut bots = Vec::new();
+        for name in env_or("E2E_BENCH_BOTS", "quizbot,floor").split(',').map(str::trim) {
+            bots.push(match name {
+                "quizbot" => Bot::QUIZBOT,
+                "floor" => Bot::FLOOR,
+                other => anyhow::bail!("E2E_BENCH_BOTS: unknown bot {other:?} (quizbot or floor)"),
+            });
+        }
         Ok(Plan {
+            bots,
             seconds: small(num("E2E_BENCH_SECONDS", "10")?)?,
             sequential: if on("sequential") { num("E2E_BENCH_SEQUENTIAL", "300")? as usize } else { 0 },
             rates: if on("steady") { RATES.to_vec() } else { Vec::new() },
@@ -195,6 +221,10 @@ impl Plan {
                 Vec::new()
             },
             postgres: std::env::var("E2E_BENCH_DATABASE_URL").ok().filter(|u| !u.is_empty() && on("postgres")),
+            pg_ramp_rates: list("E2E_BENCH_PG_RAMP", "100,200,300,500,700,1000,1500,2000")?
+                .into_iter()
+                .map(small)
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -217,9 +247,15 @@ impl Plan {
             .collect()
     }
 
-    /// The plan of the PostgreSQL run: the steady rates once and the burst.
+    /// The plan of the PostgreSQL run: the steady rates once, the burst and
+    /// the PostgreSQL ramp.
     fn on_postgres(&self) -> Plan {
-        Plan { sequential: 0, repeat: 1, ramp_rates: Vec::new(), ..self.clone() }
+        Plan { sequential: 0, repeat: 1, ramp_rates: self.pg_ramp_rates.clone(), ..self.clone() }
+    }
+
+    /// The plan of the two processes on PostgreSQL: the ramp alone.
+    fn on_postgres_twice(&self) -> Plan {
+        Plan { sequential: 0, rates: Vec::new(), burst: 0, ramp_rates: self.pg_ramp_rates.clone(), ..self.clone() }
     }
 }
 
@@ -252,9 +288,9 @@ async fn run() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut loads = Vec::new();
     if plan.has_load() {
-        for bot in [Bot::QUIZBOT, Bot::FLOOR] {
+        for bot in &plan.bots {
             eprintln!("load: {} ...", bot.name());
-            loads.push(drive::load_run(&bot, &plan).await?);
+            loads.push(drive::load_run(bot, &plan).await?);
         }
     }
     let mut daily = None;
@@ -264,17 +300,25 @@ async fn run() -> anyhow::Result<()> {
     }
     if let Some(server) = &plan.postgres {
         let schema = pg::PgSchema::create(server).await?;
-        let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()) };
+        let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()), processes: 1 };
         eprintln!("load: {} ...", bot.name());
         let run = drive::load_run(&bot, &plan.on_postgres()).await;
         schema.drop().await?;
         loads.push(run?);
+        if !plan.pg_ramp_rates.is_empty() {
+            let schema = pg::PgSchema::create(server).await?;
+            let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()), processes: 2 };
+            eprintln!("load: {} (shards 0-0/2 and 1-1/2) ...", bot.name());
+            let run = drive::load_run(&bot, &plan.on_postgres_twice()).await;
+            schema.drop().await?;
+            loads.push(run?);
+        }
     }
     let mut memory = Vec::new();
     for &n in &plan.guild_counts {
-        for bot in [Bot::QUIZBOT, Bot::FLOOR] {
+        for bot in &plan.bots {
             eprintln!("memory: {} with {n} servers ...", bot.name());
-            memory.push((bot.clone(), memory::peak_memory(&bot, n).await?));
+            memory.push((bot.clone(), memory::peak_memory(bot, n).await?));
         }
     }
     let report = Report { plan, loads, daily, memory };
@@ -351,7 +395,8 @@ impl Report {
         let _ = writeln!(
             out,
             "steady phases {} s each; latency = INTERACTION_CREATE sent -> callback received, at the stand-in; \
-             sent/s = the rate the load generator achieved\n",
+             sent/s = the rate the load generator achieved; cores = CPU the bot / the harness (stand-in and \
+             load generator, one process) kept busy over the scenario\n",
             self.plan.seconds
         );
         let _ = writeln!(
@@ -387,7 +432,7 @@ impl Report {
                 };
                 let _ = writeln!(
                     out,
-                    "{:<26} {:<10} {:>6} {:>8} {:>5} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.0}",
+                    "{:<26} {:<10} {:>6} {:>8} {:>5} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.0} {:>9}",
                     name,
                     load.bot.name(),
                     o.sent,
@@ -399,7 +444,11 @@ impl Report {
                     o.percentile_ms(99.0),
                     o.max_ms(),
                     ratio,
-                    o.send_rate()
+                    o.send_rate(),
+                    match (o.bot_cores, o.harness_cores) {
+                        (Some(b), Some(h)) => format!("{b:.2}/{h:.2}"),
+                        _ => String::new(),
+                    }
                 );
             }
         }
