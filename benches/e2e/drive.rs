@@ -1,5 +1,5 @@
 //! One bot's load run: start-up, then the scenarios the plan asks for, in
-//! this order, on one process and one database:
+//! this order, on one database (and one process, or one per shard):
 //!
 //! 1. one at a time: `/quiz`, Reveal and a level click, each sent only
 //!    once the previous one was answered (the bot's own latency, no

@@ -22,14 +22,22 @@
 //! - a ramp of level clicks (500/s up to 7,000/s) until the p99 passes
 //!   50 ms: the sustained capacity;
 //! - answered, lost (no callback) and faulty (two callbacks, or one that
-//!   Discord refused) per scenario; for quizbot, every acknowledged level
-//!   click is then looked up in the database.
+//!   Discord refused) per scenario, the rate the generator achieved, and
+//!   the CPU the bot and the harness (stand-in and generator) used; for
+//!   quizbot, every acknowledged level click is then looked up in the
+//!   database.
 //!
 //! Then, for quizbot alone: the 09:00 burst (`daily.rs`: 1,000 daily posts
 //! due at once against Discord's rate limits and a 100 ms answer time);
 //! with `E2E_BENCH_DATABASE_URL=postgres://...`, the load again on
-//! PostgreSQL. Last, for both bots, the peak memory (VmHWM) after
-//! GUILD_CREATE for 1,000, 10,000 and 100,000 servers (`memory.rs`).
+//! PostgreSQL in a fresh schema, and a ramp there on one process and on
+//! two (half the shards each). Last, for both bots, the peak memory
+//! (VmHWM) after GUILD_CREATE for 1,000, 10,000 and 100,000 servers
+//! (`memory.rs`).
+//!
+//! The harness shares the machine with the bot: on two cores, a scenario
+//! whose harness cores approach one is limited by the harness as much as
+//! by the bot (the floor shows that ceiling).
 
 mod budget;
 mod daily;
