@@ -305,9 +305,22 @@ fn burst(r: &Report, load: Option<&LoadRun>, item: &'static str, what: &str, out
         out.push(Row::not_run(item, budget_lost, "0".into(), "(burst not run)"));
         return;
     };
-    let full = n >= BURST && r.plan.burst_within <= BURST_WITHIN;
     let reveal = load.scenario(&format!("burst Reveal ×{n}"));
     let level = load.scenario(&format!("burst level ×{n}"));
+    // The generator may not keep up with the burst's pace: then the bot
+    // got a gentler burst than the budget's.
+    let asked = n as f64 / r.plan.burst_within.as_secs_f64();
+    let achieved = reveal.map_or(f64::NAN, Outcome::send_rate);
+    let kept_up = achieved >= asked * GENERATOR_SHARE;
+    let full = n >= BURST && r.plan.burst_within <= BURST_WITHIN && kept_up;
+    let pace = if kept_up {
+        String::new()
+    } else {
+        format!(
+            " (the generator sent the Reveals at only {achieved:.0}/s of {asked:.0}/s, over {:.1} s)",
+            reveal.map_or(f64::NAN, |o| o.send_span.as_secs_f64())
+        )
+    };
     let parts: Vec<&Outcome> = [reveal, level].into_iter().flatten().collect();
     let sent: usize = parts.iter().map(|o| o.sent).sum();
     let answered: usize = parts.iter().map(|o| o.answered).sum();
@@ -320,7 +333,8 @@ fn burst(r: &Report, load: Option<&LoadRun>, item: &'static str, what: &str, out
         if all { (status, by) } else { (Status::Missed, format!("{} unanswered in time", sent - answered)) };
     let status = if full { status } else { Status::Partial(status == Status::Met) };
     let measured = format!(
-        "{n} in {:.1} s: max {max:.0} ms; answered {answered}/{sent} (lost {lost}, late or refused {faulty}); span {:.0} ms",
+        "{n} in {:.1} s{pace}: max {max:.0} ms; answered {answered}/{sent} (lost {lost}, late or refused {faulty}); \
+         span {:.0} ms",
         r.plan.burst_within.as_secs_f64(),
         ms(span)
     );

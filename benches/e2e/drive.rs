@@ -220,6 +220,7 @@ impl Driver<'_> {
 
     /// The burst; returns its span and the acknowledged level clicks.
     async fn burst(&mut self, n: usize, within: Duration, short_posts: &[Value]) -> (Duration, Vec<u64>) {
+        settled("the burst").await;
         let members = self.members.fresh(n);
         let places = self.places.clone();
         let place_of = move |m: &Value| place_of(&places, m);
@@ -238,10 +239,12 @@ impl Driver<'_> {
     async fn ramp(&mut self, rates: &[u32], seconds: u32, prep_rate: u32, posts: &[Value]) -> Vec<(u32, Outcome)> {
         let mut steps = Vec::new();
         for &rate in rates {
+            settled(&format!("ramp {rate}/s")).await;
             let n = (rate * seconds) as usize;
             let (reveals, clicker) = self.reveals(posts, n);
             let revealed = load::steady(self.standin, &mut self.feed, prep_rate.min(rate), reveals).await;
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            // The Reveals' follow-ups and their backlog, if any, first.
+            settled(&format!("the level clicks at {rate}/s")).await;
             let levels = self.levels(&revealed, &clicker);
             let mut rated = load::steady(self.standin, &mut self.feed, rate, levels).await;
             count_unsent_as_lost(&mut rated, n);
@@ -252,8 +255,6 @@ impl Driver<'_> {
             if p99.is_nan() || p99 > RAMP_P99_MS {
                 break;
             }
-            // Let the writer and the checkpoints catch up between steps.
-            tokio::time::sleep(Duration::from_secs(1)).await;
         }
         steps
     }
@@ -261,6 +262,17 @@ impl Driver<'_> {
 
 fn cores(c: Option<f64>) -> String {
     c.map_or("-".to_string(), |c| format!("{c:.2}"))
+}
+
+/// Lets the bots finish what the scenario before left (a backlog, the
+/// writer's last batches, a checkpoint) before `what` starts: at least a
+/// second, at most 30 s.
+async fn settled(what: &str) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let waited = load::settle(Duration::from_secs(30)).await;
+    if waited > Duration::from_secs(1) {
+        eprintln!("  (waited {:.1} s for the bot to go idle before {what})", waited.as_secs_f64() + 1.0);
+    }
 }
 
 /// The place among `places` whose channel holds `message` (the first if

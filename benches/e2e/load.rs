@@ -67,6 +67,24 @@ fn bots_cpu(pids: &[u32]) -> Option<f64> {
     pids.iter().map(|pid| cpu_seconds(&pid.to_string())).sum()
 }
 
+/// Waits until the bots are idle (under a tenth of a core over half a
+/// second), at most `limit`: a scenario after an overload should not start
+/// on the backlog of the one before. Returns how long it waited.
+pub async fn settle(limit: Duration) -> Duration {
+    let started = Instant::now();
+    let pids = BOT_PIDS.lock().map(|p| p.clone()).unwrap_or_default();
+    let step = Duration::from_millis(500);
+    while started.elapsed() < limit {
+        let Some(before) = bots_cpu(&pids) else { break };
+        tokio::time::sleep(step).await;
+        let Some(after) = bots_cpu(&pids) else { break };
+        if (after - before) / step.as_secs_f64() < 0.1 {
+            break;
+        }
+    }
+    started.elapsed()
+}
+
 /// What one scenario measured.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {

@@ -404,12 +404,12 @@ impl Report {
             out,
             "steady phases {} s each; latency = INTERACTION_CREATE sent -> callback received, at the stand-in; \
              sent/s = the rate the load generator achieved; cores = CPU the bot / the harness (stand-in and \
-             load generator, one process) kept busy over the scenario\n",
+             load generator, one process) kept busy over the scenario (cores b/h)\n",
             self.plan.seconds
         );
         let _ = writeln!(
             out,
-            "{:<26} {:<10} {:>6} {:>8} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+            "{:<26} {:<12} {:>6} {:>8} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>9}",
             "scenario",
             "bot",
             "sent",
@@ -421,7 +421,8 @@ impl Report {
             "p99 ms",
             "max ms",
             "p99 ×",
-            "sent/s"
+            "sent/s",
+            "cores b/h"
         );
         let mut names: Vec<&str> = Vec::new();
         for load in &self.loads {
@@ -440,7 +441,7 @@ impl Report {
                 };
                 let _ = writeln!(
                     out,
-                    "{:<26} {:<10} {:>6} {:>8} {:>5} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.0} {:>9}",
+                    "{:<26} {:<12} {:>6} {:>8} {:>5} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.0} {:>9}",
                     name,
                     load.bot.name(),
                     o.sent,
@@ -462,7 +463,7 @@ impl Report {
         }
         let _ = writeln!(out);
         for load in &self.loads {
-            let _ = write!(out, "{:<10} start-up {:>6.0} ms", load.bot.name(), ms(load.startup));
+            let _ = write!(out, "{:<12} start-up {:>6.0} ms", load.bot.name(), ms(load.startup));
             if let Some((n, span)) = load.burst {
                 let _ = write!(out, "; burst of {n} answered in {:>6.0} ms", ms(span));
             }
@@ -500,14 +501,14 @@ impl Report {
         if !self.memory.is_empty() {
             let _ = writeln!(
                 out,
-                "\n{:<8} {:>8} {:>12} {:>18} {:>10} {:>10}",
+                "\n{:<12} {:>8} {:>12} {:>18} {:>10} {:>10}",
                 "bot", "servers", "start-up ms", "all GUILD_CREATE ms", "VmHWM MiB", "VmRSS MiB"
             );
         }
         for (bot, m) in &self.memory {
             let _ = writeln!(
                 out,
-                "{:<8} {:>8} {:>12.0} {:>18.0} {:>10.1} {:>10.1}",
+                "{:<12} {:>8} {:>12.0} {:>18.0} {:>10.1} {:>10.1}",
                 bot.name(),
                 m.guilds,
                 ms(m.startup),
