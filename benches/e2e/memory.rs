@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::Target;
+use crate::Bot;
 use standin::e2e::WAIT;
 use standin::{ChannelSpec, GuildSpec, Place, RoleSpec, StandIn, StandInConfig, TestUser, OWNER_ID};
 
@@ -47,7 +47,7 @@ pub fn guilds(n: usize) -> Vec<GuildSpec> {
 
 /// Starts `target` against a stand-in with `n` servers and reads its peak
 /// memory once all of them have been delivered.
-pub async fn peak_memory(target: Target, n: usize) -> anyhow::Result<MemoryRun> {
+pub async fn peak_memory(target: &Bot, n: usize) -> anyhow::Result<MemoryRun> {
     let standin =
         StandIn::start_with(StandInConfig { guilds: guilds(n), keep_traffic: false, ..StandInConfig::default() }).await;
     let dir = tempfile::tempdir()?;

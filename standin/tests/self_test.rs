@@ -1388,6 +1388,57 @@ async fn rate_limits_message_creation_per_channel() {
     standin.assert_no_violations();
 }
 
+/// What the e2e bench's 09:00 burst relies on: with a post latency set,
+/// each message creation is answered that long after it arrives; posts in
+/// flight overlap instead of queueing behind each other; and the rate
+/// limits count them as they reach Discord. Of 60 posts to 60 channels at
+/// once, exactly one global window's worth (50) is made and the rest
+/// refused with a global 429, all within a few latencies, not 60 of them.
+#[tokio::test]
+async fn post_latency_with_rate_limits() {
+    use standin::GLOBAL_LIMIT;
+    let channels: Vec<u64> = (0..60).map(|n| 1_100_000_000_000_001_000 + n).collect();
+    let mut config = StandInConfig { rate_limits: true, ..StandInConfig::default() };
+    let guild = config.guilds.remove(0);
+    config
+        .guilds
+        .push(channels.iter().fold(guild, |g, &c| g.with_channel(ChannelSpec::text(c, &format!("daily-{c}")))));
+    let standin = StandIn::start_with(config).await;
+    let latency = Duration::from_millis(300);
+    standin.set_post_latency(latency);
+
+    let started = std::time::Instant::now();
+    let posts: Vec<_> = channels
+        .iter()
+        .map(|&c| {
+            let standin = standin.clone();
+            tokio::spawn(async move { (raw_post(&standin, c, "question of the day").await, started.elapsed()) })
+        })
+        .collect();
+    let mut made = 0;
+    let mut limited = 0;
+    for post in posts {
+        let (answer, took) = post.await.expect("the post's task");
+        assert!(took >= latency, "answered after {took:?}, before the latency");
+        assert!(took < latency * 4, "answered after {took:?}: the posts queued behind each other");
+        match answer.status {
+            200 => made += 1,
+            429 => {
+                assert_eq!(answer.body["global"], json!(true), "{}", answer.body);
+                limited += 1;
+            }
+            other => panic!("status {other}: {}", answer.body),
+        }
+    }
+    // All 60 reach Discord within the same second (they waited side by
+    // side), so one window admits GLOBAL_LIMIT of them.
+    assert_eq!((made, limited), (GLOBAL_LIMIT, 60 - GLOBAL_LIMIT));
+    assert_eq!((standin.rate_limited(), standin.rate_limited_global()), (u64::from(limited), u64::from(limited)));
+    let posted = channels.iter().filter(|&&c| standin.channel_messages(c).len() == 1).count();
+    assert_eq!(posted, GLOBAL_LIMIT as usize, "a refused post is not carried out");
+    standin.assert_no_violations();
+}
+
 #[tokio::test]
 async fn rate_limits_global_spares_interaction_endpoints() {
     use standin::{APP_ID, GLOBAL_LIMIT};
