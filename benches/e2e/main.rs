@@ -117,6 +117,12 @@ impl Bot {
         // batches in target/bench-e2e-quizbot.log.
         let log = std::env::var("E2E_BENCH_LOG").unwrap_or_else(|_| "info,serenity=warn".to_string());
         let mut env = vec![("RUST_LOG", log.as_str())];
+        // Every quizbot number includes recording its metrics, as in a
+        // deployment that scrapes them (issue 16: recording must not move
+        // the budgets). Port 0: any free port.
+        if self.kind == Kind::Quizbot {
+            env.push(("METRICS_ADDR", "127.0.0.1:0"));
+        }
         env.extend_from_slice(extra);
         if let Some(url) = &self.postgres {
             env.push(("DATABASE_URL", url.as_str()));
