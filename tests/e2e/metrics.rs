@@ -101,11 +101,20 @@ async fn metrics_show_the_interactions_and_healthz_follows_the_gateway() {
     let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &dana(), Place::guild())).await;
     assert!(cb.content().contains("Saved"), "{}", cb.content());
 
-    let response = client().get(format!("{base}/metrics")).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
-    let text = response.text().await.unwrap();
+    // An answer is counted when its handler returns, which may be just
+    // after the member saw it: read until the level click is counted.
+    let mut text = String::new();
+    for _ in 0..50 {
+        let response = client().get(format!("{base}/metrics")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
+        text = response.text().await.unwrap();
+        if value(&text, r#"quizbot_interactions_total{kind="level",outcome="answered"}"#) >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     for kind in ["quiz", "reveal", "level"] {
         let count = value(&text, &format!(r#"quizbot_interaction_seconds_count{{kind="{kind}"}}"#));
         assert!(count >= 1.0, "{kind}: {count}");
