@@ -460,6 +460,27 @@ async fn a_bonus_leaves_the_window_before_its_question(db: TestDb) {
     assert_eq!(board(&store, GUILD, Period::Week, Some("A"), t + WEEK + 1).await.len(), 1);
 }
 
+async fn a_click_moves_a_question_that_changed_category_between_boards(db: TestDb) {
+    let store = db.store().await;
+    let t = 1_700_000_000;
+    let line = |studied, score| vec![BoardRow { user_id: 1, score, studied, reached: t + 10 }];
+    rate(&store, 1, 1, 1, t, 1, false, "A").await;
+    rate(&store, 2, 1, 2, t + 10, 1, false, "B").await;
+    rate(&store, 3, 2, 1, t + 20, 1, false, "A").await;
+    // A click in "B" leaves member 1's "A" rows as they were.
+    assert_eq!(board(&store, GUILD, Period::Week, Some("A"), t + 30).await.len(), 2);
+    assert_eq!(board(&store, GUILD, Period::Week, Some("B"), t + 30).await, line(1, 1));
+    // The bank moved q1 to "B" (and made it worth 2): member 1's next click
+    // on it takes it out of their "A" rows and into their "B" ones.
+    rate(&store, 4, 1, 1, t + 2 * HOUR, 2, false, "B").await;
+    let a = board(&store, GUILD, Period::Week, Some("A"), t + 3 * HOUR).await;
+    assert_eq!(a.iter().map(|r| r.user_id).collect::<Vec<_>>(), [2], "member 1 has nothing left in A");
+    assert_eq!(board(&store, GUILD, Period::All, Some("A"), t + 3 * HOUR).await.len(), 1);
+    assert_eq!(board(&store, GUILD, Period::Week, Some("B"), t + 3 * HOUR).await, line(2, 3));
+    let all = board(&store, GUILD, Period::All, None, t + 3 * HOUR).await;
+    assert_eq!(all.first(), Some(&BoardRow { user_id: 1, score: 3, studied: 2, reached: t + 10 }));
+}
+
 async fn figures_missing_after_an_upgrade_are_computed(db: TestDb) {
     use sqlx::Connection;
     let store = db.store().await;
@@ -572,6 +593,7 @@ on_both_backends!(
     rolling_periods_drop_what_leaves_the_window,
     names_are_kept_per_server_and_the_newest_wins,
     a_bonus_leaves_the_window_before_its_question,
+    a_click_moves_a_question_that_changed_category_between_boards,
     figures_missing_after_an_upgrade_are_computed,
     review_due_times_and_study_days_follow_every_click,
 );
