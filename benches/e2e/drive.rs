@@ -156,7 +156,7 @@ impl Driver<'_> {
         self.push("Reveal one at a time".into(), revealed);
         let mut rated = load::sequential(self.standin, &mut self.feed, levels).await;
         count_unsent_as_lost(&mut rated, n);
-        self.acknowledged.extend(&rated.answered_ids);
+        self.acknowledged.extend(&rated.updated_ids);
         self.push("level one at a time".into(), rated);
     }
 
@@ -180,7 +180,7 @@ impl Driver<'_> {
         // A member whose Reveal failed never got to click a level: a lost
         // level click, not one fewer sent.
         count_unsent_as_lost(&mut rated, n);
-        self.acknowledged.extend(&rated.answered_ids);
+        self.acknowledged.extend(&rated.updated_ids);
         self.push(format!("level {rate}/s{suffix}"), rated);
 
         // Answer first (quizbot only; the floor has no such button): each
@@ -218,7 +218,8 @@ impl Driver<'_> {
         Ok(())
     }
 
-    /// The burst; returns its span and the acknowledged level clicks.
+    /// The burst; returns its span and the acknowledged level clicks (an
+    /// error reply acknowledges nothing: [`Outcome::updated_ids`]).
     async fn burst(&mut self, n: usize, within: Duration, short_posts: &[Value]) -> (Duration, Vec<u64>) {
         settled("the burst").await;
         let members = self.members.fresh(n);
@@ -226,7 +227,7 @@ impl Driver<'_> {
         let place_of = move |m: &Value| place_of(&places, m);
         let (reveal, level, span) =
             load::burst(self.standin, &mut self.feed, short_posts, &members, place_of, within).await;
-        let acked = level.answered_ids.clone();
+        let acked = level.updated_ids.clone();
         self.acknowledged.extend(&acked);
         self.push(format!("burst Reveal ×{n}"), reveal);
         self.push(format!("burst level ×{n}"), level);
@@ -248,7 +249,7 @@ impl Driver<'_> {
             let levels = self.levels(&revealed, &clicker);
             let mut rated = load::steady(self.standin, &mut self.feed, rate, levels).await;
             count_unsent_as_lost(&mut rated, n);
-            self.acknowledged.extend(&rated.answered_ids);
+            self.acknowledged.extend(&rated.updated_ids);
             let p99 = rated.percentile_of_sent_ms(99.0);
             self.push(format!("ramp level {rate}/s"), rated.clone());
             steps.push((rate, rated));

@@ -85,6 +85,9 @@ pub async fn settle(limit: Duration) -> Duration {
     started.elapsed()
 }
 
+/// The interaction response type that edits the message the button is on.
+const UPDATE_MESSAGE: u64 = 7;
+
 /// What one scenario measured.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -112,6 +115,11 @@ pub struct Outcome {
     pub harness_cores: Option<f64>,
     /// The interaction ids that were answered.
     pub answered_ids: Vec<u64>,
+    /// Of those, the ones answered by updating the clicked message in
+    /// place: how quizbot confirms a stored level. When it cannot store
+    /// one it answers with a new ephemeral message instead ("try again"),
+    /// which is an answer but not an acknowledged rating.
+    pub updated_ids: Vec<u64>,
 }
 
 impl Outcome {
@@ -124,6 +132,9 @@ impl Outcome {
                     out.answered += 1;
                     out.latencies.push(cb.latency);
                     out.answered_ids.push(*id);
+                    if cb.kind == UPDATE_MESSAGE {
+                        out.updated_ids.push(*id);
+                    }
                 }
                 Some(_) => out.faulty += 1,
             }
