@@ -318,6 +318,17 @@ fn phase<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyho
     result
 }
 
+/// `plan` run by `processes` bots (each its share of the shards) on a
+/// fresh schema of the PostgreSQL `server`, dropped after.
+async fn postgres_run(server: &str, processes: u32, plan: &Plan) -> anyhow::Result<LoadRun> {
+    let schema = pg::PgSchema::create(server).await?;
+    let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()), processes };
+    eprintln!("load: {} ({processes} process(es) sharing the shards) ...", bot.name());
+    let run = drive::load_run(&bot, plan).await;
+    schema.drop().await?;
+    run
+}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn give_back_freed_memory() {
     // SAFETY: malloc_trim only walks glibc's own free lists; it takes no
@@ -346,23 +357,9 @@ fn run() -> anyhow::Result<()> {
         daily = Some(phase(daily::burst(&Bot::QUIZBOT, plan.daily, plan.daily_lead))?);
     }
     if let Some(server) = &plan.postgres {
-        loads.push(phase(async {
-            let schema = pg::PgSchema::create(server).await?;
-            let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()), processes: 1 };
-            eprintln!("load: {} ...", bot.name());
-            let run = drive::load_run(&bot, &plan.on_postgres()).await;
-            schema.drop().await?;
-            run
-        })?);
+        loads.push(phase(postgres_run(server, 1, &plan.on_postgres()))?);
         if !plan.pg_ramp_rates.is_empty() {
-            loads.push(phase(async {
-                let schema = pg::PgSchema::create(server).await?;
-                let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()), processes: 2 };
-                eprintln!("load: {} (shards 0-0/2 and 1-1/2) ...", bot.name());
-                let run = drive::load_run(&bot, &plan.on_postgres_twice()).await;
-                schema.drop().await?;
-                run
-            })?);
+            loads.push(phase(postgres_run(server, 2, &plan.on_postgres_twice()))?);
         }
     }
     let mut memory = Vec::new();
