@@ -323,7 +323,7 @@ fn phase<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyho
 async fn postgres_run(server: &str, processes: u32, plan: &Plan) -> anyhow::Result<LoadRun> {
     let schema = pg::PgSchema::create(server).await?;
     let bot = Bot { kind: Kind::Quizbot, postgres: Some(schema.url().to_string()), processes };
-    eprintln!("load: {} ({processes} process(es) sharing the shards) ...", bot.name());
+    eprintln!("load: {} ...", bot.name());
     let run = drive::load_run(&bot, plan).await;
     schema.drop().await?;
     run
