@@ -1,7 +1,9 @@
 //! Peak memory with many servers: the stand-in sends GUILD_CREATE for
 //! each (channels, roles, a few members, as Discord does for a small
-//! server), then one `/quiz`; once that is answered every GUILD_CREATE
-//! before it has been read, and the process's VmHWM is its peak.
+//! server) on the shard it belongs to (a shard per thousand servers, as
+//! Discord recommends); once every shard is ready, one `/quiz`; once that
+//! is answered every GUILD_CREATE before it has been read, and the
+//! process's VmHWM is its peak.
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +30,10 @@ pub struct MemoryRun {
 pub fn guilds(n: usize) -> Vec<GuildSpec> {
     let mut out = StandInConfig::default().guilds;
     for i in 0..n.saturating_sub(1) as u64 {
-        let id = 1_400_000_000_000_000_000 + i * 100;
+        // One snowflake a millisecond apart each (the shard is taken from
+        // the bits above the low 22), so the servers spread over the
+        // shards as real ones do.
+        let id = 1_400_000_000_000_000_000 + (i << 22);
         let mut guild = GuildSpec::new(id, &format!("Study group {i}"), OWNER_ID)
             .with_role(RoleSpec::new(id + 1, "Moderator", 1 << 13).position(2))
             .with_role(RoleSpec::new(id + 2, "Member", 0).position(1))
@@ -45,6 +50,14 @@ pub fn guilds(n: usize) -> Vec<GuildSpec> {
     out
 }
 
+/// Long enough for serenity to start every shard Discord recommends for
+/// `n` servers (one per thousand, five seconds apart), with a minute to
+/// spare.
+fn shards_start_within(n: usize) -> Duration {
+    let shards = u64::try_from(n.div_ceil(1_000)).unwrap_or(u64::MAX);
+    Duration::from_secs(60 + 5 * shards)
+}
+
 /// Starts `target` against a stand-in with `n` servers and reads its peak
 /// memory once all of them have been delivered.
 pub async fn peak_memory(target: &Bot, n: usize) -> anyhow::Result<MemoryRun> {
@@ -55,6 +68,9 @@ pub async fn peak_memory(target: &Bot, n: usize) -> anyhow::Result<MemoryRun> {
     let mut bot = target.spawn(&standin, &dir.path().join("quizbot.db"))?;
     standin.wait_commands(Duration::from_secs(120)).await;
     let startup = started.elapsed();
+    // The stand-in recommends a shard per thousand servers, as Discord
+    // does, and serenity starts them five seconds apart.
+    standin.wait_every_shard_ready(shards_start_within(n)).await;
     let member = TestUser::new(1_300_000_000_000_000_001, "member");
     let (id, payload) = standin.slash("quiz", json!([]), &member, Place::guild());
     standin.send(payload).await;

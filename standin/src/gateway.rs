@@ -6,7 +6,8 @@
 //! shard; heartbeat → ACK; RESUME of a known session → RESUMED, of an
 //! unknown one → INVALID_SESSION (false), which makes serenity identify
 //! afresh. Protocol errors close the socket with Discord's close codes and
-//! are recorded as violations. Any number of connections may be open; a new
+//! are recorded as violations; so is a shard of more than 2,500 servers,
+//! which Discord refuses (4011). Any number of connections may be open; a new
 //! IDENTIFY on a shard simply becomes that shard's live session (a bot
 //! restart leaves the old socket dead).
 
@@ -24,6 +25,11 @@ use tokio_tungstenite::tungstenite::Message;
 use super::payloads;
 use super::state::{Session, State};
 use super::{Identify, Shared, APP_ID, BOT_NAME, HEARTBEAT_INTERVAL_MS};
+
+/// The most servers one shard may hold: an IDENTIFY for more is closed
+/// with 4011 "Sharding required". `GET /gateway/bot` recommends a shard
+/// per `rest::GUILDS_PER_RECOMMENDED_SHARD` instead.
+pub(crate) const MAX_GUILDS_PER_SHARD: usize = 2_500;
 
 /// Intents Discord only grants to approved bots: GUILD_MEMBERS,
 /// GUILD_PRESENCES, MESSAGE_CONTENT. Asking for them unapproved closes the
@@ -180,6 +186,15 @@ fn identify(shared: &Shared, st: &mut State, conn: u64, payload: &Value) -> Next
         st.violation(format!("gateway: invalid shard {shard:?}"));
         return Next::Close(4010, "Invalid shard.");
     }
+    let guilds: Vec<_> =
+        st.guilds.iter().filter(|g| (g.id >> 22) % u64::from(shard.1) == u64::from(shard.0)).cloned().collect();
+    if guilds.len() > MAX_GUILDS_PER_SHARD {
+        st.violation(format!(
+            "gateway: shard {shard:?} would hold {} servers, more than Discord's {MAX_GUILDS_PER_SHARD}",
+            guilds.len()
+        ));
+        return Next::Close(4011, "Sharding required.");
+    }
 
     let session_id = format!("{:032x}", st.next_id());
     st.sessions.insert(
@@ -198,8 +213,6 @@ fn identify(shared: &Shared, st: &mut State, conn: u64, payload: &Value) -> Next
     if let Some(c) = st.conns.get_mut(&conn) {
         c.session = Some(session_id.clone());
     }
-    let guilds: Vec<_> =
-        st.guilds.iter().filter(|g| (g.id >> 22) % u64::from(shard.1) == u64::from(shard.0)).cloned().collect();
     let ready = json!({
         "v": 10,
         "user": payloads::bot_user(BOT_NAME),

@@ -271,6 +271,24 @@ impl StandIn {
         }
     }
 
+    /// Waits until every shard of the sharding the bot identified with
+    /// (the shard count of its sessions in the current epoch) has a live
+    /// session that got READY and its GUILD_CREATEs: serenity starts
+    /// shards five seconds apart, so with many servers the last ones come
+    /// long after the commands are registered. Panics after `timeout`.
+    pub async fn wait_every_shard_ready(&self, timeout: Duration) {
+        let found = self
+            .wait_for(timeout, |st| {
+                let live: Vec<_> = st.sessions.values().filter(|s| s.epoch == st.epoch && s.conn.is_some()).collect();
+                let total = live.iter().map(|s| s.shard.1).max()?;
+                (0..total).all(|n| live.iter().any(|s| s.ready && s.shard == (n, total))).then_some(())
+            })
+            .await;
+        if found.is_none() {
+            panic!("not every gateway shard became ready within {timeout:?}\n{}", self.diagnostics());
+        }
+    }
+
     /// Waits until a command registration (`PUT .../commands`) succeeded in
     /// the current epoch and returns the commands as registered (ids
     /// assigned). Poise holds back interactions while its `setup` runs, so

@@ -384,7 +384,7 @@ fn route(shared: &Shared, st: &mut State, req: &Req<'_>, auth: Option<&str>) -> 
             let used = u64::try_from(st.identifies.len()).unwrap_or(u64::MAX);
             Reply::ok(json!({
                 "url": shared.ws_url,
-                "shards": 1,
+                "shards": recommended_shards(st.guilds.len()),
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000u64.saturating_sub(used),
@@ -432,6 +432,16 @@ pub(super) fn snowflake_str(s: &str) -> Option<u64> {
 }
 
 // ----- users -----------------------------------------------------------------
+
+/// How many servers a shard recommended by `GET /gateway/bot` holds:
+/// Discord recommends about a thousand (a shard may hold 2,500 at most,
+/// `gateway::MAX_GUILDS_PER_SHARD`).
+pub(crate) const GUILDS_PER_RECOMMENDED_SHARD: usize = 1_000;
+
+/// The shard count `GET /gateway/bot` recommends for `guilds` servers.
+fn recommended_shards(guilds: usize) -> usize {
+    guilds.div_ceil(GUILDS_PER_RECOMMENDED_SHARD).max(1)
+}
 
 fn create_dm(st: &mut State, body: &Value) -> Reply {
     let Some(uid) = snowflake(body.get("recipient_id")) else {

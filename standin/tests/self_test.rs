@@ -1022,6 +1022,56 @@ async fn session(standin: &StandIn, intents: u64) -> Ws {
     ws
 }
 
+/// Discord refuses a shard of more than 2,500 servers (close code 4011,
+/// "Sharding required") and recommends about one shard per thousand.
+#[tokio::test]
+async fn a_shard_of_more_than_2500_servers_is_refused_and_a_shard_per_thousand_is_recommended() {
+    let mut guilds = StandInConfig::default().guilds;
+    guilds.extend((0..2_500u64).map(|i| GuildSpec::new(1_400_000_000_000_000_000 + (i << 22), "g", OWNER_ID)));
+    let standin = StandIn::start_with(StandInConfig { guilds, ..StandInConfig::default() }).await;
+    let http = standin.serenity_http("test-token");
+    let recommended: BotGateway = http.get_bot_gateway().await.expect("GET /gateway/bot");
+    assert_eq!(recommended.shards, 3);
+
+    let url = format!("{}/?v=10&encoding=json", standin.gateway_url());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let _hello = next_frame(&mut ws).await;
+    let identify = json!({"op": 2, "d": {
+        "token": "test-token", "intents": GatewayIntents::GUILDS.bits(), "shard": [0, 1],
+        "properties": {"os": "linux", "browser": "t", "device": "t"},
+    }});
+    ws.send(WsMessage::Text(identify.to_string())).await.expect("identify");
+    let closed = loop {
+        match tokio::time::timeout(WAIT, ws.next()).await.expect("an answer in time") {
+            Some(Ok(WsMessage::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(WsMessage::Text(text))) => panic!("a 2,501-server shard got {text:.80}"),
+            Some(Ok(_)) => continue,
+            other => panic!("the gateway ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(closed, Some(4011));
+    let violations = standin.take_violations();
+    assert!(violations.iter().any(|v| v.contains("2501 servers")), "{violations:?}");
+
+    // The recommended three shards are each accepted.
+    let mut open = Vec::new();
+    for shard in 0..3u32 {
+        let url = format!("{}/?v=10&encoding=json", standin.gateway_url());
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        let _hello = next_frame(&mut ws).await;
+        let identify = json!({"op": 2, "d": {
+            "token": "test-token", "intents": GatewayIntents::GUILDS.bits(), "shard": [shard, 3],
+            "properties": {"os": "linux", "browser": "t", "device": "t"},
+        }});
+        ws.send(WsMessage::Text(identify.to_string())).await.expect("identify");
+        let (_, ready) = next_frame(&mut ws).await;
+        assert!(matches!(dispatched(ready), Event::Ready(_)), "shard {shard} of 3");
+        open.push(ws);
+    }
+    standin.wait_every_shard_ready(WAIT).await;
+    standin.assert_no_violations();
+}
+
 #[tokio::test]
 async fn test_controls_change_the_guild_and_dispatch_what_discord_dispatches() {
     use standin::{SEND_MESSAGES, VIEW_CHANNEL};
