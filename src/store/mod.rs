@@ -21,6 +21,7 @@ mod recaps;
 mod reminders;
 mod schedules;
 mod script;
+mod shown;
 mod unconfirmed;
 mod writer;
 mod writes;
@@ -145,6 +146,9 @@ pub struct Store {
     writer: Option<writer::Writer>,
     /// `/quiz` posts not yet confirmed on disk (`unconfirmed.rs`).
     unconfirmed: unconfirmed::Unconfirmed,
+    /// How often each question was shown in the channels used last, on
+    /// SQLite (`shown.rs`).
+    shown: shown::Shown,
 }
 
 impl Store {
@@ -193,7 +197,9 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = sqlite.then(|| writer::Writer::start(pool.clone()));
-        let store = Store { pool, writer, unconfirmed: Default::default() };
+        // SQLite has one process, so every post is recorded here.
+        let shown = shown::Shown::new(sqlite);
+        let store = Store { pool, writer, unconfirmed: Default::default(), shown };
         let replayed = store.replay_queued_memories().await?;
         if replayed > 0 {
             tracing::info!(replayed, "members' rating histories replayed into review memories (migration 0013)");

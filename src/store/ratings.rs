@@ -19,7 +19,10 @@ impl Store {
     /// Remembers that a question was shown in a channel. Recording the same
     /// post twice is harmless.
     pub async fn record_post(&self, post: &Post) -> Result<(), StoreError> {
-        self.write_plain(Plain::Post(post.clone())).await
+        let written = self.write_plain(Plain::Post(post.clone())).await;
+        // Shown in Discord whether or not the record reached the disk.
+        self.shown.shown(post.channel_id, &post.question);
+        written
     }
 
     /// [`Store::record_post`] without waiting for the disk, for `/quiz`: it
@@ -31,6 +34,7 @@ impl Store {
     /// than its turn. A failure is logged.
     pub fn record_post_later(&self, post: &Post) {
         let pending = self.unconfirmed.add(post.channel_id, &post.question);
+        self.shown.shown(post.channel_id, &post.question);
         let (store, post) = (self.clone(), post.clone());
         tokio::spawn(async move {
             // No deadline: nobody waits for it, and until it is settled
@@ -85,6 +89,10 @@ impl Store {
     /// How often each question has been shown in a channel, counting the
     /// posts still on their way to the disk ([`Store::record_post_later`]).
     pub async fn post_counts(&self, channel_id: u64) -> Result<HashMap<QuestionId, u64>, StoreError> {
+        if let Some(counts) = self.shown.get(channel_id) {
+            return Ok(counts);
+        }
+        let reading = self.shown.start_reading(channel_id);
         // Read before the database: a post confirmed in between is then
         // counted twice at worst (the question waits a turn longer), never
         // missed.
@@ -105,7 +113,10 @@ impl Store {
         for id in unconfirmed {
             *counts.entry(id).or_default() += 1;
         }
-        Ok(counts)
+        Ok(match reading {
+            Some(reading) => reading.finish(counts),
+            None => counts,
+        })
     }
 
     /// Stores a level click: appended to the history, and the member's

@@ -247,6 +247,16 @@ async fn post_counts_per_channel(db: TestDb) {
     assert_eq!(counts.get(&q(1)), Some(&2));
     assert_eq!(counts.get(&q(2)), Some(&1));
     assert_eq!(counts.get(&q(3)), None);
+    // Once read, the channel's counts follow the posts recorded after (on
+    // SQLite from memory, not read again).
+    store.record_post(&post(5, 10, 2)).await.unwrap();
+    store.record_post_later(&post(6, 10, 3));
+    let counts = store.post_counts(10).await.unwrap();
+    assert_eq!((counts.get(&q(1)), counts.get(&q(2))), (Some(&2), Some(&2)), "{counts:?}");
+    // Twice at worst, if its commit lands between the two reads of
+    // PostgreSQL's `post_counts`.
+    assert!(counts.get(&q(3)).is_some_and(|c| (1..=2).contains(c)), "{counts:?}");
+    assert_eq!(store.post_counts(11).await.unwrap().get(&q(3)), Some(&1));
 }
 
 /// `/quiz` does not wait for its post's record, yet the channel's next
