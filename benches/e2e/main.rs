@@ -33,7 +33,9 @@
 //! PostgreSQL in a fresh schema, and a ramp there on one process and on
 //! two (half the shards each). Last, for both bots, the peak memory
 //! (VmHWM) after GUILD_CREATE for 1,000, 10,000 and 100,000 servers
-//! (`memory.rs`).
+//! (`memory.rs`), on the shards Discord recommends (one per thousand
+//! servers, which serenity starts five seconds apart: about nine minutes
+//! a bot for 100,000).
 //!
 //! The harness shares the machine with the bot: on two cores, a scenario
 //! whose harness cores approach one is limited by the harness as much as

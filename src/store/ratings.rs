@@ -27,7 +27,8 @@ impl Store {
 
     /// [`Store::record_post`] without waiting for the disk, for `/quiz`: it
     /// answers at once, and the record is committed with the writer's next
-    /// batch (PostgreSQL: in a transaction of its own). Until then
+    /// batch, or within 100 ms with the other records of that time
+    /// (`writer.rs`; PostgreSQL: in a transaction of its own). Until then
     /// [`Store::post_counts`] counts it from memory, so the next `/quiz` in
     /// the channel already avoids the question. A crash in between loses
     /// only the record: the channel may see that question once more sooner
@@ -39,7 +40,11 @@ impl Store {
         tokio::spawn(async move {
             // No deadline: nobody waits for it, and until it is settled
             // the post is counted from memory.
-            if let Err(e) = store.write_plain_now(Plain::Post(post)).await {
+            let written = match &store.writer {
+                Some(writer) => writer.plain_soon(Plain::Post(post)).await,
+                None => store.write_plain_now(Plain::Post(post)).await,
+            };
+            if let Err(e) = written {
                 tracing::warn!(error = %e, "could not record a posted question");
             }
             drop(pending);

@@ -38,6 +38,14 @@ use crate::measures::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SEC
 /// the first of them.
 const MAX_BATCH: usize = 256;
 
+/// How long writes nobody waits for (`/quiz`'s post records,
+/// [`Writer::plain_soon`]) wait for company before they are committed by
+/// themselves: one commit, and one wait for the disk, for every `/quiz`
+/// in that time instead of one each. Any other write ends the wait at
+/// once. A crash loses at most this much of those records (the channel
+/// may then see those questions once more before their turn).
+const LINGER: Duration = Duration::from_millis(100);
+
 /// Writes waiting beyond this make callers wait for room.
 const QUEUE: usize = 4096;
 
@@ -75,14 +83,18 @@ enum Job {
         write: Plain,
         result: Option<Result<(), StoreError>>,
         done: oneshot::Sender<Result<(), StoreError>>,
+        /// Nobody waits for it: it may wait [`LINGER`] for other writes.
+        unhurried: bool,
     },
     /// Writes nothing; answered once everything queued before it is.
-    Flush {
-        done: oneshot::Sender<()>,
-    },
+    Flush { done: oneshot::Sender<()> },
 }
 
 impl Job {
+    fn unhurried(&self) -> bool {
+        matches!(self, Job::Plain { unhurried: true, .. })
+    }
+
     /// Runs the job's statements in `tx`, keeping what they return for the
     /// caller; an error is returned instead, and fails the transaction.
     async fn apply(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
@@ -158,8 +170,18 @@ impl Writer {
     }
 
     pub(super) async fn plain(&self, write: Plain) -> Result<(), StoreError> {
+        self.send_plain(write, false).await
+    }
+
+    /// [`plain`](Self::plain) for a write nobody waits for: committed with
+    /// the next write that comes, or after [`LINGER`].
+    pub(super) async fn plain_soon(&self, write: Plain) -> Result<(), StoreError> {
+        self.send_plain(write, true).await
+    }
+
+    async fn send_plain(&self, write: Plain, unhurried: bool) -> Result<(), StoreError> {
         let (done, result) = oneshot::channel();
-        self.jobs.send(Job::Plain { write, result: None, done }).await.map_err(|_| StoreError::Closed)?;
+        self.jobs.send(Job::Plain { write, result: None, done, unhurried }).await.map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -176,6 +198,9 @@ impl Writer {
 async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>, checkpoints: JoinHandle<()>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if batch.iter().all(Job::unhurried) {
+            linger(&mut queue, &mut batch).await;
+        }
         // In a task of its own, so that a bug panicking in one batch costs
         // that batch's answers (its callers hear `Closed`), not the writer.
         let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
@@ -184,6 +209,19 @@ async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>, checkpoints: JoinHan
         }
     }
     checkpoints.abort();
+}
+
+/// Adds to `batch` (of writes nobody waits for) whatever comes within
+/// [`LINGER`], until a write somebody waits for comes or the batch is full.
+async fn linger(queue: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+    let until = tokio::time::Instant::now() + LINGER;
+    while batch.len() < MAX_BATCH && batch.iter().all(Job::unhurried) {
+        let room = MAX_BATCH - batch.len();
+        match tokio::time::timeout_at(until, queue.recv_many(batch, room)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Writes a batch and answers each of its callers.

@@ -10,6 +10,7 @@ use quizbot::domain::review::{Memory, Retention, Review};
 use quizbot::domain::score::Period;
 use quizbot::domain::study::{BoardRequest, BoardRow, Post, Rating, Scope, Source, Studied, Worth};
 use quizbot::store::Store;
+use sqlx::Connection;
 
 const GUILD: u64 = 900_000_000_000_000_001;
 const DAY: i64 = 86_400;
@@ -276,6 +277,24 @@ async fn a_post_recorded_later_counts_at_once_and_is_written_once(db: TestDb) {
     let store = db.store().await;
     let counts = store.post_counts(10).await.unwrap();
     assert_eq!((counts.get(&q(1)), counts.get(&q(2))), (Some(&1), Some(&1)), "on disk, once: {counts:?}");
+}
+
+/// A `/quiz` post record nobody waits for still reaches the disk by
+/// itself, without a later write or a close to take it along (the writer
+/// holds such records back for company, `writer.rs`).
+async fn a_post_recorded_later_reaches_the_disk_by_itself(db: TestDb) {
+    let store = db.store().await;
+    let post = Post { id: 1, scope: Scope::Guild(GUILD), channel_id: 10, question: q(1), source: Source::Quiz, at: 1 };
+    store.record_post_later(&post);
+    // Another connection sees only what is on disk.
+    let mut other = sqlx::AnyConnection::connect(db.url()).await.unwrap();
+    let on_disk = "SELECT CAST(COUNT(*) AS BIGINT) FROM posts WHERE channel_id = 10";
+    let mut waited = std::time::Duration::ZERO;
+    while sqlx::query_scalar::<_, i64>(on_disk).fetch_one(&mut other).await.unwrap() == 0 {
+        assert!(waited < std::time::Duration::from_secs(10), "the post record never reached the disk");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += std::time::Duration::from_millis(20);
+    }
 }
 
 /// An import and a level click run the same statements on one connection
@@ -596,6 +615,7 @@ on_both_backends!(
     leaderboard_ranks_by_questions_studied_then_who_got_there_first,
     post_counts_per_channel,
     a_post_recorded_later_counts_at_once_and_is_written_once,
+    a_post_recorded_later_reaches_the_disk_by_itself,
     imports_and_clicks_share_a_connection,
     board_scores_distinct_questions_with_their_bonus_in_the_period,
     a_click_delivered_late_does_not_undo_newer_state,
