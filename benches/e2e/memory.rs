@@ -11,7 +11,9 @@ use serde_json::json;
 
 use crate::Bot;
 use standin::e2e::WAIT;
-use standin::{ChannelSpec, GuildSpec, Place, RoleSpec, StandIn, StandInConfig, TestUser, OWNER_ID};
+use standin::{
+    ChannelSpec, GuildSpec, Place, RoleSpec, StandIn, StandInConfig, TestUser, GUILDS_PER_RECOMMENDED_SHARD, OWNER_ID,
+};
 
 /// What one run measured.
 #[derive(Clone, Debug)]
@@ -54,7 +56,7 @@ pub fn guilds(n: usize) -> Vec<GuildSpec> {
 /// `n` servers (one per thousand, five seconds apart), with a minute to
 /// spare.
 fn shards_start_within(n: usize) -> Duration {
-    let shards = u64::try_from(n.div_ceil(1_000)).unwrap_or(u64::MAX);
+    let shards = u64::try_from(n.div_ceil(GUILDS_PER_RECOMMENDED_SHARD)).unwrap_or(u64::MAX);
     Duration::from_secs(60 + 5 * shards)
 }
 

@@ -77,6 +77,7 @@ pub use permissions::{
     SEND_MESSAGES, SEND_MESSAGES_IN_THREADS, SEND_TTS_MESSAGES, USE_APPLICATION_COMMANDS, VIEW_CHANNEL,
 };
 pub use ratelimit::{GLOBAL_LIMIT, MESSAGE_BUCKET, MESSAGE_LIMIT, MESSAGE_PERIOD};
+pub use rest::GUILDS_PER_RECOMMENDED_SHARD;
 use state::State;
 pub use types::{
     dm_channel_id, Callback, GatewayFrame, Identify, Place, RecordedRequest, StandInConfig, TestUser, Upload,

@@ -436,7 +436,7 @@ pub(super) fn snowflake_str(s: &str) -> Option<u64> {
 /// How many servers a shard recommended by `GET /gateway/bot` holds:
 /// Discord recommends about a thousand (a shard may hold 2,500 at most,
 /// `gateway::MAX_GUILDS_PER_SHARD`).
-pub(crate) const GUILDS_PER_RECOMMENDED_SHARD: usize = 1_000;
+pub const GUILDS_PER_RECOMMENDED_SHARD: usize = 1_000;
 
 /// The shard count `GET /gateway/bot` recommends for `guilds` servers.
 fn recommended_shards(guilds: usize) -> usize {
