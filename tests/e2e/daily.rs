@@ -428,6 +428,17 @@ async fn each_post_gets_one_discussion_thread_or_a_clear_reason_why_not() {
     assert_eq!(prompt.body["content"], "Post your answer here before you reveal; compare after.");
     assert_eq!(prompt.status, 200);
 
+    // The other channel's thread is asked for only once its post is
+    // recorded. Killed before that, the restart would rightly leave the post
+    // to the dead process's lease for a minute (a loaded CI machine did so).
+    let refused = standin
+        .wait_request(
+            |r| r.method == "POST" && r.path.contains(&format!("/channels/{OTHER_CHANNEL_ID}/messages/")),
+            WAIT,
+        )
+        .await;
+    assert!(refused.path.ends_with("/threads") && refused.status == 403, "{} {}", refused.path, refused.status);
+
     // A restart later that day opens no second thread (if the bot was
     // stopped before it recorded the thread, the restart asks again and
     // Discord answers that the message has one), nor a second prompt.
