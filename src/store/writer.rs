@@ -19,18 +19,27 @@
 //! retry after a commit whose outcome was unknown cannot count a click
 //! twice.
 //!
-//! The same task's sibling folds the write-ahead log into the database
-//! file four times a second ([`checkpoint`]).
+//! The task writes through a connection of its own, not one taken from the
+//! pool: SQLite drops a connection's whole page cache when it finds that
+//! another connection wrote since its last transaction, so with the pool
+//! handing out its connections in turn every batch read again from the
+//! file each page it was about to change (issue 16). Only this connection
+//! writes, so its cache stays valid.
+//! It is closed by a flush ([`Store::close`](super::Store::close)) and
+//! opened again by the next write while the pool is open.
+//!
+//! Between batches, four times a second, the same task folds the
+//! write-ahead log into the database file ([`checkpoint`]).
 
 use std::time::{Duration, Instant};
 
-use sqlx::AnyPool;
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
 
 use super::writes::{write_post, write_rating, write_typed_answer};
-use super::StoreError;
+use super::{prepare_sqlite, StoreError};
 use crate::domain::study::{Post, Rating, RatingSaved, TypedAnswer, Worth};
 use crate::measures::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SECONDS};
 
@@ -52,14 +61,11 @@ const QUEUE: usize = 4096;
 /// A batch slower than this is logged (at debug), with where its time went.
 const SLOW_BATCH: Duration = Duration::from_millis(5);
 
-/// How often the write-ahead log is folded into the database file. Each
-/// checkpoint flushes the pages written since the last to disk, and a
-/// commit that waits for the disk meanwhile waits for that flush too: at
-/// 500 clicks a second, checkpoints once a second made the slowest 1 %
-/// take 15 ms, four times a second 9–13 ms (`cargo bench --bench e2e`);
-/// ten times a second measured 6–37 ms, where the disk's own stalls
-/// dominate. Never checkpointing lets the log grow, and every read slows
-/// down with it.
+/// How often the write-ahead log is folded into the database file, by the
+/// writer between two batches ([`checkpoint`]). Each checkpoint flushes
+/// the pages written since the last to disk; the writes that come
+/// meanwhile wait for it. Never checkpointing lets the log grow, and every
+/// read slows down with it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// A write whose caller needs only to know that it is on disk.
@@ -147,11 +153,11 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writing task on the current runtime.
-    pub(super) fn start(pool: AnyPool) -> Writer {
+    /// Starts the writing task on the current runtime; it connects with
+    /// `options` while `pool` is open.
+    pub(super) fn start(pool: AnyPool, options: AnyConnectOptions) -> Writer {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        let checkpoints = tokio::spawn(checkpoint(pool.clone()));
-        tokio::spawn(run(pool, queue, checkpoints));
+        tokio::spawn(run(Own { pool, options, conn: None }, queue));
         Writer { jobs }
     }
 
@@ -195,20 +201,83 @@ impl Writer {
     }
 }
 
-async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>, checkpoints: JoinHandle<()>) {
+/// The writer's connection, opened when a write needs it.
+struct Own {
+    pool: AnyPool,
+    options: AnyConnectOptions,
+    conn: Option<AnyConnection>,
+}
+
+impl Own {
+    /// The open connection, or a new one; [`StoreError::Closed`] once the
+    /// store is closed.
+    async fn get(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        if self.pool.is_closed() {
+            self.conn = None;
+            return Err(StoreError::Closed);
+        }
+        if self.conn.is_none() {
+            let mut conn = self.options.connect().await?;
+            prepare_sqlite(&mut conn).await?;
+            self.conn = Some(conn);
+        }
+        self.conn.as_mut().ok_or(StoreError::Closed)
+    }
+
+    async fn close(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+async fn run(mut own: Own, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // Writes since the last checkpoint, and when that was.
+    let (mut dirty, mut checkpointed) = (false, Instant::now());
+    loop {
+        let received = if dirty {
+            let until = tokio::time::Instant::from_std(checkpointed + CHECKPOINT_EVERY);
+            match tokio::time::timeout_at(until, queue.recv_many(&mut batch, MAX_BATCH)).await {
+                Ok(n) => n,
+                Err(_) => {
+                    checkpoint(&mut own).await;
+                    (dirty, checkpointed) = (false, Instant::now());
+                    continue;
+                }
+            }
+        } else {
+            queue.recv_many(&mut batch, MAX_BATCH).await
+        };
+        if received == 0 {
+            break;
+        }
         if batch.iter().all(Job::unhurried) {
             linger(&mut queue, &mut batch).await;
         }
+        let flush = batch.iter().any(|j| matches!(j, Job::Flush { .. }));
         // In a task of its own, so that a bug panicking in one batch costs
-        // that batch's answers (its callers hear `Closed`), not the writer.
+        // that batch's answers (its callers hear `Closed`), not the writer
+        // (the connection goes with it, and the next batch opens another).
         let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
-        if let Err(e) = tokio::spawn(write(pool.clone(), jobs)).await {
-            error!(error = %e, "a batch of writes panicked; its writers were told to try again");
+        let (pool, options) = (own.pool.clone(), own.options.clone());
+        match tokio::spawn(async move { write(own, jobs).await }).await {
+            Ok(back) => own = back,
+            Err(e) => {
+                error!(error = %e, "a batch of writes panicked; its writers were told to try again");
+                own = Own { pool, options, conn: None };
+            }
+        }
+        dirty = true;
+        if flush {
+            own.close().await;
+            (dirty, checkpointed) = (false, Instant::now());
+        } else if checkpointed.elapsed() >= CHECKPOINT_EVERY {
+            checkpoint(&mut own).await;
+            (dirty, checkpointed) = (false, Instant::now());
         }
     }
-    checkpoints.abort();
+    own.close().await;
 }
 
 /// Adds to `batch` (of writes nobody waits for) whatever comes within
@@ -225,10 +294,14 @@ async fn linger(queue: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
 }
 
 /// Writes a batch and answers each of its callers.
-async fn write(pool: AnyPool, mut batch: Vec<Job>) {
+async fn write(mut own: Own, mut batch: Vec<Job>) -> Own {
     let mut pending: Vec<usize> = (0..batch.len()).collect();
     while !pending.is_empty() {
-        match together(&pool, &mut batch, &pending).await {
+        let outcome = match own.get().await {
+            Ok(conn) => together(conn, &mut batch, &pending).await,
+            Err(e) => Err(Failure::Transaction(e)),
+        };
+        match outcome {
             Ok(()) => break,
             // That write reports its own error; the others (rolled back
             // with it) go again, without it.
@@ -246,6 +319,10 @@ async fn write(pool: AnyPool, mut batch: Vec<Job>) {
                 for &j in &pending {
                     batch[j].fail(StoreError::Batch { reason: reason.clone(), unavailable });
                 }
+                if unavailable {
+                    // A fresh connection for the next batch.
+                    own.close().await;
+                }
                 break;
             }
         }
@@ -253,6 +330,7 @@ async fn write(pool: AnyPool, mut batch: Vec<Job>) {
     for job in batch {
         job.answer();
     }
+    own
 }
 
 /// Why [`together`] wrote nothing.
@@ -270,9 +348,9 @@ fn is_transient(e: &StoreError) -> bool {
 
 /// The `pending` jobs in one transaction, committed once. On `Err` nothing
 /// of the batch was written.
-async fn together(pool: &AnyPool, batch: &mut [Job], pending: &[usize]) -> Result<(), Failure> {
+async fn together(conn: &mut AnyConnection, batch: &mut [Job], pending: &[usize]) -> Result<(), Failure> {
     let started = Instant::now();
-    let mut tx = pool.begin().await.map_err(|e| Failure::Transaction(e.into()))?;
+    let mut tx = conn.begin().await.map_err(|e| Failure::Transaction(e.into()))?;
     for &i in pending {
         batch[i].apply(&mut tx).await.map_err(|e| Failure::Job(i, e))?;
     }
@@ -288,24 +366,19 @@ async fn together(pool: &AnyPool, batch: &mut [Job], pending: &[usize]) -> Resul
     Ok(())
 }
 
-/// Copies the write-ahead log into the database file every
-/// [`CHECKPOINT_EVERY`], beside the writer instead of inside one of its
-/// commits (SQLite's automatic checkpoint, turned off in `connect`), so no
-/// click waits for it. A passive checkpoint blocks neither readers nor the
-/// writer.
-async fn checkpoint(pool: AnyPool) {
-    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        let started = Instant::now();
-        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            Err(e) => debug!(error = %e, "checkpoint failed; the next one will catch up"),
-            Ok(_) if started.elapsed() >= SLOW_BATCH => debug!(took = ?started.elapsed(), "slow checkpoint"),
-            Ok(_) => {}
-        }
+/// Copies the write-ahead log into the database file, between two
+/// batches on the writer's own connection. Run beside the writer (as it
+/// was), a checkpoint under steady load never caught up with it: SQLite
+/// starts the log again from its beginning only when a write finds every
+/// frame copied, and a write came during every checkpoint, so the log
+/// grew by the whole of every click (65 MB in 100 s at 500 clicks a
+/// second), each write a file extension for the disk to record.
+async fn checkpoint(own: &mut Own) {
+    let started = Instant::now();
+    let Ok(conn) = own.get().await else { return };
+    match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(conn).await {
+        Err(e) => debug!(error = %e, "checkpoint failed; the next one will catch up"),
+        Ok(_) if started.elapsed() >= SLOW_BATCH => debug!(took = ?started.elapsed(), "slow checkpoint"),
+        Ok(_) => {}
     }
 }

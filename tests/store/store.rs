@@ -82,6 +82,43 @@ async fn sqlite_folds_its_log_into_the_database_file() {
     }
 }
 
+/// Under a steady stream of clicks, with members reading beside it, the
+/// write-ahead log starts again from its beginning after each checkpoint
+/// instead of growing by every click: checkpointed beside the writer, a
+/// write came during every checkpoint and the log grew by the whole of
+/// each click (tens of MB within seconds).
+#[tokio::test]
+async fn a_steady_stream_of_clicks_keeps_the_log_small() {
+    const CLICKS: u32 = 2_000;
+    const MAX_LOG: u64 = 16 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quizbot.db");
+    let store = std::sync::Arc::new(Store::connect(&format!("sqlite://{}", path.display()), 3).await.unwrap());
+    let reading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reader = tokio::spawn({
+        let (store, reading) = (store.clone(), reading.clone());
+        async move {
+            let mut n = 0u32;
+            while reading.load(std::sync::atomic::Ordering::Relaxed) {
+                store.latest_level(Scope::Guild(GUILD), u64::from(n % 50) + 1, &q(n % 50)).await.unwrap();
+                n += 1;
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    let wal = dir.path().join("quizbot.db-wal");
+    let mut largest = 0;
+    for i in 0..CLICKS {
+        let click = rating(u64::from(i) + 1, u64::from(i % 500) + 1, i, Level::Beginner, 100 + i64::from(i));
+        store.record_rating(&click, &worth(), None).await.unwrap();
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    reading.store(false, std::sync::atomic::Ordering::Relaxed);
+    reader.await.unwrap();
+    assert!(largest < MAX_LOG, "the log reached {largest} bytes over {CLICKS} clicks");
+    assert_eq!(store.summary().await.unwrap().ratings, u64::from(CLICKS));
+}
+
 /// One click that cannot be stored (its member's history holds a level
 /// this version does not know) fails alone: the clicks queued with it are
 /// stored and answered.
