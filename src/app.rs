@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -238,7 +240,11 @@ async fn shutdown_signal() {
 }
 
 /// `RUST_LOG` if set, else `info,serenity=warn`; logs go to stderr.
+/// The log, filtered by `RUST_LOG`, and beside it (whatever `RUST_LOG`
+/// says) the watch for a shard Discord refuses as too large, which ends
+/// the process (`discord/overload.rs`).
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,serenity=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);
+    let _ = tracing_subscriber::registry().with(log).with(discord::overload::watch()).try_init();
 }

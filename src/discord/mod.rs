@@ -20,6 +20,7 @@ pub mod custom_id;
 mod inflight;
 mod measure;
 mod modals;
+pub mod overload;
 mod permissions;
 mod poster;
 mod reach;

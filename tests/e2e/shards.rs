@@ -2,7 +2,8 @@
 //! of two gateway shards (`SHARDS=0-0/2`, `SHARDS=1-1/2`), against a
 //! stand-in Discord with a server on each shard. Each process answers the
 //! interactions of its own shard; both run the scheduler, and each server's
-//! daily question is posted exactly once.
+//! daily question is posted exactly once. Also: a `SHARDS` total too small
+//! for the bot's servers (on SQLite: it fails before any database work).
 
 use crate::backends;
 
@@ -212,4 +213,27 @@ async fn a_bank_uploaded_through_one_process_is_used_by_the_other() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_clean(&standin, &first);
+}
+
+/// `SHARDS` with a total too small for the bot's servers: Discord closes the
+/// shard with 4011 (more than 2,500 servers), and the bot stops with exit
+/// code 2 and one line saying why, instead of identifying again every
+/// minute (each IDENTIFY spends one of the bot's 1,000 a day).
+#[tokio::test]
+async fn a_shard_discord_refuses_as_too_large_stops_the_bot() {
+    let mut guilds = StandInConfig::default().guilds;
+    guilds.extend((1..=2_500u64).map(|i| GuildSpec::new(1_400_000_000_000_000_000 + (i << 22), "Group", OWNER_ID)));
+    let standin = StandIn::start_with(StandInConfig { guilds, ..StandInConfig::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot =
+        BotProcess::spawn(&standin::quizbot!(), &standin, &dir.path().join("quizbot.db"), &[("SHARDS", "0-0/1")]);
+    let status = bot.wait_exit(WAIT).await;
+    let log = bot.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(2), "{log}");
+    let errors: Vec<&str> = log.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{log}");
+    assert!(errors[0].contains("SHARDS needs a larger total"), "{log}");
+    assert_eq!(standin.identifies().len(), 1, "one IDENTIFY, not one a minute");
+    let violations = standin.violations();
+    assert!(violations.len() == 1 && violations[0].contains("more than Discord's 2500"), "{violations:?}");
 }
