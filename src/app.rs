@@ -239,10 +239,9 @@ async fn shutdown_signal() {
     info!("shutting down");
 }
 
-/// `RUST_LOG` if set, else `info,serenity=warn`; logs go to stderr.
-/// The log, filtered by `RUST_LOG`, and beside it (whatever `RUST_LOG`
-/// says) the watch for a shard Discord refuses as too large, which ends
-/// the process (`discord/overload.rs`).
+/// Logs to stderr, filtered by `RUST_LOG` if set, else `info,serenity=warn`;
+/// beside them (whatever `RUST_LOG` says) the watch for a shard Discord
+/// refuses as too large, which ends the process (`discord/overload.rs`).
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,serenity=warn"));
     let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);

@@ -250,8 +250,8 @@ async fn prepare_sqlite(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
     conn.execute("PRAGMA journal_mode = WAL").await?;
     conn.execute("PRAGMA synchronous = FULL").await?;
     conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str()).await?;
-    // Checkpoints run beside the writer (writer.rs), not inside whichever
-    // commit crosses the threshold.
+    // The writer checkpoints between its batches (writer.rs), not inside
+    // whichever commit crosses a threshold.
     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
     Ok(())
 }
