@@ -3,13 +3,13 @@
 //! permissions, which only it can see.
 
 use super::quiz::resolve;
-use super::scheduler::{post_daily, DailyPost, Poster};
+use super::scheduler::{post_daily, DailyPost, DailyThread, Poster};
 use super::{ServiceError, Services};
 use crate::domain::bank::pick::{pick_fresh, pick_least_posted, pick_weakest, GroupStudy, PickMode, WEAKEST_REST_DAYS};
 use crate::domain::bank::{Filter, InBank};
 use crate::domain::schedule::recap::next_recap_after;
 use crate::domain::schedule::time::{local_date, next_post_after, parse_zone, TimeOfDay};
-use crate::domain::schedule::{DailyAsked, Schedule, HISTORY_LEN};
+use crate::domain::schedule::{now_nonces, thread_name, DailyAsked, Schedule, HISTORY_LEN};
 use crate::domain::study::Scope;
 
 /// A channel's daily questions, newest first (`/daily history`).
@@ -164,18 +164,44 @@ impl Services {
     }
 
     /// Posts the channel's next question now, outside the schedule (which
-    /// keeps its next time). `nonce` must be fresh: it names this post.
-    pub async fn post_now<P: Poster>(&self, poster: &P, schedule: &Schedule, nonce: &str) -> Result<u64, ServiceError> {
+    /// keeps its next time), with its discussion thread if the schedule
+    /// wants one. `interaction_id` names the post (the `/daily now`
+    /// command's). A thread Discord refuses does not undo the post: it is
+    /// reported in [`PostedNow::thread_missing`].
+    pub async fn post_now<P: Poster>(
+        &self,
+        poster: &P,
+        schedule: &Schedule,
+        interaction_id: u64,
+    ) -> Result<PostedNow, ServiceError> {
         let chosen = self.daily_question(schedule).await?;
+        let (nonce, prompt_nonce) = now_nonces(interaction_id);
         let post = DailyPost {
             bank: chosen.bank(),
             channel_id: schedule.channel_id,
             guild_id: schedule.guild_id,
             question: chosen.question(),
             date: local_date(self.clock.now(), schedule.zone),
-            nonce,
+            nonce: &nonce,
             ping_role: schedule.ping_role,
         };
-        Ok(post_daily(self, poster, &post).await??)
+        let message_id = post_daily(self, poster, &post).await??;
+        let mut thread_missing = None;
+        if schedule.thread {
+            let name = thread_name(&chosen.question().title);
+            let thread = DailyThread { channel_id: schedule.channel_id, message_id, name: &name, nonce: &prompt_nonce };
+            if let Err(e) = poster.open_thread(&thread).await {
+                thread_missing = Some(e.to_string());
+            }
+        }
+        Ok(PostedNow { message_id, thread_missing })
     }
+}
+
+/// What `/daily now` made.
+#[derive(Debug)]
+pub struct PostedNow {
+    pub message_id: u64,
+    /// Why the discussion thread the schedule asks for is missing.
+    pub thread_missing: Option<String>,
 }

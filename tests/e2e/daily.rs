@@ -420,7 +420,7 @@ async fn each_post_gets_one_discussion_thread_or_a_clear_reason_why_not() {
         standin.wait_request(|r| r.method == "POST" && r.path.ends_with("/threads") && r.status == 200, WAIT).await;
     let message_id = post.response["id"].as_str().unwrap().to_string();
     assert!(opened.path.ends_with(&format!("/channels/{CHANNEL_ID}/messages/{message_id}/threads")), "{}", opened.path);
-    let title = post.body["embeds"][0]["description"].as_str().unwrap().split("**").nth(1).unwrap().to_string();
+    let title = title_of(&post);
     assert!(title.starts_with(opened.body["name"].as_str().unwrap().trim_end_matches('…')), "{title}");
     assert_eq!(opened.body["auto_archive_duration"], 1440);
     let thread: u64 = message_id.parse().unwrap();
@@ -472,5 +472,35 @@ async fn each_post_gets_one_discussion_thread_or_a_clear_reason_why_not() {
     };
     assert!(text.contains("🧵 The last thread could not be opened (the question still went out)"), "{text}");
     assert_eq!(text.matches("could not be opened").count(), 1, "only the channel without the permission: {text}");
+
+    // `/daily now` on such a schedule: its post gets a thread of its own,
+    // or the admin hears why not; the post goes out either way.
+    let now = |channel: u64| {
+        let options = json!([{"name": "channel", "value": channel.to_string()}]);
+        standin.slash("daily now", options, &admin(), Place::guild())
+    };
+    let reply = respond(&standin, now(CHANNEL_ID)).await;
+    assert_eq!(content(&reply), format!("Posted the next question in <#{CHANNEL_ID}>."));
+    let extra = posts(&standin, CHANNEL_ID).pop().unwrap();
+    let extra_id = extra.response["id"].as_str().unwrap().to_string();
+    assert_ne!(extra_id, message_id);
+    let opened = standin
+        .wait_request(|r| r.path.ends_with(&format!("/messages/{extra_id}/threads")) && r.status == 200, WAIT)
+        .await;
+    assert!(title_of(&extra).starts_with(opened.body["name"].as_str().unwrap().trim_end_matches('…')));
+    let extra_thread: u64 = extra_id.parse().unwrap();
+    standin.wait_request(|r| r.is("POST", &format!("/channels/{extra_thread}/messages")), WAIT).await;
+    assert_eq!(standin.channel_messages(extra_thread).len(), 1, "one prompt in the new thread");
+    assert_eq!(standin.channel_messages(thread).len(), 1, "the day's thread is left as it was");
+
+    let reply = respond(&standin, now(OTHER_CHANNEL_ID)).await;
+    assert!(content(&reply).starts_with(&format!("Posted the next question in <#{OTHER_CHANNEL_ID}>.")));
+    assert!(content(&reply).contains("Its discussion thread could not be opened"), "{}", content(&reply));
+    assert_eq!(posts(&standin, OTHER_CHANNEL_ID).len(), 2);
     assert_clean(&standin, &bot);
+}
+
+/// The question's title in a daily post.
+fn title_of(post: &RecordedRequest) -> String {
+    post.body["embeds"][0]["description"].as_str().unwrap().split("**").nth(1).unwrap().to_string()
 }

@@ -204,10 +204,12 @@ async fn now(
     if let Err(problem) = check_channel(http, guild_id, schedule.channel_id, data.bot_id, schedule.thread).await {
         return tell(ctx, problem).await;
     }
-    // A nonce of its own: this post must not be mistaken for the scheduled one.
-    let nonce = format!("n{}", super::interaction_id(ctx));
-    data.services.post_now(&data.poster, &schedule, &nonce).await?;
-    tell(ctx, format!("Posted the next question in <#{}>.", channel.id)).await
+    let posted = data.services.post_now(&data.poster, &schedule, super::interaction_id(ctx)).await?;
+    let mut text = format!("Posted the next question in <#{}>.", channel.id);
+    if let Some(reason) = posted.thread_missing {
+        text.push_str(&format!(" Its discussion thread could not be opened: {}", fit(&reason, shown::TITLE_IN_TEXT)));
+    }
+    tell(ctx, text).await
 }
 
 /// List a channel's last 30 daily questions

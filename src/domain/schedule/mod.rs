@@ -71,6 +71,18 @@ pub const HISTORY_PAGE: usize = 10;
 /// A thread's name: the question, within Discord's 100 characters.
 pub const THREAD_NAME_MAX: usize = 100;
 
+/// A discussion thread's name: the question's title, cut to fit.
+pub fn thread_name(title: &str) -> String {
+    crate::domain::bank::shown::fit(title, THREAD_NAME_MAX)
+}
+
+/// The nonces of a `/daily now` post and of its thread's prompt, named
+/// after the command's interaction, so that neither is mistaken for the
+/// day's scheduled post or its prompt (those name a date).
+pub fn now_nonces(interaction_id: u64) -> (String, String) {
+    (format!("n{interaction_id}"), format!("m{interaction_id}"))
+}
+
 /// The nonce of the prompt in a post's thread (`t` + the post's nonce
 /// tail): names one prompt, so a retry does not post it twice.
 pub fn thread_nonce(channel_id: u64, date: NaiveDate) -> String {
@@ -162,5 +174,7 @@ mod tests {
         assert_ne!(daily_nonce(1, d), daily_nonce(2, d));
         assert_ne!(daily_nonce(1, d), daily_nonce(1, d.succ_opt().unwrap()));
         assert_eq!(daily_nonce(35, d), "dz20261124");
+        let (post, prompt) = now_nonces(u64::MAX);
+        assert!(post.len() <= 25 && prompt.len() <= 25 && post != prompt, "{post} {prompt}");
     }
 }

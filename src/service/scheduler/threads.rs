@@ -18,8 +18,7 @@ use chrono::NaiveDate;
 use tracing::{info, warn};
 
 use super::{DailyThread, PostError, Poster, Scheduler};
-use crate::domain::bank::shown::fit;
-use crate::domain::schedule::{thread_nonce, Schedule, THREAD_NAME_MAX};
+use crate::domain::schedule::{thread_name, thread_nonce, Schedule};
 use crate::domain::study::Scope;
 use crate::store::StoreError;
 
@@ -38,7 +37,7 @@ impl<P: Poster> Scheduler<P> {
             Ok(found) => found.question().title.clone(),
             Err(_) => "Question of the day".to_string(),
         };
-        let name = fit(&title, THREAD_NAME_MAX);
+        let name = thread_name(&title);
         let nonce = thread_nonce(s.channel_id, date);
         let thread = DailyThread { channel_id: s.channel_id, message_id, name: &name, nonce: &nonce };
         // Two requests: the thread, then its prompt.
