@@ -284,7 +284,15 @@ impl Bot {
             None => {
                 info!("shutting down: finishing the interactions in flight");
                 finish_in_flight(&inflight, GRACE, DRAIN_LIMIT).await;
+                // serenity's shutdown_all does nothing while no shard
+                // runs (all of them queued to connect again, the gateway
+                // out of reach), and then the gateway task never ends:
+                // tell it to (`quiz::sigterm_while_the_gateway_is_down_…`).
+                let idle = manager.runners.lock().await.is_empty();
                 manager.shutdown_all().await;
+                if idle {
+                    manager.return_with_value(Ok(())).await;
+                }
                 let ended = gateway.await;
                 // Events handed over while the shards were closing.
                 finish_in_flight(&inflight, Duration::ZERO, LAST_EVENTS_LIMIT).await;

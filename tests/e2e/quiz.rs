@@ -422,3 +422,20 @@ async fn a_locked_database_answers_try_again_in_time() {
     assert!(bot.log().contains("database unavailable"), "logged as a warning");
     standin.assert_no_violations();
 }
+
+/// A SIGTERM while the gateway is out of reach (the shard between two
+/// attempts to connect again) still stops the bot, and cleanly.
+#[tokio::test]
+async fn sigterm_while_the_gateway_is_down_still_stops_the_bot() {
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = BotProcess::spawn(&standin::quizbot!(), &standin, &dir.path().join("quizbot.db"), &[]);
+    standin.wait_commands(WAIT).await;
+    standin.set_gateway_down(true);
+    // Long enough for serenity to give up resuming and queue the shard
+    // to connect again.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let status = bot.terminate(WAIT).await;
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", bot.log());
+    assert!(bot.log().contains("stopped"), "{}", bot.log());
+}
