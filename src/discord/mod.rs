@@ -102,6 +102,9 @@ pub const CONTENT_MAX: usize = 2_000;
 /// How long a shutdown waits for the interactions being handled.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
+/// How long the gateway task gets to end once its shards are shut down.
+const GATEWAY_STOP: Duration = Duration::from_secs(1);
+
 /// How long it waits, once the gateway is closed, for the events it was
 /// still handing over.
 const LAST_EVENTS_LIMIT: Duration = Duration::from_secs(2);
@@ -284,16 +287,18 @@ impl Bot {
             None => {
                 info!("shutting down: finishing the interactions in flight");
                 finish_in_flight(&inflight, GRACE, DRAIN_LIMIT).await;
+                manager.shutdown_all().await;
                 // serenity's shutdown_all does nothing while no shard
                 // runs (all of them queued to connect again, the gateway
                 // out of reach), and then the gateway task never ends:
                 // tell it to (`quiz::sigterm_while_the_gateway_is_down_…`).
-                let idle = manager.runners.lock().await.is_empty();
-                manager.shutdown_all().await;
-                if idle {
-                    manager.return_with_value(Ok(())).await;
-                }
-                let ended = gateway.await;
+                let ended = match tokio::time::timeout(GATEWAY_STOP, &mut gateway).await {
+                    Ok(ended) => ended,
+                    Err(_) => {
+                        manager.return_with_value(Ok(())).await;
+                        gateway.await
+                    }
+                };
                 // Events handed over while the shards were closing.
                 finish_in_flight(&inflight, Duration::ZERO, LAST_EVENTS_LIMIT).await;
                 ended

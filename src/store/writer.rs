@@ -68,6 +68,10 @@ const SLOW_BATCH: Duration = Duration::from_millis(5);
 /// read slows down with it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
+/// How often the writer checkpoints while it has nothing to write, for
+/// the writes made through the pool (schedules, threads, uploads).
+const IDLE_CHECKPOINT: Duration = Duration::from_secs(5);
+
 /// A write whose caller needs only to know that it is on disk.
 #[derive(Debug, Clone)]
 pub(super) enum Plain {
@@ -97,6 +101,10 @@ enum Job {
 }
 
 impl Job {
+    fn is_flush(&self) -> bool {
+        matches!(self, Job::Flush { .. })
+    }
+
     fn unhurried(&self) -> bool {
         matches!(self, Job::Plain { unhurried: true, .. })
     }
@@ -233,21 +241,19 @@ impl Own {
 
 async fn run(mut own: Own, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // Writes since the last checkpoint, and when that was.
+    // Whether the log may hold what the file does not, and when the last
+    // checkpoint ran.
     let (mut dirty, mut checkpointed) = (false, Instant::now());
     loop {
-        let received = if dirty {
-            let until = tokio::time::Instant::from_std(checkpointed + CHECKPOINT_EVERY);
-            match tokio::time::timeout_at(until, queue.recv_many(&mut batch, MAX_BATCH)).await {
-                Ok(n) => n,
-                Err(_) => {
-                    checkpoint(&mut own).await;
-                    (dirty, checkpointed) = (false, Instant::now());
-                    continue;
-                }
+        let wait = if dirty { CHECKPOINT_EVERY } else { IDLE_CHECKPOINT };
+        let until = tokio::time::Instant::from_std(checkpointed + wait);
+        let received = match tokio::time::timeout_at(until, queue.recv_many(&mut batch, MAX_BATCH)).await {
+            Ok(n) => n,
+            Err(_) => {
+                dirty = !checkpoint(&mut own).await;
+                checkpointed = Instant::now();
+                continue;
             }
-        } else {
-            queue.recv_many(&mut batch, MAX_BATCH).await
         };
         if received == 0 {
             break;
@@ -255,26 +261,32 @@ async fn run(mut own: Own, mut queue: mpsc::Receiver<Job>) {
         if batch.iter().all(Job::unhurried) {
             linger(&mut queue, &mut batch).await;
         }
-        let flush = batch.iter().any(|j| matches!(j, Job::Flush { .. }));
-        // In a task of its own, so that a bug panicking in one batch costs
-        // that batch's answers (its callers hear `Closed`), not the writer
-        // (the connection goes with it, and the next batch opens another).
-        let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
-        let (pool, options) = (own.pool.clone(), own.options.clone());
-        match tokio::spawn(async move { write(own, jobs).await }).await {
-            Ok(back) => own = back,
-            Err(e) => {
-                error!(error = %e, "a batch of writes panicked; its writers were told to try again");
-                own = Own { pool, options, conn: None };
+        // A flush is answered once the writes of its batch are on disk and
+        // the connection is closed: `Store::close` closes the pool next.
+        let (flushes, jobs): (Vec<Job>, Vec<Job>) =
+            std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH)).into_iter().partition(Job::is_flush);
+        if !jobs.is_empty() {
+            // In a task of its own, so that a bug panicking in one batch
+            // costs that batch's answers (its callers hear `Closed`), not
+            // the writer (the connection goes with it, and the next batch
+            // opens another).
+            let (pool, options) = (own.pool.clone(), own.options.clone());
+            match tokio::spawn(async move { write(own, jobs).await }).await {
+                Ok(back) => own = back,
+                Err(e) => {
+                    error!(error = %e, "a batch of writes panicked; its writers were told to try again");
+                    own = Own { pool, options, conn: None };
+                }
             }
+            dirty = true;
         }
-        dirty = true;
-        if flush {
+        if !flushes.is_empty() {
             own.close().await;
+            flushes.into_iter().for_each(Job::answer);
             (dirty, checkpointed) = (false, Instant::now());
-        } else if checkpointed.elapsed() >= CHECKPOINT_EVERY {
-            checkpoint(&mut own).await;
-            (dirty, checkpointed) = (false, Instant::now());
+        } else if dirty && checkpointed.elapsed() >= CHECKPOINT_EVERY {
+            dirty = !checkpoint(&mut own).await;
+            checkpointed = Instant::now();
         }
     }
     own.close().await;
@@ -367,18 +379,27 @@ async fn together(conn: &mut AnyConnection, batch: &mut [Job], pending: &[usize]
 }
 
 /// Copies the write-ahead log into the database file, between two
-/// batches on the writer's own connection. Run beside the writer (as it
-/// was), a checkpoint under steady load never caught up with it: SQLite
-/// starts the log again from its beginning only when a write finds every
-/// frame copied, and a write came during every checkpoint, so the log
-/// grew by the whole of every click (65 MB in 100 s at 500 clicks a
-/// second), each write a file extension for the disk to record.
-async fn checkpoint(own: &mut Own) {
+/// batches on the writer's own connection; `true` once the file holds
+/// everything. Run beside the writer (as it was), a checkpoint under
+/// steady load never caught up with it: SQLite starts the log again from
+/// its beginning only when a write finds every frame copied, and a write
+/// came during every checkpoint, so the log grew by the whole of every
+/// click (65 MB in 100 s at 500 clicks a second), each write a file
+/// extension for the disk to record. A reader's snapshot can hold part
+/// of the log back: then it is tried again [`CHECKPOINT_EVERY`] later.
+async fn checkpoint(own: &mut Own) -> bool {
     let started = Instant::now();
-    let Ok(conn) = own.get().await else { return };
-    match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(conn).await {
-        Err(e) => debug!(error = %e, "checkpoint failed; the next one will catch up"),
-        Ok(_) if started.elapsed() >= SLOW_BATCH => debug!(took = ?started.elapsed(), "slow checkpoint"),
-        Ok(_) => {}
+    let Ok(conn) = own.get().await else { return false };
+    // One row: whether it was blocked, frames in the log, frames copied.
+    let done = match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(conn).await {
+        Err(e) => {
+            debug!(error = %e, "checkpoint failed; the next one will catch up");
+            false
+        }
+        Ok((busy, log, copied)) => busy == 0 && copied >= log,
+    };
+    if started.elapsed() >= SLOW_BATCH {
+        debug!(took = ?started.elapsed(), done, "slow checkpoint");
     }
+    done
 }
