@@ -24,12 +24,14 @@
 //! another connection wrote since its last transaction, so with the pool
 //! handing out its connections in turn every batch read again from the
 //! file each page it was about to change (issue 16). Only this connection
-//! writes, so its cache stays valid.
-//! It is closed by a flush ([`Store::close`](super::Store::close)) and
-//! opened again by the next write while the pool is open.
+//! writes, so its cache stays valid. It is closed by a flush
+//! ([`Store::close`](super::Store::close)) and opened again by the next
+//! write or checkpoint while the pool is open.
 //!
 //! Between batches, four times a second, the same task folds the
-//! write-ahead log into the database file ([`checkpoint`]).
+//! write-ahead log into the database file ([`checkpoint`]); with nothing
+//! to write, every [`IDLE_CHECKPOINT`], for the writes made through the
+//! pool.
 
 use std::time::{Duration, Instant};
 
