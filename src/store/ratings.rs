@@ -143,7 +143,7 @@ impl Store {
                     (self.pool.clone(), rating.clone(), worth.clone(), name.map(str::to_string));
                 in_own_task(async move {
                     let mut tx = pool.begin().await?;
-                    let saved = write_rating(&mut tx, &rating, &worth, name.as_deref()).await?;
+                    let saved = write_rating(&mut tx, &rating, &worth, name.as_deref(), false).await?;
                     tx.commit().await?;
                     Ok(saved)
                 })

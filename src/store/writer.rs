@@ -40,7 +40,7 @@ use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, warn};
 
-use super::writes::{write_post, write_rating, write_typed_answer};
+use super::writes::{write_post, write_rating, write_typed_answer, BEGIN};
 use super::{prepare_sqlite, StoreError};
 use crate::domain::study::{Post, Rating, RatingSaved, TypedAnswer, Worth};
 use crate::measures::{WRITER_BATCH_SECONDS, WRITER_BATCH_SIZE, WRITER_COMMIT_SECONDS};
@@ -113,19 +113,27 @@ impl Job {
 
     /// Runs the job's statements in `tx`, keeping what they return for the
     /// caller; an error is returned instead, and fails the transaction.
-    async fn apply(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+    /// `begin`: the job opens the batch's transaction ([`BEGIN`]).
+    async fn apply(&mut self, tx: &mut AnyConnection, begin: bool) -> Result<(), StoreError> {
         match self {
             Job::Rating { rating, worth, name, result, .. } => {
-                *result = Some(Ok(write_rating(tx, rating, worth, name.as_deref()).await?));
+                *result = Some(Ok(write_rating(tx, rating, worth, name.as_deref(), begin).await?));
             }
             Job::Plain { write, result, .. } => {
+                if begin {
+                    sqlx::query(BEGIN).execute(&mut *tx).await?;
+                }
                 match write {
                     Plain::Post(post) => write_post(tx, post).await?,
                     Plain::Answer(answer) => write_typed_answer(tx, answer).await?,
                 }
                 *result = Some(Ok(()));
             }
-            Job::Flush { .. } => {}
+            Job::Flush { .. } => {
+                if begin {
+                    sqlx::query(BEGIN).execute(&mut *tx).await?;
+                }
+            }
         }
         Ok(())
     }
@@ -234,6 +242,18 @@ impl Own {
         self.conn.as_mut().ok_or(StoreError::Closed)
     }
 
+    /// Ends a batch's transaction that failed part-way. SQLite refuses the
+    /// ROLLBACK when it already ended it (some errors do): either way the
+    /// connection is then closed, so that none is left open, and the next
+    /// write opens another.
+    async fn roll_back(&mut self) {
+        let Some(conn) = self.conn.as_mut() else { return };
+        if let Err(e) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+            debug!(error = %e, "could not roll back a failed batch; its connection is closed");
+            self.close().await;
+        }
+    }
+
     async fn close(&mut self) {
         if let Some(conn) = self.conn.take() {
             let _ = conn.close().await;
@@ -315,6 +335,9 @@ async fn write(mut own: Own, mut batch: Vec<Job>) -> Own {
             Ok(conn) => together(conn, &mut batch, &pending).await,
             Err(e) => Err(Failure::Transaction(e)),
         };
+        if outcome.is_err() {
+            own.roll_back().await;
+        }
         match outcome {
             Ok(()) => break,
             // That write reports its own error; the others (rolled back
@@ -364,12 +387,17 @@ fn is_transient(e: &StoreError) -> bool {
 /// of the batch was written.
 async fn together(conn: &mut AnyConnection, batch: &mut [Job], pending: &[usize]) -> Result<(), Failure> {
     let started = Instant::now();
-    let mut tx = conn.begin().await.map_err(|e| Failure::Transaction(e.into()))?;
+    // The transaction is SQL of ours rather than sqlx's `Transaction`,
+    // whose BEGIN is a trip of its own and whose BEGIN and COMMIT each make
+    // SQLite's thread wait until this task has taken the outcome (another
+    // wake-up each way).
+    let mut begin = true;
     for &i in pending {
-        batch[i].apply(&mut tx).await.map_err(|e| Failure::Job(i, e))?;
+        batch[i].apply(conn, begin).await.map_err(|e| Failure::Job(i, e))?;
+        begin = false;
     }
     let written = started.elapsed();
-    tx.commit().await.map_err(|e| Failure::Transaction(e.into()))?;
+    sqlx::query("COMMIT").execute(&mut *conn).await.map_err(|e| Failure::Transaction(e.into()))?;
     let took = started.elapsed();
     metrics::histogram!(WRITER_BATCH_SIZE).record(pending.len() as f64);
     metrics::histogram!(WRITER_COMMIT_SECONDS).record((took - written).as_secs_f64());

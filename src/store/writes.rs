@@ -34,6 +34,12 @@ use crate::domain::review::{after_click, AfterClick, Click, Memory, Retention};
 use crate::domain::score::Period;
 use crate::domain::study::{Post, Rating, RatingSaved, Scope, TypedAnswer, Worth};
 
+/// The SQLite writer's transaction, opened by the first write of each
+/// batch in the same trip to SQLite as its first statements
+/// (`writer.rs`): every statement is a trip to the connection's thread and
+/// back (`script.rs`), and an empty `BEGIN` one of them.
+pub(super) const BEGIN: &str = "BEGIN";
+
 /// The statements of [`Store::record_post`]: the post, and its question's
 /// count in the channel (once, however often the post is recorded).
 pub(super) async fn write_post(conn: &mut sqlx::AnyConnection, post: &Post) -> Result<(), StoreError> {
@@ -181,18 +187,27 @@ static STUDIED: LazyLock<String> = LazyLock::new(|| studied_sql(2, 3));
 /// transaction.
 ///
 /// [`Store::record_rating`]: super::Store::record_rating
+/// `begin`: the click opens the SQLite writer's transaction ([`BEGIN`]).
 pub(super) async fn write_rating(
     conn: &mut sqlx::AnyConnection,
     rating: &Rating,
     worth: &Worth,
     name: Option<&str>,
+    begin: bool,
 ) -> Result<RatingSaved, StoreError> {
     let postgres = !conn.backend_name().eq_ignore_ascii_case("sqlite");
     let first = click_args(rating, worth, name);
     // SQLite: the writer (`writer.rs`) is the only writer, and the
     // database's one write lock is held from the first statement to the
     // commit; row locks mean nothing there.
-    let inserted = insert_click(conn, rating, &first, postgres).await?;
+    let lead = if postgres {
+        Lead::Lock
+    } else if begin {
+        Lead::Begin
+    } else {
+        Lead::Nothing
+    };
+    let inserted = insert_click(conn, rating, &first, lead).await?;
 
     let mut statements: Vec<&str> = Vec::with_capacity(12);
     if let Stored::Inserted(after) = &inserted.stored {
@@ -284,6 +299,18 @@ fn decided_args(inserted: &Inserted) -> [Arg; DECIDED_ARGS] {
     ]
 }
 
+/// What a click's first script starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    Nothing,
+    /// The SQLite writer's transaction ([`BEGIN`]).
+    Begin,
+    /// PostgreSQL: the member's row lock, in a trip of its own
+    /// ([`LOCK_CLICKER`]), then the memory's once the click is known to be
+    /// new.
+    Lock,
+}
+
 /// What became of a click in the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Stored {
@@ -313,18 +340,22 @@ async fn insert_click(
     conn: &mut sqlx::AnyConnection,
     rating: &Rating,
     args: &[Arg; CLICK_ARGS],
-    lock: bool,
+    lead: Lead,
 ) -> Result<Inserted, StoreError> {
     let duplicate = Inserted { stored: Stored::Duplicate, memory: None, previous_category: None };
-    let mut outcomes = if lock {
+    let mut outcomes = if lead == Lead::Lock {
         let inserted = script::run(conn, &[LOCK_CLICKER.as_str(), INSERT_CLICK], args).await?;
         if inserted.get(1).is_none_or(|insert| insert.changed == 0) {
             return Ok(duplicate);
         }
         script::run(conn, &[LOCK_MEMORY, HISTORY, PREVIOUS_CATEGORY], args).await?
     } else {
-        let outcomes = script::run(conn, &[INSERT_CLICK, HISTORY, PREVIOUS_CATEGORY], args).await?;
-        if outcomes.first().is_none_or(|insert| insert.changed == 0) {
+        let (statements, insert): (&[&str], usize) = match lead {
+            Lead::Begin => (&[BEGIN, INSERT_CLICK, HISTORY, PREVIOUS_CATEGORY], 1),
+            _ => (&[INSERT_CLICK, HISTORY, PREVIOUS_CATEGORY], 0),
+        };
+        let outcomes = script::run(conn, statements, args).await?;
+        if outcomes.get(insert).is_none_or(|insert| insert.changed == 0) {
             return Ok(duplicate);
         }
         outcomes
@@ -369,7 +400,7 @@ pub(super) async fn import_click(
     worth: &Worth,
 ) -> Result<Stored, StoreError> {
     let first = click_args(rating, worth, None);
-    let inserted = insert_click(conn, rating, &first, false).await?;
+    let inserted = insert_click(conn, rating, &first, Lead::Nothing).await?;
     let statements: &[&str] = match &inserted.stored {
         Stored::Duplicate => return Ok(Stored::Duplicate),
         Stored::Inserted(AfterClick { replaces: Some(_), .. }) => &[REPLACE_EARLIER, DROP_CLICK, LATEST],
