@@ -14,6 +14,7 @@
 mod banks;
 mod board;
 mod claims;
+mod contexts;
 mod memory;
 mod progress;
 mod ratings;
@@ -149,6 +150,9 @@ pub struct Store {
     /// How often each question was shown in the channels used last, on
     /// SQLite (`shown.rs`).
     shown: shown::Shown,
+    /// What a level click in a channel needs to know, on SQLite
+    /// (`contexts.rs`).
+    contexts: contexts::Contexts,
 }
 
 impl Store {
@@ -192,7 +196,8 @@ impl Store {
         let writer = sqlite.then(|| writer::Writer::start(pool.clone(), options));
         // SQLite has one process, so every post is recorded here.
         let shown = shown::Shown::new(sqlite);
-        let store = Store { pool, writer, unconfirmed: Default::default(), shown };
+        let contexts = contexts::Contexts::new(sqlite);
+        let store = Store { pool, writer, unconfirmed: Default::default(), shown, contexts };
         let replayed = store.replay_queued_memories().await?;
         if replayed > 0 {
             tracing::info!(replayed, "members' rating histories replayed into review memories (migration 0013)");

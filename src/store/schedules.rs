@@ -66,6 +66,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.contexts.forget();
         Ok(())
     }
 
@@ -77,6 +78,7 @@ impl Store {
             .bind(id_key(guild_id))
             .execute(&self.pool)
             .await?;
+        self.contexts.forget();
         Ok(done.rows_affected() > 0)
     }
 
@@ -84,6 +86,7 @@ impl Store {
     pub async fn remove_guild_schedules(&self, guild_id: u64) -> Result<u64, StoreError> {
         let done =
             sqlx::query("DELETE FROM schedules WHERE guild_id = $1").bind(id_key(guild_id)).execute(&self.pool).await?;
+        self.contexts.forget();
         Ok(done.rows_affected())
     }
 
@@ -105,10 +108,15 @@ impl Store {
 
     /// What a level click in a channel needs besides the click, in one
     /// statement: the server's zone and the channel's latest question of the
-    /// day. Direct messages have neither and cost no query.
+    /// day. Direct messages have neither and cost no query; on SQLite it is
+    /// read once per channel (`contexts.rs`).
     pub async fn rating_context(&self, scope: Scope, channel_id: u64) -> Result<RatingContext, StoreError> {
         let Scope::Guild(guild_id) = scope else {
             return Ok(RatingContext { zone: Tz::UTC, daily: None });
+        };
+        let reading = match self.contexts.get(guild_id, channel_id) {
+            Ok(kept) => return Ok(kept),
+            Err(reading) => reading,
         };
         let row = sqlx::query(&format!(
             "SELECT ({SERVER_ZONE}) AS zone, d.question_id, d.posted_at
@@ -130,7 +138,11 @@ impl Store {
             (Some(question), Some(posted_at)) => Some(DailyShown { question, posted_at }),
             _ => None,
         };
-        Ok(RatingContext { zone: zone.map(|z| stored_zone(&z)).transpose()?.unwrap_or(Tz::UTC), daily })
+        let context = RatingContext { zone: zone.map(|z| stored_zone(&z)).transpose()?.unwrap_or(Tz::UTC), daily };
+        if let Some(reading) = reading {
+            self.contexts.keep(reading, &context);
+        }
+        Ok(context)
     }
 
     /// A server's schedules, by channel.
@@ -321,6 +333,7 @@ impl Store {
         .bind(&claim.holder)
         .execute(&self.pool)
         .await?;
+        self.contexts.forget();
         Ok(done.rows_affected() == 1)
     }
 

@@ -369,7 +369,12 @@ async fn a_retry_after_a_temporary_failure_sends_the_same_post() {
         w.run_until(&s, utc(&format!("{day}T08:00:30Z"))).await;
         *w.poster.fail.lock().unwrap() = None;
         w.run_until(&s, utc(&format!("{day}T09:00:00Z"))).await;
-        let posted = w.store.rating_context(quizbot::domain::study::Scope::Guild(GUILD), 10).await.unwrap();
+        // Read by a store of its own, as a restarted bot would: `w.store`
+        // kept what it read the day before, and on SQLite it is told of
+        // the writes of its own process only (`contexts.rs`).
+        let reader = Store::connect(&w.url, 1).await.unwrap();
+        let posted = reader.rating_context(quizbot::domain::study::Scope::Guild(GUILD), 10).await.unwrap();
+        reader.close().await;
         let posted = posted.daily.map(|d| d.question.to_string());
         assert_eq!(posted.as_ref(), w.sent().last().map(|p| &p.question), "the database agrees with the channel");
     }

@@ -186,6 +186,7 @@ async fn a_click_reads_the_server_zone_and_the_latest_daily_at_once(db: TestDb) 
     // Two days of channel 30: yesterday's posted, today's only claimed.
     let yesterday = day().pred_opt().unwrap();
     let old = QuestionId::derive("bank", "yesterday");
+    let mut today = None;
     for (date, question) in [(yesterday, &old), (day(), &q())] {
         let nonce = daily_nonce(30, date);
         let ClaimOutcome::Won(claim) = store.claim_daily(30, date, question, &nonce, "a", 0, 60).await.unwrap() else {
@@ -193,6 +194,8 @@ async fn a_click_reads_the_server_zone_and_the_latest_daily_at_once(db: TestDb) 
         };
         if date == yesterday {
             store.complete_daily(&claim, 555, 7_000).await.unwrap();
+        } else {
+            today = Some(claim);
         }
     }
     let ctx = store.rating_context(Scope::Guild(GUILD), 30).await.unwrap();
@@ -202,6 +205,18 @@ async fn a_click_reads_the_server_zone_and_the_latest_daily_at_once(db: TestDb) 
     assert_eq!(other_channel.daily, None);
     let dm = store.rating_context(Scope::DirectMessages, 30).await.unwrap();
     assert_eq!((dm.zone, dm.daily), (chrono_tz::Tz::UTC, None));
+
+    // What was read before (kept in memory on SQLite) follows each write.
+    store.complete_daily(&today.unwrap(), 556, 90_000).await.unwrap();
+    let ctx = store.rating_context(Scope::Guild(GUILD), 30).await.unwrap();
+    assert_eq!(ctx.daily, Some(DailyShown { question: q(), posted_at: 90_000 }), "today's, once posted");
+    assert!(store.remove_schedule(GUILD, 20).await.unwrap());
+    let tokyo = parse_zone("Asia/Tokyo").unwrap();
+    assert_eq!(store.rating_context(Scope::Guild(GUILD), 30).await.unwrap().zone, tokyo, "the next lowest channel's");
+    store.upsert_schedule(&Schedule { zone: berlin, ..schedule(30, 1_000) }, 0).await.unwrap();
+    assert_eq!(store.rating_context(Scope::Guild(GUILD), 30).await.unwrap().zone, berlin, "the zone changed");
+    assert_eq!(store.remove_guild_schedules(GUILD).await.unwrap(), 1);
+    assert_eq!(store.rating_context(Scope::Guild(GUILD), 30).await.unwrap().zone, chrono_tz::Tz::UTC, "no schedule");
 }
 
 on_both_backends!(
