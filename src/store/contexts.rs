@@ -4,15 +4,21 @@
 //! its write, one trip to SQLite's thread fewer (issue 16: a level click
 //! one at a time within 0.5 ms of a bot that answers from memory).
 //!
-//! Only on SQLite, which one process writes: every schedule and every
-//! posted question of the day is written through this store, and each of
-//! those writes forgets what is kept here ([`Contexts::forget`]), so the
-//! next click reads it again. On PostgreSQL another process may post a
-//! channel's question of the day; there it is read for every click.
+//! Only on SQLite, which one process writes, through one [`Store`]
+//! (`app.rs`; its clones share this cache): every schedule and every
+//! posted question of the day is written through it, and each of those
+//! writes forgets what is kept here once it is done
+//! ([`Contexts::forgetting`]), so the next click reads it again. A second
+//! `Store` on the same file is not told of the first one's writes (tests
+//! that stand for a restart with one read through a fresh store). On
+//! PostgreSQL another process may post a channel's question of the day;
+//! there it is read for every click.
+//!
+//! [`Store`]: super::Store
 //!
 //! A read that began before a write and ends after it could keep what the
-//! write replaced: each [`Contexts::forget`] starts a new generation, and
-//! a read keeps its result only if none started while it ran.
+//! write replaced: each forgetting starts a new generation, and a read
+//! keeps its result only if none started while it ran.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -77,14 +83,31 @@ impl Contexts {
         cache.channels.insert(reading.key, context.clone());
     }
 
-    /// Forgets every context, after a write that may change any of them (a
-    /// schedule's zone, a question of the day posted). Called once the
-    /// write is committed.
-    pub(super) fn forget(&self) {
+    /// Held across a write that may change any context (a schedule's zone,
+    /// a question of the day posted): every context is forgotten when it
+    /// drops, however the write ended (done, failed, or its future dropped
+    /// after the commit).
+    pub(super) fn forgetting(&self) -> Forgetting<'_> {
+        Forgetting(self)
+    }
+
+    /// Forgets every context; after the write that changed them, since a
+    /// read in between could keep what the write replaced.
+    fn forget(&self) {
         let Some(cache) = &self.cache else { return };
         let mut cache = lock(cache);
         cache.generation += 1;
         cache.channels.clear();
+    }
+}
+
+/// See [`Contexts::forgetting`].
+#[must_use]
+pub(super) struct Forgetting<'a>(&'a Contexts);
+
+impl Drop for Forgetting<'_> {
+    fn drop(&mut self) {
+        self.0.forget();
     }
 }
 
@@ -109,7 +132,7 @@ mod tests {
         let Err(Some(reading)) = contexts.get(1, 2) else { panic!("nothing kept yet") };
         contexts.keep(reading, &context(Tz::Europe__Paris));
         assert_eq!(contexts.get(1, 2).ok().map(|c| c.zone), Some(Tz::Europe__Paris));
-        contexts.forget();
+        drop(contexts.forgetting());
         assert!(matches!(contexts.get(1, 2), Err(Some(_))));
     }
 
@@ -117,7 +140,7 @@ mod tests {
     fn a_read_that_a_write_overtook_is_not_kept() {
         let contexts = Contexts::new(true);
         let Err(Some(reading)) = contexts.get(1, 2) else { panic!("nothing kept yet") };
-        contexts.forget();
+        drop(contexts.forgetting());
         contexts.keep(reading, &context(Tz::Europe__Paris));
         assert!(matches!(contexts.get(1, 2), Err(Some(_))), "the read may predate the write");
     }

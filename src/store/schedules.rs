@@ -46,6 +46,7 @@ impl Store {
     /// [`Store::upsert_schedule`] for many, in one transaction (imports,
     /// benchmarks).
     pub async fn upsert_schedules(&self, schedules: &[Schedule], now: i64) -> Result<(), StoreError> {
+        let _forgetting = self.contexts.forgetting();
         let mut tx = self.pool.begin().await?;
         for s in schedules {
             sqlx::query(UPSERT_SCHEDULE)
@@ -66,27 +67,26 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.contexts.forget();
         Ok(())
     }
 
     /// Removes a channel's schedule in a server; its past posts stay.
     /// `false` if that server had none there.
     pub async fn remove_schedule(&self, guild_id: u64, channel_id: u64) -> Result<bool, StoreError> {
+        let _forgetting = self.contexts.forgetting();
         let done = sqlx::query("DELETE FROM schedules WHERE channel_id = $1 AND guild_id = $2")
             .bind(id_key(channel_id))
             .bind(id_key(guild_id))
             .execute(&self.pool)
             .await?;
-        self.contexts.forget();
         Ok(done.rows_affected() > 0)
     }
 
     /// Removes every schedule of a server (the bot was removed from it).
     pub async fn remove_guild_schedules(&self, guild_id: u64) -> Result<u64, StoreError> {
+        let _forgetting = self.contexts.forgetting();
         let done =
             sqlx::query("DELETE FROM schedules WHERE guild_id = $1").bind(id_key(guild_id)).execute(&self.pool).await?;
-        self.contexts.forget();
         Ok(done.rows_affected())
     }
 
@@ -322,6 +322,7 @@ impl Store {
     /// `false` when another holder took it over meanwhile: that one
     /// completes it (with the same question and nonce).
     pub async fn complete_daily(&self, claim: &Claim, message_id: u64, now: i64) -> Result<bool, StoreError> {
+        let _forgetting = self.contexts.forgetting();
         let done = sqlx::query(
             "UPDATE daily_posts SET message_id = $3, posted_at = $4
              WHERE channel_id = $1 AND local_date = $2 AND claimed_by = $5 AND message_id IS NULL",
@@ -333,7 +334,6 @@ impl Store {
         .bind(&claim.holder)
         .execute(&self.pool)
         .await?;
-        self.contexts.forget();
         Ok(done.rows_affected() == 1)
     }
 

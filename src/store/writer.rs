@@ -111,9 +111,10 @@ impl Job {
         matches!(self, Job::Plain { unhurried: true, .. })
     }
 
-    /// Runs the job's statements in `tx`, keeping what they return for the
-    /// caller; an error is returned instead, and fails the transaction.
-    /// `begin`: the job opens the batch's transaction ([`BEGIN`]).
+    /// Runs the job's statements on the writer's connection, keeping what
+    /// they return for the caller; an error is returned instead, and fails
+    /// the transaction. `begin`: the job opens the batch's transaction
+    /// ([`BEGIN`]); a flush writes nothing and opens nothing.
     async fn apply(&mut self, tx: &mut AnyConnection, begin: bool) -> Result<(), StoreError> {
         match self {
             Job::Rating { rating, worth, name, result, .. } => {
@@ -129,11 +130,7 @@ impl Job {
                 }
                 *result = Some(Ok(()));
             }
-            Job::Flush { .. } => {
-                if begin {
-                    sqlx::query(BEGIN).execute(&mut *tx).await?;
-                }
-            }
+            Job::Flush { .. } => {}
         }
         Ok(())
     }
@@ -242,10 +239,11 @@ impl Own {
         self.conn.as_mut().ok_or(StoreError::Closed)
     }
 
-    /// Ends a batch's transaction that failed part-way. SQLite refuses the
-    /// ROLLBACK when it already ended it (some errors do): either way the
-    /// connection is then closed, so that none is left open, and the next
-    /// write opens another.
+    /// Ends a batch's transaction that failed part-way. If the ROLLBACK
+    /// fails (the connection broke, or SQLite had already ended the
+    /// transaction, as some errors do), the connection is closed, so that
+    /// no transaction can stay open on it, and the next write opens
+    /// another.
     async fn roll_back(&mut self) {
         let Some(conn) = self.conn.as_mut() else { return };
         if let Err(e) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
@@ -394,7 +392,7 @@ async fn together(conn: &mut AnyConnection, batch: &mut [Job], pending: &[usize]
     let mut begin = true;
     for &i in pending {
         batch[i].apply(conn, begin).await.map_err(|e| Failure::Job(i, e))?;
-        begin = false;
+        begin &= batch[i].is_flush();
     }
     let written = started.elapsed();
     sqlx::query("COMMIT").execute(&mut *conn).await.map_err(|e| Failure::Transaction(e.into()))?;

@@ -35,9 +35,9 @@ use crate::domain::score::Period;
 use crate::domain::study::{Post, Rating, RatingSaved, Scope, TypedAnswer, Worth};
 
 /// The SQLite writer's transaction, opened by the first write of each
-/// batch in the same trip to SQLite as its first statements
-/// (`writer.rs`): every statement is a trip to the connection's thread and
-/// back (`script.rs`), and an empty `BEGIN` one of them.
+/// batch (`writer.rs`); a level click sends it in the same trip to SQLite
+/// as its first statements: every statement is a trip to the connection's
+/// thread and back (`script.rs`), an empty `BEGIN` too.
 pub(super) const BEGIN: &str = "BEGIN";
 
 /// The statements of [`Store::record_post`]: the post, and its question's
@@ -200,6 +200,8 @@ pub(super) async fn write_rating(
     // SQLite: the writer (`writer.rs`) is the only writer, and the
     // database's one write lock is held from the first statement to the
     // commit; row locks mean nothing there.
+    // Only the SQLite writer opens its transaction with a click.
+    debug_assert!(!(postgres && begin), "BEGIN is the SQLite writer's");
     let lead = if postgres {
         Lead::Lock
     } else if begin {
@@ -333,9 +335,10 @@ struct Inserted {
 
 /// The first script: records the click and reads the member's history of
 /// the question; then where the click lands in it, and the memory that
-/// follows. `lock` (PostgreSQL, where statements go one by one anyway)
-/// takes the member's row lock first, and the memory's once the click is
-/// known to be new: a redelivered click leaves no placeholder behind.
+/// follows. [`Lead::Lock`] (PostgreSQL, where statements go one by one
+/// anyway) takes the member's row lock first, and the memory's once the
+/// click is known to be new: a redelivered click leaves no placeholder
+/// behind.
 async fn insert_click(
     conn: &mut sqlx::AnyConnection,
     rating: &Rating,

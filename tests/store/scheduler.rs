@@ -370,8 +370,9 @@ async fn a_retry_after_a_temporary_failure_sends_the_same_post() {
         *w.poster.fail.lock().unwrap() = None;
         w.run_until(&s, utc(&format!("{day}T09:00:00Z"))).await;
         // Read by a store of its own, as a restarted bot would: `w.store`
-        // kept what it read the day before, and on SQLite it is told of
-        // the writes of its own process only (`contexts.rs`).
+        // kept what it read the day before, and on SQLite a store is told
+        // only of the writes made through it (`contexts.rs`), not of the
+        // scheduler's store's.
         let reader = Store::connect(&w.url, 1).await.unwrap();
         let posted = reader.rating_context(quizbot::domain::study::Scope::Guild(GUILD), 10).await.unwrap();
         reader.close().await;
