@@ -66,6 +66,9 @@ pub enum StoreError {
     /// of its writes reports the one cause.
     #[error("database error: {reason}")]
     Batch { reason: String, unavailable: bool },
+    /// At start: the SQLite writer's thread could not be started.
+    #[error("cannot start the database writer: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -193,7 +196,7 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = sqlite.then(|| writer::Writer::start(pool.clone(), options));
+        let writer = if sqlite { Some(writer::Writer::start(pool.clone(), options)?) } else { None };
         // SQLite has one process, so every post is recorded here.
         let shown = shown::Shown::new(sqlite);
         let contexts = contexts::Contexts::new(sqlite);
