@@ -138,6 +138,11 @@ async fn open_store(config: &Config) -> Result<Store, ExitCode> {
                 );
                 return Err(ExitCode::FAILURE);
             }
+            // Out of threads or memory: not the configuration's fault.
+            Err(e @ StoreError::Thread(_)) => {
+                eprintln!("error: {e}");
+                return Err(ExitCode::FAILURE);
+            }
             Err(e) => {
                 eprintln!("error: cannot open the database at {location}: {e}");
                 return Err(ExitCode::from(2));

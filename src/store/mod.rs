@@ -66,7 +66,8 @@ pub enum StoreError {
     /// of its writes reports the one cause.
     #[error("database error: {reason}")]
     Batch { reason: String, unavailable: bool },
-    /// At start: the SQLite writer's thread could not be started.
+    /// At start: the SQLite writer's thread could not be started (out of
+    /// threads or memory: worth trying again later).
     #[error("cannot start the database writer: {0}")]
     Thread(#[source] std::io::Error),
 }
@@ -196,7 +197,7 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = if sqlite { Some(writer::Writer::start(pool.clone(), options)?) } else { None };
+        let writer = if sqlite { Some(writer::Writer::start(pool.clone(), options).await?) } else { None };
         // SQLite has one process, so every post is recorded here.
         let shown = shown::Shown::new(sqlite);
         let contexts = contexts::Contexts::new(sqlite);

@@ -181,14 +181,26 @@ impl Writer {
     /// batches spent 0.37-1.1 ms a click before their commit while SQLite's
     /// thread was mostly idle). Here nothing else runs: under load the
     /// median click halved (README, Performance).
-    pub(super) fn start(pool: AnyPool, options: AnyConnectOptions) -> Result<Writer, StoreError> {
+    ///
+    /// The runtime is built on that thread: dropped on the caller's (as a
+    /// failed spawn would), it would panic inside the bot's runtime.
+    pub(super) async fn start(pool: AnyPool, options: AnyConnectOptions) -> Result<Writer, StoreError> {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StoreError::Thread)?;
+        let (started, outcome) = oneshot::channel();
         let own = Own { pool, options, conn: None };
         std::thread::Builder::new()
             .name("quizbot-writer".into())
-            .spawn(move || runtime.block_on(run(own, queue)))
+            .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => {
+                    let _ = started.send(Ok(()));
+                    runtime.block_on(run(own, queue));
+                }
+                Err(e) => {
+                    let _ = started.send(Err(e));
+                }
+            })
             .map_err(StoreError::Thread)?;
+        outcome.await.map_err(|_| StoreError::Closed)?.map_err(StoreError::Thread)?;
         Ok(Writer { jobs })
     }
 
