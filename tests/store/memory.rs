@@ -61,6 +61,33 @@ async fn a_memory_is_the_members_across_servers_and_direct_messages(db: TestDb) 
     assert_eq!(store.servers_studied(7).await.unwrap(), [GUILD, OTHER]);
 }
 
+/// One member's clicks on one question in two servers at the same moment.
+/// On PostgreSQL they are two transactions at once, each of which reads
+/// the member's history before writing the memory: without the memory's
+/// row lock (`writes.rs`) each would miss the other's click, and the later
+/// commit would leave a memory of one review. On SQLite the writer puts
+/// them in one batch. Either way the memory holds both.
+async fn clicks_at_once_in_two_servers_both_reach_the_memory(db: TestDb) {
+    let store = db.store().await;
+    let (a, b) = (Scope::Guild(GUILD), Scope::Guild(OTHER));
+    let expected = replay(&[(Level::Beginner, T), (Level::Advanced, T + 2 * DAY)], Retention::DEFAULT);
+    for member in 100..120u64 {
+        let (first, second) = (
+            click(2 * member, a, member, 1, Level::Beginner, T),
+            click(2 * member + 1, b, member, 1, Level::Advanced, T + 2 * DAY),
+        );
+        let worth = worth();
+        let (here, there) =
+            tokio::join!(store.record_rating(&first, &worth, None), store.record_rating(&second, &worth, None));
+        assert_eq!((here.unwrap().studied, there.unwrap().studied), (1, 1), "one question in each server");
+        assert_eq!(store.memories(member).await.unwrap(), [(q(1), expected)], "member {member}");
+        assert_eq!(expected.reviews, 2);
+        for scope in [a, b] {
+            assert_eq!(store.rating_history(scope, member).await.unwrap().len(), 1, "member {member} in {scope:?}");
+        }
+    }
+}
+
 async fn a_retention_moves_every_due_time_and_the_next_interval(db: TestDb) {
     let store = db.store().await;
     let scope = Scope::Guild(GUILD);
@@ -181,6 +208,7 @@ async fn a_database_from_before_memories_is_replayed_at_start(db: TestDb) {
 
 on_both_backends!(
     a_memory_is_the_members_across_servers_and_direct_messages,
+    clicks_at_once_in_two_servers_both_reach_the_memory,
     a_retention_moves_every_due_time_and_the_next_interval,
     forgetting_a_server_replays_the_rest_and_forgetting_all_clears_memories,
     a_database_from_before_memories_is_replayed_at_start,
