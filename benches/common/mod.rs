@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use quizbot::domain::bank::{Filter, QuestionBank};
+use quizbot::domain::bank::QuestionBank;
 use quizbot::domain::level::Level;
 use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
 use quizbot::domain::schedule::Schedule;
@@ -109,26 +109,8 @@ pub fn schedules(now: DateTime<Utc>) -> Vec<Schedule> {
         .map(|i| {
             let zone = parse_zone(zones[(i % 5) as usize]).expect("known zone");
             let time = TimeOfDay::from_minutes((i % 1440) as u16).expect("valid minute");
-            Schedule {
-                channel_id: 1_000_000 + i,
-                guild_id: 1 + i / 3,
-                time,
-                zone,
-                filter: Filter::default(),
-                ping_role: None,
-                // Spread over the next day, as real schedules are.
-                next_due_at: next_post_after(now, time, zone).timestamp(),
-                last_posted_at: None,
-                failure: None,
-                failing_days: 0,
-                paused: false,
-                pick: Default::default(),
-                thread: false,
-                thread_failure: None,
-                recap: None,
-                next_recap_at: None,
-                pending: None,
-            }
+            // Spread over the next day, as real schedules are.
+            Schedule::new(1 + i / 3, 1_000_000 + i, time, zone, next_post_after(now, time, zone).timestamp())
         })
         .collect()
 }

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
-use quizbot::domain::bank::Filter;
 use quizbot::domain::schedule::time::{parse_zone, TimeOfDay};
 use quizbot::domain::schedule::Schedule;
 use quizbot::store::Store;
@@ -119,28 +118,8 @@ pub async fn burst(bot: &Bot, n: usize, lead: Duration) -> anyhow::Result<DailyR
     let minutes = u16::try_from(due_at.hour() * 60 + due_at.minute()).unwrap_or(0);
     let time = TimeOfDay::from_minutes(minutes).ok_or_else(|| anyhow::anyhow!("no time of day for {due_at}"))?;
     let zone = parse_zone("UTC")?;
-    let schedules: Vec<Schedule> = pairs
-        .iter()
-        .map(|&(guild_id, channel_id)| Schedule {
-            channel_id,
-            guild_id,
-            time,
-            zone,
-            filter: Filter::default(),
-            ping_role: None,
-            next_due_at: due,
-            last_posted_at: None,
-            failure: None,
-            failing_days: 0,
-            paused: false,
-            pick: Default::default(),
-            thread: false,
-            thread_failure: None,
-            recap: None,
-            next_recap_at: None,
-            pending: None,
-        })
-        .collect();
+    let schedules: Vec<Schedule> =
+        pairs.iter().map(|&(guild_id, channel_id)| Schedule::new(guild_id, channel_id, time, zone, due)).collect();
     for chunk in schedules.chunks(10_000) {
         store.upsert_schedules(chunk, now.timestamp()).await?;
     }

@@ -63,23 +63,13 @@ impl Services {
         let (filter, _) = resolve(&*self.bank(Scope::Guild(req.guild_id)).await?, &req.filter)?;
         let now = self.clock.now();
         let schedule = Schedule {
-            channel_id: req.channel_id,
-            guild_id: req.guild_id,
-            time,
-            zone,
             filter,
             ping_role: req.ping_role,
-            next_due_at: next_post_after(now, time, zone).timestamp(),
-            last_posted_at: None,
-            failure: None,
-            failing_days: 0,
-            paused: false,
             pick: req.pick,
             thread: req.thread,
-            thread_failure: None,
             recap: req.recap,
             next_recap_at: req.recap.map(|day| next_recap_after(now, day, time, zone).timestamp()),
-            pending: None,
+            ..Schedule::new(req.guild_id, req.channel_id, time, zone, next_post_after(now, time, zone).timestamp())
         };
         self.store.upsert_schedule(&schedule, now.timestamp()).await?;
         self.wake.wake();

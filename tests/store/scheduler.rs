@@ -175,25 +175,8 @@ impl World {
 
     async fn set_with_thread(&self, channel: u64, time: &str, zone: &str, thread: bool) {
         let (time, zone) = (TimeOfDay::parse(time).unwrap(), parse_zone(zone).unwrap());
-        let schedule = Schedule {
-            channel_id: channel,
-            guild_id: GUILD,
-            time,
-            zone,
-            filter: Filter::default(),
-            ping_role: None,
-            next_due_at: next_post_after(self.clock.now(), time, zone).timestamp(),
-            last_posted_at: None,
-            failure: None,
-            failing_days: 0,
-            paused: false,
-            pick: Default::default(),
-            thread,
-            thread_failure: None,
-            recap: None,
-            next_recap_at: None,
-            pending: None,
-        };
+        let due = next_post_after(self.clock.now(), time, zone).timestamp();
+        let schedule = Schedule { thread, ..Schedule::new(GUILD, channel, time, zone, due) };
         self.store.upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
 

@@ -14,23 +14,9 @@ const GUILD: u64 = 900_000_000_000_000_001;
 
 fn schedule(channel: u64, due: i64) -> Schedule {
     Schedule {
-        channel_id: channel,
-        guild_id: GUILD,
-        time: TimeOfDay::parse("09:00").unwrap(),
-        zone: parse_zone("Europe/Berlin").unwrap(),
         filter: Filter { category: Some("Monitoring & Logging".into()), difficulty: Some(Level::Advanced) },
         ping_role: Some(42),
-        next_due_at: due,
-        last_posted_at: None,
-        failure: None,
-        failing_days: 0,
-        paused: false,
-        pick: Default::default(),
-        thread: false,
-        thread_failure: None,
-        recap: None,
-        next_recap_at: None,
-        pending: None,
+        ..Schedule::new(GUILD, channel, TimeOfDay::parse("09:00").unwrap(), parse_zone("Europe/Berlin").unwrap(), due)
     }
 }
 

@@ -49,6 +49,33 @@ pub struct Schedule {
     pub pending: Option<NaiveDate>,
 }
 
+impl Schedule {
+    /// A channel's schedule as it starts: healthy, nothing posted yet, no
+    /// filter, role, thread or recap; `/daily set` adds the options it
+    /// was given.
+    pub fn new(guild_id: u64, channel_id: u64, time: TimeOfDay, zone: Tz, next_due_at: i64) -> Schedule {
+        Schedule {
+            channel_id,
+            guild_id,
+            time,
+            zone,
+            filter: Filter::default(),
+            ping_role: None,
+            next_due_at,
+            last_posted_at: None,
+            failure: None,
+            failing_days: 0,
+            paused: false,
+            pick: PickMode::default(),
+            thread: false,
+            thread_failure: None,
+            recap: None,
+            next_recap_at: None,
+            pending: None,
+        }
+    }
+}
+
 /// One daily question a channel was asked, for `/daily history`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyAsked {
