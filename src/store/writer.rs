@@ -293,14 +293,21 @@ async fn run(mut own: Own, mut queue: mpsc::Receiver<Job>) {
     // checkpoint ran.
     let (mut dirty, mut checkpointed) = (false, Instant::now());
     loop {
-        let wait = if dirty { CHECKPOINT_EVERY } else { IDLE_CHECKPOINT };
-        let until = tokio::time::Instant::from_std(checkpointed + wait);
-        let received = match tokio::time::timeout_at(until, queue.recv_many(&mut batch, MAX_BATCH)).await {
-            Ok(n) => n,
-            Err(_) => {
-                dirty = !checkpoint(&mut own).await;
-                checkpointed = Instant::now();
-                continue;
+        let received = if own.pool.is_closed() {
+            // Closed: nothing is left to checkpoint (the flush closed the
+            // connection), so the writer sleeps until a write comes, to be
+            // told `Closed`, or the last handle goes.
+            queue.recv_many(&mut batch, MAX_BATCH).await
+        } else {
+            let wait = if dirty { CHECKPOINT_EVERY } else { IDLE_CHECKPOINT };
+            let until = tokio::time::Instant::from_std(checkpointed + wait);
+            match tokio::time::timeout_at(until, queue.recv_many(&mut batch, MAX_BATCH)).await {
+                Ok(n) => n,
+                Err(_) => {
+                    dirty = !checkpoint(&mut own).await;
+                    checkpointed = Instant::now();
+                    continue;
+                }
             }
         };
         if received == 0 {
