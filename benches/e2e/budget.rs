@@ -327,8 +327,9 @@ fn burst(r: &Report, load: Option<&LoadRun>, item: &'static str, what: &str, out
     let lost: usize = parts.iter().map(|o| o.lost).sum();
     let faulty: usize = parts.iter().map(|o| o.faulty).sum();
     let max = parts.iter().map(|o| o.max_ms()).fold(f64::NAN, f64::max);
-    // A level click answered "try again" is an answer the member did not
-    // want: it counts against "all answered", and is named.
+    // A level click answered "try again", or deferred and never confirmed,
+    // is an answer the member did not want: it counts against "all
+    // answered", and is named.
     let retry = level.map_or(0, |o| o.answered - o.updated_ids.len());
     let all = answered == sent && retry == 0 && sent > 0;
     let (status, by) = at_most(max, ms(DEADLINE), "ms", 0);
@@ -338,9 +339,19 @@ fn burst(r: &Report, load: Option<&LoadRun>, item: &'static str, what: &str, out
         (Status::Missed, format!("{} unanswered in time or answered with an error", sent - answered + retry))
     };
     let status = if full { status } else { Status::Partial(status == Status::Met) };
+    // A deferred level click is answered in time; it counts as saved only
+    // once its message said so.
+    let deferred = match level {
+        Some(o) if !o.deferred_ids.is_empty() => format!(
+            "; {} level clicks deferred, the last confirmed {:.1} s after the burst began",
+            o.deferred_ids.len(),
+            o.confirmed_within.as_secs_f64()
+        ),
+        _ => String::new(),
+    };
     let measured = format!(
         "{n} in {:.1} s{pace}: max {max:.0} ms; answered {answered}/{sent} (lost {lost}, late or refused {faulty}; \
-         level clicks answered with an error {retry}); span {:.0} ms",
+         level clicks answered with an error or never confirmed {retry}{deferred}); span {:.0} ms",
         r.plan.burst_within.as_secs_f64(),
         ms(span)
     );

@@ -88,6 +88,16 @@ pub async fn settle(limit: Duration) -> Duration {
 /// The interaction response type that edits the message the button is on.
 const UPDATE_MESSAGE: u64 = 7;
 
+/// The response type that acknowledges a click, its message edited later:
+/// quizbot's answer to a level click the database is too busy to take
+/// within 1.5 s.
+const DEFERRED_UPDATE: u64 = 6;
+
+/// How long a deferred level click may take to be confirmed: past the
+/// bot's own patience (15 s), so that each ends confirmed or told to try
+/// again.
+const CONFIRM_WAIT: Duration = Duration::from_secs(20);
+
 /// What one scenario measured.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -120,6 +130,12 @@ pub struct Outcome {
     /// one it answers with a new ephemeral message instead ("try again"),
     /// which is an answer but not an acknowledged rating.
     pub updated_ids: Vec<u64>,
+    /// Of the answered, the ones deferred ([`DEFERRED_UPDATE`]); those whose
+    /// message then showed the level saved are in `updated_ids` too
+    /// ([`Outcome::confirm_deferred`]).
+    pub deferred_ids: Vec<u64>,
+    /// From the scenario's start to the last deferred click's confirmation.
+    pub confirmed_within: Duration,
 }
 
 impl Outcome {
@@ -134,6 +150,8 @@ impl Outcome {
                     out.answered_ids.push(*id);
                     if cb.kind == UPDATE_MESSAGE {
                         out.updated_ids.push(*id);
+                    } else if cb.kind == DEFERRED_UPDATE {
+                        out.deferred_ids.push(*id);
                     }
                 }
                 Some(_) => out.faulty += 1,
@@ -141,6 +159,31 @@ impl Outcome {
         }
         out.latencies.sort();
         out
+    }
+
+    /// Waits up to [`CONFIRM_WAIT`] for the deferred clicks' messages to be
+    /// edited: a click whose message then says it was saved is an
+    /// acknowledged rating; one told to try again (a follow-up) or never
+    /// completed is not.
+    async fn confirm_deferred(&mut self, standin: &StandIn, since: Instant) {
+        let mut waiting = self.deferred_ids.clone();
+        let deadline = Instant::now() + CONFIRM_WAIT;
+        while !waiting.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            waiting.retain(|&id| {
+                if !standin.followups(id).is_empty() {
+                    return false;
+                }
+                let saved = standin
+                    .original_message(id)
+                    .is_some_and(|m| m["content"].as_str().is_some_and(|c| c.contains("Saved:")));
+                if saved {
+                    self.updated_ids.push(id);
+                    self.confirmed_within = since.elapsed();
+                }
+                !saved
+            });
+        }
     }
 
     /// The `p`-th percentile (nearest rank), in milliseconds.
@@ -195,6 +238,8 @@ impl Outcome {
             "send_rate_per_s": self.send_rate(),
             "bot_cores": self.bot_cores,
             "harness_cores": self.harness_cores,
+            "deferred": self.deferred_ids.len(),
+            "confirmed_within_ms": self.confirmed_within.as_secs_f64() * 1000.0,
         })
     }
 }
@@ -400,6 +445,7 @@ pub async fn burst(
     // A member whose Reveal failed never got to click a level: count it
     // as a lost level click, not as one fewer sent.
     let mut level = Outcome::from_callbacks(&level_ids, &got, span);
+    level.confirm_deferred(standin, start.into_std()).await;
     level.send_span = level_sends.map_or(Duration::ZERO, |(first, last)| last.duration_since(first));
     (level.bot_cores, level.harness_cores) = (reveal.bot_cores, reveal.harness_cores);
     level.lost += reveal_ids.len() - level_ids.len();

@@ -3,6 +3,8 @@
 //! (see `custom_id.rs`): no collectors, nothing in memory, so a button
 //! works after a restart and on any process.
 
+use std::time::Duration;
+
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
@@ -180,7 +182,7 @@ async fn start_review(ctx: &serenity::Context, data: &Data, click: &ComponentInt
 }
 
 /// How long opening the Answer first modal waits for its question's title.
-const MODAL_LOOKUP: std::time::Duration = std::time::Duration::from_millis(1_500);
+const MODAL_LOOKUP: Duration = Duration::from_millis(1_500);
 
 /// Turns the leaderboard message to another page. Its "You" line stays the
 /// line of whoever the message is for: the clicker on a private board, the
@@ -311,10 +313,68 @@ async fn rate(
         .and_then(|m| m.nick.as_deref())
         .or(click.user.global_name.as_deref())
         .unwrap_or(&click.user.name);
-    let rated = data.services.rate(&rating, click.channel_id.get(), Some(name)).await?;
-    let msg = CreateInteractionResponseMessage::new()
-        .content(render::saved_text(level, rated.saved.studied, matches!(scope, Scope::Guild(_))))
+    let channel = click.channel_id.get();
+    let until = tokio::time::Instant::now() + RATING_PATIENCE;
+    let saving = data.services.rate(&rating, channel, Some(name));
+    tokio::pin!(saving);
+    let in_guild = matches!(scope, Scope::Guild(_));
+    if let Ok(rated) = tokio::time::timeout(DEFER_RATING, &mut saving).await {
+        let rated = rated?;
+        let msg = CreateInteractionResponseMessage::new()
+            .content(render::saved_text(level, rated.saved.studied, in_guild))
+            .components(render::level_buttons(rated.question.question(), source, Some(level)));
+        click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
+        return Ok(());
+    }
+    // The database is swamped (a burst) or locked: the click is
+    // acknowledged in time, and saved as soon as the database takes it,
+    // instead of the member being told to click again.
+    click.defer(ctx).await?;
+    measure::acknowledged();
+    let rated =
+        patiently(until, saving.await, || data.services.rate(&rating, channel, Some(name))).await.after_defer()?;
+    let msg = EditInteractionResponse::new()
+        .content(render::saved_text(level, rated.saved.studied, in_guild))
         .components(render::level_buttons(rated.question.question(), source, Some(level)));
-    click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
+    click.edit_response(ctx, msg).await.after_defer()?;
     Ok(())
+}
+
+/// How long a level click may take before it is deferred: far above a
+/// click's usual milliseconds and what a burst's queueing adds (the
+/// bench's burst of 5,000 answers most within 1.5 s, and a deferral costs
+/// a second request), and early enough in Discord's 3 s for the deferral
+/// to arrive in time.
+const DEFER_RATING: Duration = Duration::from_millis(1_500);
+
+/// How long after it came a deferred level click keeps trying while the
+/// database is busy or out of reach; then the member is told to try
+/// again. Well inside the interaction token's 15 minutes, and about as
+/// long as a member watches for the confirmation.
+const RATING_PATIENCE: Duration = Duration::from_secs(15);
+
+/// The pause between two tries of a deferred level click.
+const RATING_RETRY: Duration = Duration::from_millis(250);
+
+/// The outcome of `first`, or while it failed because the database was
+/// busy or out of reach, of tries `again` until `until`
+/// ([`RATING_PATIENCE`]). Storing a click twice is harmless: the click's
+/// id makes the second a no-op.
+async fn patiently<T, F>(
+    until: tokio::time::Instant,
+    first: Result<T, ServiceError>,
+    again: impl Fn() -> F,
+) -> Result<T, ServiceError>
+where
+    F: std::future::Future<Output = Result<T, ServiceError>>,
+{
+    let mut outcome = first;
+    while matches!(&outcome, Err(e) if e.is_unavailable()) && tokio::time::Instant::now() + RATING_RETRY < until {
+        tokio::time::sleep(RATING_RETRY).await;
+        outcome = match tokio::time::timeout_at(until, again()).await {
+            Ok(outcome) => outcome,
+            Err(_) => break,
+        };
+    }
+    outcome
 }

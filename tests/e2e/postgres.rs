@@ -5,7 +5,7 @@
 //! a short "try again" reply, and once it is back they work again without a
 //! restart.
 
-use crate::backends;
+use std::time::Duration;
 
 use serde_json::json;
 use standin::e2e::{button, interact, respond, WAIT};
@@ -14,6 +14,8 @@ use standin::{BotProcess, Place, StandIn, TestUser, GUILD_ID};
 
 use quizbot::domain::level::Level;
 use quizbot::domain::study::Scope;
+
+use crate::backends;
 
 fn member() -> TestUser {
     TestUser::new(1_500_000_000_000_000_001, "pat")
@@ -57,19 +59,28 @@ async fn quiz_flow_on_postgres_survives_an_outage() {
     let history = store.rating_history(Scope::Guild(GUILD_ID), member().id).await.unwrap();
     assert_eq!(history.iter().map(|r| r.level).collect::<Vec<_>>(), [Level::Advanced]);
 
-    // The database goes away: a short ephemeral reply, within Discord's
-    // deadline (the stand-in enforces it), for commands and buttons alike.
+    // The database goes away: a command gets a short ephemeral reply
+    // within Discord's deadline (the stand-in enforces it); a level click
+    // is acknowledged in time and waits for the database.
     proxy.cut();
     let cb = interact(&standin, standin.slash("quiz", json!([]), &member(), Place::guild())).await;
     assert!(cb.ephemeral(), "{:?}", cb.data);
     assert!(cb.content().contains("cannot reach its database right now"), "{}", cb.content());
-    let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild())).await;
-    assert!(cb.content().contains("cannot reach its database right now"), "{}", cb.content());
+    let click = standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild());
+    let id = click.0;
+    let waiting = tokio::spawn({
+        let standin = standin.clone();
+        async move { respond(&standin, click).await }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let deferred = standin.callbacks_for(id);
+    assert_eq!(deferred.iter().map(|cb| cb.kind).collect::<Vec<_>>(), [6], "acknowledged, to be confirmed");
 
-    // It comes back: the same bot process works again.
+    // It comes back: the same bot process works again, and the click made
+    // while it was away is saved without the member clicking again.
     proxy.restore().await;
-    let cb = interact(&standin, standin.click(&button(&answer, "Beginner"), &answer, &member(), Place::guild())).await;
-    assert!(cb.content().contains("Saved: 🟢 **Beginner**"), "{}", cb.content());
+    let shown = waiting.await.unwrap();
+    assert!(shown["content"].as_str().unwrap_or_default().contains("Saved: 🟢 **Beginner**"), "{shown}");
     let shown = respond(&standin, standin.slash("leaderboard", json!([]), &member(), Place::guild())).await;
     let board = shown["embeds"][0]["description"].as_str().unwrap().to_string();
     assert!(board.contains(&format!("<@{}> (pat)", member().id)), "{board}");
