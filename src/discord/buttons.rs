@@ -315,7 +315,13 @@ async fn rate(
         .unwrap_or(&click.user.name);
     let channel = click.channel_id.get();
     let until = tokio::time::Instant::now() + RATING_PATIENCE;
-    let saving = data.services.rate(&rating, channel, Some(name));
+    // The write may wait for its turn until the patience runs out: the
+    // deferral below answers Discord in time.
+    let save = || {
+        let patience = until.saturating_duration_since(tokio::time::Instant::now());
+        data.services.rate_within(&rating, channel, Some(name), patience)
+    };
+    let saving = save();
     tokio::pin!(saving);
     let in_guild = matches!(scope, Scope::Guild(_));
     if let Ok(rated) = tokio::time::timeout(DEFER_RATING, &mut saving).await {
@@ -331,8 +337,7 @@ async fn rate(
     // instead of the member being told to click again.
     click.defer(ctx).await?;
     measure::acknowledged();
-    let rated =
-        patiently(until, saving.await, || data.services.rate(&rating, channel, Some(name))).await.after_defer()?;
+    let rated = patiently(until, saving.await, save).await.after_defer()?;
     let msg = EditInteractionResponse::new()
         .content(render::saved_text(level, rated.saved.studied, in_guild))
         .components(render::level_buttons(rated.question.question(), source, Some(level)));
@@ -358,8 +363,10 @@ const RATING_RETRY: Duration = Duration::from_millis(250);
 
 /// The outcome of `first`, or while it failed because the database was
 /// busy or out of reach, of tries `again` until `until`
-/// ([`RATING_PATIENCE`]). Storing a click twice is harmless: the click's
-/// id makes the second a no-op.
+/// ([`RATING_PATIENCE`]). Each try waits for its turn until then, so a try
+/// is repeated only once it has ended (a lock held past SQLite's busy
+/// timeout, a connection refused), never beside itself. Storing a click
+/// twice is harmless all the same: the click's id makes the second a no-op.
 async fn patiently<T, F>(
     until: tokio::time::Instant,
     first: Result<T, ServiceError>,

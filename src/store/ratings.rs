@@ -1,6 +1,7 @@
 //! Posts and ratings: what was shown where, and every level click.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -68,7 +69,7 @@ impl Store {
 
     /// A write a member waits for, within [`WRITE_DEADLINE`].
     async fn write_plain(&self, write: Plain) -> Result<(), StoreError> {
-        within_deadline(self.write_plain_now(write)).await
+        within(WRITE_DEADLINE, self.write_plain_now(write)).await
     }
 
     /// A write through the SQLite writer, or in a transaction of its own.
@@ -77,7 +78,7 @@ impl Store {
             Some(writer) => writer.plain(write).await,
             None => {
                 let pool = self.pool.clone();
-                in_own_task(async move {
+                in_own_task(WRITE_DEADLINE, async move {
                     let mut tx = pool.begin().await?;
                     match &write {
                         Plain::Post(post) => write_post(&mut tx, post).await?,
@@ -127,21 +128,37 @@ impl Store {
     /// Stores a level click: appended to the history, and the member's
     /// latest level for the question replaced (the newest click wins); with
     /// the member's display name, remembered for boards. A click already
-    /// recorded (same interaction id) changes nothing.
+    /// recorded (same interaction id) changes nothing. [`StoreError::Busy`]
+    /// past [`WRITE_DEADLINE`].
     pub async fn record_rating(
         &self,
         rating: &Rating,
         worth: &Worth,
         name: Option<&str>,
     ) -> Result<RatingSaved, StoreError> {
+        self.record_rating_within(rating, worth, name, WRITE_DEADLINE).await
+    }
+
+    /// [`Store::record_rating`] for a member told to wait (a deferred
+    /// click): it waits up to `patience` for its turn. Given up earlier,
+    /// the write would go on while the member's next try queued a second
+    /// one behind it: under a burst, every try added to the queue it was
+    /// waiting in.
+    pub async fn record_rating_within(
+        &self,
+        rating: &Rating,
+        worth: &Worth,
+        name: Option<&str>,
+        patience: Duration,
+    ) -> Result<RatingSaved, StoreError> {
         match &self.writer {
             Some(writer) => {
-                within_deadline(writer.rating(rating.clone(), worth.clone(), name.map(str::to_string))).await
+                within(patience, writer.rating(rating.clone(), worth.clone(), name.map(str::to_string))).await
             }
             None => {
                 let (pool, rating, worth, name) =
                     (self.pool.clone(), rating.clone(), worth.clone(), name.map(str::to_string));
-                in_own_task(async move {
+                in_own_task(patience, async move {
                     let mut tx = pool.begin().await?;
                     let saved = write_rating(&mut tx, &rating, &worth, name.as_deref(), false).await?;
                     tx.commit().await?;
@@ -369,24 +386,29 @@ impl Store {
 }
 
 /// A member's write through the SQLite writer, or [`StoreError::Busy`] once
-/// [`WRITE_DEADLINE`] has passed: the member hears "try again" in time
-/// instead of nothing. Giving up is safe there: the writer's task owns the
-/// transaction and finishes it.
-async fn within_deadline<T>(write: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
-    tokio::time::timeout(WRITE_DEADLINE, write).await.unwrap_or(Err(StoreError::Busy))
+/// `deadline` ([`WRITE_DEADLINE`] for an answer within Discord's 3 s) has
+/// passed: the member hears "try again" in time instead of nothing. Giving
+/// up is safe there: the writer's task owns the transaction and finishes
+/// it.
+async fn within<T>(
+    deadline: Duration,
+    write: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(deadline, write).await.unwrap_or(Err(StoreError::Busy))
 }
 
 /// A member's write in a transaction of its own (PostgreSQL), in a task of
-/// its own, or [`StoreError::Busy`] after [`WRITE_DEADLINE`]. The task goes
+/// its own, or [`StoreError::Busy`] after `deadline`. The task goes
 /// on to commit or roll back: a transaction dropped half-way would leave
 /// its connection idle in the transaction, holding the member's row locks
 /// until the connection is used again, and every later write of that
 /// member waiting behind them.
 async fn in_own_task<T: Send + 'static>(
+    deadline: Duration,
     write: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
 ) -> Result<T, StoreError> {
     let mut task = tokio::spawn(write);
-    match tokio::time::timeout(WRITE_DEADLINE, &mut task).await {
+    match tokio::time::timeout(deadline, &mut task).await {
         Ok(Ok(result)) => result,
         // A panic in a write: the member is told to try again.
         Ok(Err(_)) => Err(StoreError::Closed),
