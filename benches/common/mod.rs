@@ -110,7 +110,7 @@ pub fn schedules(now: DateTime<Utc>) -> Vec<Schedule> {
             let zone = parse_zone(zones[(i % 5) as usize]).expect("known zone");
             let time = TimeOfDay::from_minutes((i % 1440) as u16).expect("valid minute");
             // Spread over the next day, as real schedules are.
-            Schedule::new(1 + i / 3, 1_000_000 + i, time, zone, next_post_after(now, time, zone).timestamp())
+            Schedule::new(1_000_000 + i, 1 + i / 3, time, zone, next_post_after(now, time, zone).timestamp())
         })
         .collect()
 }

@@ -119,7 +119,7 @@ pub async fn burst(bot: &Bot, n: usize, lead: Duration) -> anyhow::Result<DailyR
     let time = TimeOfDay::from_minutes(minutes).ok_or_else(|| anyhow::anyhow!("no time of day for {due_at}"))?;
     let zone = parse_zone("UTC")?;
     let schedules: Vec<Schedule> =
-        pairs.iter().map(|&(guild_id, channel_id)| Schedule::new(guild_id, channel_id, time, zone, due)).collect();
+        pairs.iter().map(|&(guild_id, channel_id)| Schedule::new(channel_id, guild_id, time, zone, due)).collect();
     for chunk in schedules.chunks(10_000) {
         store.upsert_schedules(chunk, now.timestamp()).await?;
     }

@@ -69,7 +69,7 @@ impl Services {
             thread: req.thread,
             recap: req.recap,
             next_recap_at: req.recap.map(|day| next_recap_after(now, day, time, zone).timestamp()),
-            ..Schedule::new(req.guild_id, req.channel_id, time, zone, next_post_after(now, time, zone).timestamp())
+            ..Schedule::new(req.channel_id, req.guild_id, time, zone, next_post_after(now, time, zone).timestamp())
         };
         self.store.upsert_schedule(&schedule, now.timestamp()).await?;
         self.wake.wake();

@@ -176,7 +176,7 @@ impl World {
     async fn set_with_thread(&self, channel: u64, time: &str, zone: &str, thread: bool) {
         let (time, zone) = (TimeOfDay::parse(time).unwrap(), parse_zone(zone).unwrap());
         let due = next_post_after(self.clock.now(), time, zone).timestamp();
-        let schedule = Schedule { thread, ..Schedule::new(GUILD, channel, time, zone, due) };
+        let schedule = Schedule { thread, ..Schedule::new(channel, GUILD, time, zone, due) };
         self.store.upsert_schedule(&schedule, self.clock.now_unix()).await.unwrap();
     }
 

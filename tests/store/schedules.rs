@@ -16,7 +16,7 @@ fn schedule(channel: u64, due: i64) -> Schedule {
     Schedule {
         filter: Filter { category: Some("Monitoring & Logging".into()), difficulty: Some(Level::Advanced) },
         ping_role: Some(42),
-        ..Schedule::new(GUILD, channel, TimeOfDay::parse("09:00").unwrap(), parse_zone("Europe/Berlin").unwrap(), due)
+        ..Schedule::new(channel, GUILD, TimeOfDay::parse("09:00").unwrap(), parse_zone("Europe/Berlin").unwrap(), due)
     }
 }
 

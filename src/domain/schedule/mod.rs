@@ -53,7 +53,7 @@ impl Schedule {
     /// A channel's schedule as it starts: healthy, nothing posted yet, no
     /// filter, role, thread or recap; `/daily set` adds the options it
     /// was given.
-    pub fn new(guild_id: u64, channel_id: u64, time: TimeOfDay, zone: Tz, next_due_at: i64) -> Schedule {
+    pub fn new(channel_id: u64, guild_id: u64, time: TimeOfDay, zone: Tz, next_due_at: i64) -> Schedule {
         Schedule {
             channel_id,
             guild_id,
