@@ -94,9 +94,9 @@ const UPDATE_MESSAGE: u64 = 7;
 const DEFERRED_UPDATE: u64 = 6;
 
 /// How long a deferred level click may take to be confirmed: past the
-/// bot's own patience (15 s), so that each ends confirmed or told to try
-/// again.
-const CONFIRM_WAIT: Duration = Duration::from_secs(20);
+/// bot's own patience (8 s from the click), so that each ends confirmed or
+/// told to try again.
+const CONFIRM_WAIT: Duration = Duration::from_secs(12);
 
 /// What one scenario measured.
 #[derive(Clone, Debug, Default)]
@@ -169,7 +169,9 @@ impl Outcome {
         let mut waiting = self.deferred_ids.clone();
         let deadline = Instant::now() + CONFIRM_WAIT;
         while !waiting.is_empty() && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            // Not faster: each look locks the stand-in, which the bot's
+            // requests need too.
+            tokio::time::sleep(Duration::from_millis(250)).await;
             waiting.retain(|&id| {
                 if !standin.followups(id).is_empty() {
                     return false;

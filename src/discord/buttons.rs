@@ -313,15 +313,8 @@ async fn rate(
         .and_then(|m| m.nick.as_deref())
         .or(click.user.global_name.as_deref())
         .unwrap_or(&click.user.name);
-    let channel = click.channel_id.get();
     let until = tokio::time::Instant::now() + RATING_PATIENCE;
-    // The write may wait for its turn until the patience runs out: the
-    // deferral below answers Discord in time.
-    let save = || {
-        let patience = until.saturating_duration_since(tokio::time::Instant::now());
-        data.services.rate_within(&rating, channel, Some(name), patience)
-    };
-    let saving = save();
+    let saving = data.services.rate_until(&rating, click.channel_id.get(), Some(name), until);
     tokio::pin!(saving);
     let in_guild = matches!(scope, Scope::Guild(_));
     if let Ok(rated) = tokio::time::timeout(DEFER_RATING, &mut saving).await {
@@ -332,12 +325,12 @@ async fn rate(
         click.create_response(ctx, CreateInteractionResponse::UpdateMessage(msg)).await?;
         return Ok(());
     }
-    // The database is swamped (a burst) or locked: the click is
-    // acknowledged in time, and saved as soon as the database takes it,
+    // The database is swamped (a burst), locked or restarting: the click is
+    // acknowledged in time and saved as soon as the database takes it,
     // instead of the member being told to click again.
     click.defer(ctx).await?;
     measure::acknowledged();
-    let rated = patiently(until, saving.await, save).await.after_defer()?;
+    let rated = saving.await.after_defer()?;
     let msg = EditInteractionResponse::new()
         .content(render::saved_text(level, rated.saved.studied, in_guild))
         .components(render::level_buttons(rated.question.question(), source, Some(level)));
@@ -352,36 +345,9 @@ async fn rate(
 /// to arrive in time.
 const DEFER_RATING: Duration = Duration::from_millis(1_500);
 
-/// How long after it came a deferred level click keeps trying while the
-/// database is busy or out of reach; then the member is told to try
-/// again. Well inside the interaction token's 15 minutes, and about as
-/// long as a member watches for the confirmation.
-const RATING_PATIENCE: Duration = Duration::from_secs(15);
-
-/// The pause between two tries of a deferred level click.
-const RATING_RETRY: Duration = Duration::from_millis(250);
-
-/// The outcome of `first`, or while it failed because the database was
-/// busy or out of reach, of tries `again` until `until`
-/// ([`RATING_PATIENCE`]). Each try waits for its turn until then, so a try
-/// is repeated only once it has ended (a lock held past SQLite's busy
-/// timeout, a connection refused), never beside itself. Storing a click
-/// twice is harmless all the same: the click's id makes the second a no-op.
-async fn patiently<T, F>(
-    until: tokio::time::Instant,
-    first: Result<T, ServiceError>,
-    again: impl Fn() -> F,
-) -> Result<T, ServiceError>
-where
-    F: std::future::Future<Output = Result<T, ServiceError>>,
-{
-    let mut outcome = first;
-    while matches!(&outcome, Err(e) if e.is_unavailable()) && tokio::time::Instant::now() + RATING_RETRY < until {
-        tokio::time::sleep(RATING_RETRY).await;
-        outcome = match tokio::time::timeout_at(until, again()).await {
-            Ok(outcome) => outcome,
-            Err(_) => break,
-        };
-    }
-    outcome
-}
+/// How long after it came a level click keeps trying while the database is
+/// busy, locked or out of reach; then the member is told to try again.
+/// Within the 10 s a shutdown waits for the interactions in flight
+/// ([`super::DRAIN_LIMIT`]), so a stopping bot still answers each of them,
+/// and far within the interaction token's 15 minutes.
+const RATING_PATIENCE: Duration = Duration::from_secs(8);

@@ -164,6 +164,11 @@ impl ServiceError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, ServiceError::Store(e) if e.is_unavailable())
     }
+
+    /// Whether the store is shutting down: nothing to try again.
+    pub fn is_closing(&self) -> bool {
+        matches!(self, ServiceError::Store(StoreError::Closed))
+    }
 }
 
 /// Asks the background tasks ([`scheduler`], [`upkeep`]) to finish what they

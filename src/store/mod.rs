@@ -57,8 +57,9 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("the database is closing")]
     Closed,
-    /// A write a member waits for did not get its turn within
-    /// [`WRITE_DEADLINE`] (the database is locked or swamped). It may still
+    /// A write a member waits for did not get its turn within its deadline
+    /// ([`WRITE_DEADLINE`] unless the caller gave another): the database is
+    /// locked or swamped. It may still
     /// be written later; writing it again is harmless.
     #[error("the database is busy")]
     Busy,

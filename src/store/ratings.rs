@@ -139,10 +139,10 @@ impl Store {
         self.record_rating_within(rating, worth, name, WRITE_DEADLINE).await
     }
 
-    /// [`Store::record_rating`] for a member told to wait (a deferred
-    /// click): it waits up to `patience` for its turn. Given up earlier,
-    /// the write would go on while the member's next try queued a second
-    /// one behind it: under a burst, every try added to the queue it was
+    /// [`Store::record_rating`], waiting up to `patience` for its turn (a
+    /// level click the member was told to wait for). Given up earlier, the
+    /// write would go on while the caller's next try queued a second one
+    /// behind it: under a burst, every try would add to the queue it was
     /// waiting in.
     pub async fn record_rating_within(
         &self,

@@ -387,7 +387,13 @@ async fn write(mut own: Own, mut batch: Vec<Job>) -> Own {
                 let unavailable = is_transient(&e);
                 let reason = e.to_string();
                 for &j in &pending {
-                    batch[j].fail(StoreError::Batch { reason: reason.clone(), unavailable });
+                    // Closing stays itself: a caller that would try again
+                    // once the database is back must not while it closes.
+                    let error = match e {
+                        StoreError::Closed => StoreError::Closed,
+                        _ => StoreError::Batch { reason: reason.clone(), unavailable },
+                    };
+                    batch[j].fail(error);
                 }
                 if unavailable {
                     // A fresh connection for the next batch.

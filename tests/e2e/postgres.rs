@@ -5,8 +5,6 @@
 //! a short "try again" reply, and once it is back they work again without a
 //! restart.
 
-use std::time::Duration;
-
 use serde_json::json;
 use standin::e2e::{button, interact, respond, WAIT};
 use standin::proxy::TcpProxy;
@@ -72,9 +70,8 @@ async fn quiz_flow_on_postgres_survives_an_outage() {
         let standin = standin.clone();
         async move { respond(&standin, click).await }
     });
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let deferred = standin.callbacks_for(id);
-    assert_eq!(deferred.iter().map(|cb| cb.kind).collect::<Vec<_>>(), [6], "acknowledged, to be confirmed");
+    let deferred = standin.wait_callback(id, WAIT).await;
+    assert_eq!(deferred.kind, 6, "acknowledged, to be confirmed: {:?}", deferred.data);
 
     // It comes back: the same bot process works again, and the click made
     // while it was away is saved without the member clicking again.

@@ -418,7 +418,8 @@ async fn a_level_click_waits_out_a_locked_database() {
     // `respond` checks the deferral came within Discord's deadline.
     let cb = standin.wait_callback(id, WAIT).await;
     assert_eq!(cb.kind, 6, "acknowledged, to be confirmed later: {:?}", cb.data);
-    // Past the first try and the writer's busy timeout: still waiting.
+    // Past the first tries (each waits out SQLite's 1.5 s busy timeout):
+    // still waiting, neither saved nor given up.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(standin.followups(id).is_empty(), "told to try again: {:?}", standin.followups(id));
     let original = standin.original_message(id).unwrap();
@@ -435,7 +436,37 @@ async fn a_level_click_waits_out_a_locked_database() {
             .fetch_one(&mut reader)
             .await
             .unwrap();
-    assert_eq!(stored, 1, "the click is stored once, however often it was tried");
+    assert_eq!(stored, 1, "the click is stored");
+    standin.assert_no_violations();
+}
+
+/// A database locked for longer than a click's patience: the click is
+/// acknowledged in time, and the member is then told, privately, to try
+/// again; nothing says it was saved.
+#[tokio::test]
+async fn a_level_click_on_a_database_locked_for_long_is_told_to_try_again() {
+    use sqlx::Connection;
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quizbot.db");
+    let _bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[]);
+    standin.wait_commands(WAIT).await;
+    let post = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await.message();
+    let reveal = button(&post, "Reveal answer");
+    let answer = interact(&standin, standin.click(&reveal, &post, &bob(), Place::guild())).await.message();
+
+    let mut locker = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut locker).await.unwrap();
+    let click = standin.click(&button(&answer, "Beginner"), &answer, &bob(), Place::guild());
+    let id = click.0;
+    // `respond` checks the deferral came in time, then waits for the end.
+    let shown = respond(&standin, click).await;
+    assert_eq!(standin.callbacks_for(id)[0].kind, 6);
+    assert_eq!(shown["flags"].as_u64().unwrap_or(0) & 64, 64, "told privately: {shown}");
+    assert!(shown["content"].as_str().unwrap_or_default().contains("try again"), "{shown}");
+    let original = standin.original_message(id).unwrap();
+    assert!(!original["content"].as_str().unwrap_or_default().contains("Saved"), "{original}");
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
     standin.assert_no_violations();
 }
 
