@@ -59,8 +59,8 @@ pub enum StoreError {
     Closed,
     /// A write a member waits for did not get its turn within its deadline
     /// ([`WRITE_DEADLINE`] unless the caller gave another): the database is
-    /// locked or swamped. It may still
-    /// be written later; writing it again is harmless.
+    /// locked or swamped. It may still be written later; writing it again
+    /// is harmless.
     #[error("the database is busy")]
     Busy,
     /// A batch of writes (SQLite, see `writer.rs`) failed as a whole: each

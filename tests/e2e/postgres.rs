@@ -1,9 +1,9 @@
 //! End to end on PostgreSQL: the real bot with `DATABASE_URL=postgres://…`
 //! (a fresh schema on the test server, reached through a proxy the test can
 //! cut) against the stand-in Discord. The `/quiz` → Reveal → level flow
-//! behaves as on SQLite; while the database is out of reach interactions get
-//! a short "try again" reply, and once it is back they work again without a
-//! restart.
+//! behaves as on SQLite; while the database is out of reach a command gets a
+//! short "try again" reply and a level click waits for it, and once it is
+//! back everything works again without a restart.
 
 use serde_json::json;
 use standin::e2e::{button, interact, respond, WAIT};

@@ -449,7 +449,7 @@ async fn a_level_click_on_a_database_locked_for_long_is_told_to_try_again() {
     let standin = StandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("quizbot.db");
-    let _bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[]);
+    let bot = BotProcess::spawn(&standin::quizbot!(), &standin, &db, &[]);
     standin.wait_commands(WAIT).await;
     let post = interact(&standin, standin.slash("quiz", json!([]), &alice(), Place::guild())).await.message();
     let reveal = button(&post, "Reveal answer");
@@ -466,6 +466,7 @@ async fn a_level_click_on_a_database_locked_for_long_is_told_to_try_again() {
     assert!(shown["content"].as_str().unwrap_or_default().contains("try again"), "{shown}");
     let original = standin.original_message(id).unwrap();
     assert!(!original["content"].as_str().unwrap_or_default().contains("Saved"), "{original}");
+    assert!(bot.log().contains("database unavailable"), "logged as a warning");
     sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
     standin.assert_no_violations();
 }
