@@ -66,18 +66,52 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((server, schema)) = self.schema.take() else { return };
         // Drop runs inside the test's runtime, which cannot block: a thread
-        // with its own runtime does the cleanup.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            rt.block_on(async {
-                if let Ok(mut conn) = sqlx::AnyConnection::connect(&server).await {
-                    let _ = conn.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str()).await;
-                }
-            });
-        })
-        .join();
+        // with its own runtime does the cleanup. A cleanup that still hangs
+        // leaves the schema behind rather than the test run.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(drop_schema(&server, &schema));
+            }
+            let _ = done.send(());
+        });
+        if finished.recv_timeout(CLEANUP_PATIENCE).is_err() {
+            eprintln!("a test schema was left behind: dropping it took over {CLEANUP_PATIENCE:?}");
+        }
     }
 }
+
+const CLEANUP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Drops a test's schema even while other sessions still hold locks in it.
+///
+/// A bot killed mid-transaction leaves its backend idle in that transaction,
+/// holding its locks, until PostgreSQL sees the socket close. Through the
+/// e2e tests' proxy that close never comes: the proxy runs on the test's
+/// runtime, which is blocked here, so `DROP SCHEMA` would wait forever (CI
+/// once hung on exactly that). Those sessions are ended first, and each
+/// `DROP` gives up after a moment so that any newcomer is ended too.
+async fn drop_schema(server: &str, schema: &str) {
+    let Ok(mut conn) = sqlx::AnyConnection::connect(server).await else { return };
+    let _ = conn.execute("SET lock_timeout = '2s'").await;
+    for _ in 0..5 {
+        let _ = sqlx::query(END_SESSIONS_IN_SCHEMA).bind(schema).execute(&mut conn).await;
+        if conn.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str()).await.is_ok() {
+            return;
+        }
+    }
+}
+
+/// Ends every other session holding a lock on the schema or on anything in it.
+const END_SESSIONS_IN_SCHEMA: &str = "
+    SELECT count(pg_terminate_backend(holders.pid)) FROM (
+        SELECT DISTINCT l.pid FROM pg_locks l
+        JOIN pg_namespace n ON n.nspname = $1
+        LEFT JOIN pg_class c ON c.oid = l.relation
+        WHERE l.pid <> pg_backend_pid()
+          AND (c.relnamespace = n.oid
+               OR (l.classid = 'pg_namespace'::regclass AND l.objid = n.oid))
+    ) holders";
 
 /// Runs each named `async fn(TestDb)` once per backend, as
 /// `sqlite::NAME` and `postgres::NAME`.
