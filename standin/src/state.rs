@@ -105,7 +105,10 @@ pub(crate) struct State {
     pub registrations: Vec<Registration>,
     pub global_commands: Vec<Value>,
     pub guild_commands: HashMap<u64, Vec<Value>>,
-    pub interactions: HashMap<u64, InteractionRec>,
+    /// Boxed: a load run sends a hundred thousand, and growing a map of
+    /// records this size moved them all at once, stalling every request
+    /// behind the lock for up to 190 ms.
+    pub interactions: HashMap<u64, Box<InteractionRec>>,
     pub tokens: HashMap<String, u64>,
     pub callbacks: Vec<Callback>,
     /// Modals shown, by (member, modal custom_id): the interaction that
@@ -519,7 +522,7 @@ impl State {
             followups: Vec::new(),
             loading: false,
         };
-        self.interactions.insert(id, rec);
+        self.interactions.insert(id, Box::new(rec));
         self.tokens.insert(token, id);
         self.dispatch(&session, "INTERACTION_CREATE", payload)?;
         Ok(())
