@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::payloads::{EPHEMERAL, LOADING, SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS};
 use super::rest::{check_message, snowflake_str, store_attachments, too_large, unknown, Reply, Req};
-use super::state::State;
+use super::state::{token_key, State};
 use super::validate::{self, FormErrors};
 use super::{snowflake, Callback, APP_ID, TOKEN_LIFETIME};
 
@@ -193,7 +193,11 @@ fn respond(st: &mut State, req: &Req<'_>, id: u64, kind: u64, data: &Value) -> O
 /// checks: the application id, the token, its 15-minute lifetime and that
 /// the interaction was acknowledged first.
 fn webhook_interaction(st: &mut State, req: &Req<'_>, app: &str, token: &str) -> Result<u64, Reply> {
-    let id = st.tokens.get(token).copied();
+    let id = st
+        .tokens
+        .get(&token_key(token))
+        .copied()
+        .filter(|id| st.interactions.get(id).is_some_and(|rec| rec.token == token));
     let Some(id) = id.filter(|_| snowflake_str(app) == Some(APP_ID)) else {
         st.violation(format!("{} {}: unknown webhook (application id or token)", req.method, req.path));
         return Err(Reply::error(404, 10015, "Unknown Webhook"));
