@@ -7,7 +7,9 @@
 //!
 //! It is not shipped: the benchmark binary runs it when started with
 //! [`FLOOR_ENV`] set, on the same serenity configuration as quizbot
-//! (GUILDS intent, no cache, rate limiter off behind the stand-in).
+//! (GUILDS intent, no cache, rate limiter off behind the stand-in). Being
+//! that binary, it allocates with mimalloc (`ALLOC` in `main.rs`), where
+//! quizbot uses the system's glibc malloc: part of the difference is that.
 
 use poise::serenity_prelude as serenity;
 use serenity::{

@@ -68,7 +68,8 @@ use standin::{BotProcess, StandIn};
 /// request to the stand-in waited, and that wait was counted in the bot's
 /// latency: most of the 500/s p99s above 5 ms were the first 1-2 % of a
 /// scenario. The floor bot is this binary too, so it runs on mimalloc as
-/// well: a floor at least as fast as before, never a looser budget.
+/// well: its p99s one at a time were no slower than on glibc in the runs
+/// compared (README, Performance), though that was two runs each.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -319,9 +320,9 @@ fn main() -> ExitCode {
 /// Runs one phase of the benchmark on a runtime of its own, dropped when
 /// the phase ends, so that nothing one phase left behind (the stand-in's
 /// record of a load run reaches gigabytes) weighs on the next: mimalloc
-/// ([`ALLOC`]) hands what it frees back to the system by itself. Left in
-/// the allocator, the 7.5 GB freed after quizbot's load run made the
-/// floor's harness take a whole core, and inflated the floor's own p99s,
+/// ([`ALLOC`]) hands what it frees back to the system by itself. On glibc
+/// (before mimalloc), left in the allocator, the 7.5 GB freed after
+/// quizbot's load run made the floor's harness take a whole core, and inflated the floor's own p99s,
 /// which quizbot's budgets are held against.
 fn phase<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 use quizbot::store::Store;
 use sqlx::{Connection, Executor};
@@ -70,13 +71,19 @@ impl Drop for TestDb {
         // leaves the schema behind rather than the test run.
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                rt.block_on(drop_schema(&server, &schema));
-            }
-            let _ = done.send(());
+            let dropped = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(drop_schema(&server, &schema)),
+                Err(_) => false,
+            };
+            let _ = done.send(dropped);
         });
-        if finished.recv_timeout(CLEANUP_PATIENCE).is_err() {
-            eprintln!("a test schema was left behind: dropping it took over {CLEANUP_PATIENCE:?}");
+        match finished.recv_timeout(CLEANUP_PATIENCE) {
+            Ok(true) => {}
+            Ok(false) => eprintln!("a test schema was left behind: it could not be dropped"),
+            Err(RecvTimeoutError::Timeout) => {
+                eprintln!("a test schema was left behind: dropping it took over {CLEANUP_PATIENCE:?}")
+            }
+            Err(RecvTimeoutError::Disconnected) => eprintln!("a test schema was left behind: its cleanup panicked"),
         }
     }
 }
@@ -91,15 +98,17 @@ const CLEANUP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30)
 /// runtime, which is blocked here, so `DROP SCHEMA` would wait forever (CI
 /// once hung on exactly that). Those sessions are ended first, and each
 /// `DROP` gives up after a moment so that any newcomer is ended too.
-async fn drop_schema(server: &str, schema: &str) {
-    let Ok(mut conn) = sqlx::AnyConnection::connect(server).await else { return };
+/// Returns whether the schema is gone.
+async fn drop_schema(server: &str, schema: &str) -> bool {
+    let Ok(mut conn) = sqlx::AnyConnection::connect(server).await else { return false };
     let _ = conn.execute("SET lock_timeout = '2s'").await;
     for _ in 0..5 {
         let _ = sqlx::query(END_SESSIONS_IN_SCHEMA).bind(schema).execute(&mut conn).await;
         if conn.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str()).await.is_ok() {
-            return;
+            return true;
         }
     }
+    false
 }
 
 /// Ends every other session holding a lock on the schema or on anything in it.
@@ -109,6 +118,7 @@ const END_SESSIONS_IN_SCHEMA: &str = "
         JOIN pg_namespace n ON n.nspname = $1
         LEFT JOIN pg_class c ON c.oid = l.relation
         WHERE l.pid <> pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND (c.relnamespace = n.oid
                OR (l.classid = 'pg_namespace'::regclass AND l.objid = n.oid))
     ) holders";
