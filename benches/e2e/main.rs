@@ -322,8 +322,8 @@ fn main() -> ExitCode {
 /// record of a load run reaches gigabytes) weighs on the next: mimalloc
 /// ([`ALLOC`]) hands what it frees back to the system by itself. On glibc
 /// (before mimalloc), left in the allocator, the 7.5 GB freed after
-/// quizbot's load run made the floor's harness take a whole core, and inflated the floor's own p99s,
-/// which quizbot's budgets are held against.
+/// quizbot's load run made the floor's harness take a whole core, and
+/// inflated the floor's own p99s, which quizbot's budgets are held against.
 fn phase<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = rt.block_on(work);

@@ -70,6 +70,7 @@ impl Drop for TestDb {
         // with its own runtime does the cleanup. A cleanup that still hangs
         // leaves the schema behind rather than the test run.
         let (done, finished) = std::sync::mpsc::channel();
+        let left = format!("test schema {schema} was left behind");
         std::thread::spawn(move || {
             let dropped = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(drop_schema(&server, &schema)),
@@ -79,11 +80,9 @@ impl Drop for TestDb {
         });
         match finished.recv_timeout(CLEANUP_PATIENCE) {
             Ok(true) => {}
-            Ok(false) => eprintln!("a test schema was left behind: it could not be dropped"),
-            Err(RecvTimeoutError::Timeout) => {
-                eprintln!("a test schema was left behind: dropping it took over {CLEANUP_PATIENCE:?}")
-            }
-            Err(RecvTimeoutError::Disconnected) => eprintln!("a test schema was left behind: its cleanup panicked"),
+            Ok(false) => eprintln!("{left}: it could not be dropped"),
+            Err(RecvTimeoutError::Timeout) => eprintln!("{left}: dropping it took over {CLEANUP_PATIENCE:?}"),
+            Err(RecvTimeoutError::Disconnected) => eprintln!("{left}: its cleanup panicked"),
         }
     }
 }
