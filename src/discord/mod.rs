@@ -23,6 +23,7 @@ mod modals;
 pub mod overload;
 mod permissions;
 mod poster;
+mod rate_buckets;
 mod reach;
 /// Public for the micro-benchmarks (`benches/micro.rs`), which time it.
 pub mod render;
@@ -267,6 +268,7 @@ impl Bot {
         let Bot { mut client, inflight, startup_failure, shards, shard_status, .. } = self;
         let manager = client.shard_manager.clone();
         let watcher = tokio::spawn(shards::watch(manager.clone(), shard_status.clone()));
+        let pruner = tokio::spawn(rate_buckets::watch(client.http.clone()));
         let mut gateway = tokio::spawn(async move {
             match shards {
                 // serenity's range end is the last shard, inclusive.
@@ -305,6 +307,7 @@ impl Bot {
             }
         };
         watcher.abort();
+        pruner.abort();
         shard_status.set_connected(0);
         match ended {
             Ok(Ok(())) => {}
