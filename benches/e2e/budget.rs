@@ -274,10 +274,19 @@ fn steady(r: &Report, out: &mut Vec<Row>) {
         let measured = format!("{} ms{floor}", list.join(" / "));
         let (_, margin) = at_most(worst, STEADY_P99_MS, "ms", 2);
         let met = over == 0;
+        // What the host took from this VM during the worst run: on a
+        // shared host, part of a tail is the neighbours'.
+        let stolen = runs
+            .iter()
+            .zip(&p99s)
+            .find(|(_, p)| p.is_nan() || **p >= worst)
+            .and_then(|(o, _)| o.stolen_cores)
+            .map(|c| format!("; host steal in it {c:.2} cores"))
+            .unwrap_or_default();
         let by = if met {
-            format!("{margin} (worst run)")
+            format!("{margin} (worst run{stolen})")
         } else {
-            format!("{margin} (worst run; {over} of {} runs over)", runs.len())
+            format!("{margin} (worst run{stolen}; {over} of {} runs over)", runs.len())
         };
         let status = match (runs.len() >= STEADY_RUNS, met) {
             (true, true) => Status::Met,

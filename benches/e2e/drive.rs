@@ -101,13 +101,14 @@ impl Driver<'_> {
 
     fn push(&mut self, name: String, outcome: Outcome) {
         eprintln!(
-            "  {name:<26} sent {:>6} answered {:>6} p99 {:>8.2} ms (send rate {:.0}/s; cores: bot {}, harness {})",
+            "  {name:<26} sent {:>6} answered {:>6} p99 {:>8.2} ms (send rate {:.0}/s; cores: bot {}, harness {}, stolen {})",
             outcome.sent,
             outcome.answered,
             outcome.percentile_ms(99.0),
             outcome.send_rate(),
             cores(outcome.bot_cores),
-            cores(outcome.harness_cores)
+            cores(outcome.harness_cores),
+            cores(outcome.stolen_cores)
         );
         self.scenarios.push((name, outcome));
     }
@@ -261,7 +262,8 @@ impl Driver<'_> {
     }
 }
 
-fn cores(c: Option<f64>) -> String {
+/// Cores as the tables print them, `-` where unknown.
+pub fn cores(c: Option<f64>) -> String {
     c.map_or("-".to_string(), |c| format!("{c:.2}"))
 }
 

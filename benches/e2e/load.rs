@@ -35,19 +35,37 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some(ticks as f64 / TICKS_PER_SECOND)
 }
 
+/// Seconds of CPU the hypervisor gave to other machines while this one's
+/// processes were ready to run (steal, the eighth figure of `/proc/stat`'s
+/// `cpu` line), all cores together.
+fn stolen_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks = cpu.split_whitespace().nth(7)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / TICKS_PER_SECOND)
+}
+
 /// CPU use over a scenario: of the bot and of the harness (stand-in and
-/// load generator, this process), in cores (1.0 = one core busy).
+/// load generator, this process), and what the host took, in cores (1.0
+/// = one core busy).
 struct CpuClock {
     at: Instant,
     bot: Option<f64>,
     harness: Option<f64>,
+    stolen: Option<f64>,
     pids: Vec<u32>,
 }
 
 impl CpuClock {
     fn start() -> CpuClock {
         let pids = BOT_PIDS.lock().map(|p| p.clone()).unwrap_or_default();
-        CpuClock { at: Instant::now(), bot: bots_cpu(&pids), harness: cpu_seconds("self"), pids }
+        CpuClock {
+            at: Instant::now(),
+            bot: bots_cpu(&pids),
+            harness: cpu_seconds("self"),
+            stolen: stolen_seconds(),
+            pids,
+        }
     }
 
     fn finish(&self, outcome: &mut Outcome) {
@@ -55,6 +73,7 @@ impl CpuClock {
         let used = |before: Option<f64>, now: Option<f64>| Some((now? - before?) / wall);
         outcome.bot_cores = used(self.bot, bots_cpu(&self.pids));
         outcome.harness_cores = used(self.harness, cpu_seconds("self"));
+        outcome.stolen_cores = used(self.stolen, stolen_seconds());
     }
 }
 
@@ -123,6 +142,10 @@ pub struct Outcome {
     /// harness near one core is a bottleneck of its own.
     pub bot_cores: Option<f64>,
     pub harness_cores: Option<f64>,
+    /// Cores' worth of time the VM's host gave to other machines over the
+    /// scenario (steal): on a shared host, the tails of a scenario with
+    /// much of it are the host's as much as the bot's.
+    pub stolen_cores: Option<f64>,
     /// The interaction ids that were answered.
     pub answered_ids: Vec<u64>,
     /// Of those, the ones answered by updating the clicked message in
@@ -240,6 +263,7 @@ impl Outcome {
             "send_rate_per_s": self.send_rate(),
             "bot_cores": self.bot_cores,
             "harness_cores": self.harness_cores,
+            "stolen_cores": self.stolen_cores,
             "deferred": self.deferred_ids.len(),
             "confirmed_within_ms": self.confirmed_within.as_secs_f64() * 1000.0,
         })
@@ -449,7 +473,8 @@ pub async fn burst(
     let mut level = Outcome::from_callbacks(&level_ids, &got, span);
     level.confirm_deferred(standin, start.into_std()).await;
     level.send_span = level_sends.map_or(Duration::ZERO, |(first, last)| last.duration_since(first));
-    (level.bot_cores, level.harness_cores) = (reveal.bot_cores, reveal.harness_cores);
+    (level.bot_cores, level.harness_cores, level.stolen_cores) =
+        (reveal.bot_cores, reveal.harness_cores, reveal.stolen_cores);
     level.lost += reveal_ids.len() - level_ids.len();
     level.unsent = reveal_ids.len() - level_ids.len();
     level.sent = reveal_ids.len();

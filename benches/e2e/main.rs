@@ -445,12 +445,13 @@ impl Report {
             out,
             "steady phases {} s each; latency = INTERACTION_CREATE sent -> callback received, at the stand-in; \
              sent/s = the rate the load generator achieved; cores = CPU the bot / the harness (stand-in and \
-             load generator, one process) kept busy over the scenario (cores b/h)\n",
+             load generator, one process) kept busy over the scenario, and the time the VM's host gave to \
+             other machines (steal), in cores (cores b/h/st)\n",
             self.plan.seconds
         );
         let _ = writeln!(
             out,
-            "{:<26} {:<12} {:>6} {:>8} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>9}",
+            "{:<26} {:<12} {:>6} {:>8} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>14}",
             "scenario",
             "bot",
             "sent",
@@ -463,7 +464,7 @@ impl Report {
             "max ms",
             "p99 ×",
             "sent/s",
-            "cores b/h"
+            "cores b/h/st"
         );
         let mut names: Vec<&str> = Vec::new();
         for load in &self.loads {
@@ -482,7 +483,7 @@ impl Report {
                 };
                 let _ = writeln!(
                     out,
-                    "{:<26} {:<12} {:>6} {:>8} {:>5} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.0} {:>9}",
+                    "{:<26} {:<12} {:>6} {:>8} {:>5} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.0} {:>14}",
                     name,
                     load.bot.name(),
                     o.sent,
@@ -496,7 +497,7 @@ impl Report {
                     ratio,
                     o.send_rate(),
                     match (o.bot_cores, o.harness_cores) {
-                        (Some(b), Some(h)) => format!("{b:.2}/{h:.2}"),
+                        (Some(b), Some(h)) => format!("{b:.2}/{h:.2}/{}", drive::cores(o.stolen_cores)),
                         _ => String::new(),
                     }
                 );
