@@ -35,9 +35,9 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some(ticks as f64 / TICKS_PER_SECOND)
 }
 
-/// Seconds of CPU the hypervisor gave to other machines while this one's
-/// processes were ready to run (steal, the eighth figure of `/proc/stat`'s
-/// `cpu` line), all cores together.
+/// Seconds this VM's CPUs had work ready but the hypervisor ran something
+/// else (steal, the eighth figure of `/proc/stat`'s `cpu` line), all cores
+/// together.
 fn stolen_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let cpu = stat.lines().next()?.strip_prefix("cpu ")?;

@@ -59,10 +59,12 @@ pub(super) fn prune(routes: &mut HashMap<RatelimitingBucket, Arc<Mutex<Ratelimit
         // Nobody else holds it, so the lock is free; kept if it ever is not.
         bucket.try_lock().map_or(true, |limit| limit.reset().is_some_and(|reset| reset > now))
     });
-    // The map keeps the room of its largest size; give it back after a
-    // burst, keeping some for the next.
-    if routes.capacity() > 4 * routes.len().max(64) {
-        routes.shrink_to(2 * routes.len());
+    // The map keeps the room of its largest size: give back what the last
+    // ten seconds did not need (after a burst), keeping what they did, so
+    // that steady traffic does not grow the map again, doubling after
+    // doubling under the lock, after every prune.
+    if routes.capacity() > 4 * before.max(64) {
+        routes.shrink_to(before);
     }
     before - routes.len()
 }
@@ -124,11 +126,51 @@ mod tests {
         assert!(routes.is_empty());
     }
 
+    fn fresh(ids: std::ops::RangeInclusive<u64>) -> HashMap<RatelimitingBucket, Arc<Mutex<Ratelimit>>> {
+        ids.map(|id| (interaction_bucket(id), Arc::new(Mutex::new(Ratelimit::default())))).collect()
+    }
+
     #[test]
-    fn the_map_gives_back_room_after_a_burst() {
-        let mut routes: HashMap<_, _> =
-            (1..=10_000).map(|id| (interaction_bucket(id), Arc::new(Mutex::new(Ratelimit::default())))).collect();
-        assert_eq!(prune(&mut routes, SystemTime::now()), 10_000);
-        assert!(routes.capacity() < 1_000, "capacity {}", routes.capacity());
+    fn the_map_gives_back_room_after_a_burst_but_keeps_what_steady_traffic_needs() {
+        let now = SystemTime::now();
+        let mut routes = fresh(1..=100_000);
+        // Ten seconds of a burst, then of steady traffic: the room of the
+        // burst is given back at the first prune after it.
+        assert_eq!(prune(&mut routes, now), 100_000);
+        routes.extend(fresh(100_001..=105_000));
+        assert_eq!(prune(&mut routes, now), 5_000);
+        let steady = routes.capacity();
+        assert!((5_000..20_000).contains(&steady), "capacity {steady}");
+        // Steady traffic then finds its room at every prune (less what the
+        // dropped entries' tombstones hold until the next rehash).
+        routes.extend(fresh(105_001..=110_000));
+        assert_eq!(prune(&mut routes, now), 5_000);
+        assert!((5_000..=steady).contains(&routes.capacity()), "capacity {}", routes.capacity());
+    }
+
+    /// What pruning relies on, in serenity's limiter: a request waits on a
+    /// bucket only while its window is open, so a bucket whose window has
+    /// ended (what [`prune`] drops) makes it wait no more than the fresh
+    /// one a request starts when it finds none.
+    #[tokio::test]
+    async fn only_an_open_window_makes_a_request_wait() {
+        let request = Request::new(
+            Route::InteractionResponse { interaction_id: InteractionId::new(1), token: "t" },
+            LightMethod::Post,
+        );
+        let quiet = |_: serenity::RatelimitInfo| {};
+        let waits = |bucket: Arc<Mutex<Ratelimit>>| {
+            let request = request.clone();
+            async move {
+                let mut limit = bucket.lock().await;
+                tokio::time::timeout(Duration::from_millis(500), limit.pre_hook(&request, &quiet)).await.is_err()
+            }
+        };
+        // Exhausted, with a window that ends at once.
+        let ended = answered(0.0, 0).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!waits(ended).await, "an ended window lets the request go");
+        assert!(!waits(Arc::new(Mutex::new(Ratelimit::default()))).await, "so does a fresh bucket");
+        assert!(waits(answered(60.0, 0).await).await, "an open, exhausted window holds it");
     }
 }
