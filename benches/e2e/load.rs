@@ -142,9 +142,9 @@ pub struct Outcome {
     /// harness near one core is a bottleneck of its own.
     pub bot_cores: Option<f64>,
     pub harness_cores: Option<f64>,
-    /// Cores' worth of time the VM's host gave to other machines over the
-    /// scenario (steal): on a shared host, the tails of a scenario with
-    /// much of it are the host's as much as the bot's.
+    /// Cores' worth of time this VM's CPUs had work ready but the host ran
+    /// something else (steal), over the scenario: the tails of a scenario
+    /// with much of it are the host's as much as the bot's.
     pub stolen_cores: Option<f64>,
     /// The interaction ids that were answered.
     pub answered_ids: Vec<u64>,

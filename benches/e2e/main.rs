@@ -445,8 +445,8 @@ impl Report {
             out,
             "steady phases {} s each; latency = INTERACTION_CREATE sent -> callback received, at the stand-in; \
              sent/s = the rate the load generator achieved; cores = CPU the bot / the harness (stand-in and \
-             load generator, one process) kept busy over the scenario, and the time the VM's host gave to \
-             other machines (steal), in cores (cores b/h/st)\n",
+             load generator, one process) kept busy over the scenario, and the time the VM had work ready \
+             but its host ran something else (steal), in cores (cores b/h/st)\n",
             self.plan.seconds
         );
         let _ = writeln!(

@@ -134,8 +134,8 @@ mod tests {
     fn the_map_gives_back_room_after_a_burst_but_keeps_what_steady_traffic_needs() {
         let now = SystemTime::now();
         let mut routes = fresh(1..=100_000);
-        // Ten seconds of a burst, then of steady traffic: the room of the
-        // burst is given back at the first prune after it.
+        // Ten seconds of a burst, then ten of steady traffic: the burst's
+        // room is given back once ten seconds have not needed it.
         assert_eq!(prune(&mut routes, now), 100_000);
         routes.extend(fresh(100_001..=105_000));
         assert_eq!(prune(&mut routes, now), 5_000);
