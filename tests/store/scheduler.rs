@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use quizbot::clock::Clock;
 use quizbot::domain::bank::{Filter, QuestionBank, QuestionId};
 use quizbot::domain::schedule::time::{next_post_after, parse_zone, TimeOfDay};
-use quizbot::domain::schedule::{daily_nonce, ClaimOutcome, Schedule};
+use quizbot::domain::schedule::{daily_nonce, thread_name, ClaimOutcome, Schedule};
 use quizbot::service::scheduler::{DailyPost, DailyThread, PostError, Poster, RecapPost, ReminderDm, Scheduler};
 use quizbot::service::Services;
 use quizbot::store::Store;
@@ -574,7 +574,7 @@ async fn a_thread_is_opened_once_per_post_even_after_a_crash_between_the_two() {
     assert_eq!(threads.len(), 1, "one thread, on channel 10's post only: {threads:?}");
     let post = w.sent().into_iter().find(|p| p.channel == 10).unwrap();
     let title = &w.bank.get(&QuestionId::parse(&post.question).unwrap()).unwrap().title;
-    assert_eq!(&threads[0].1, title, "named after the question");
+    assert_eq!(threads[0].1, thread_name(title), "named after the question, cut to Discord's 100 characters");
     // The next day: a post and its thread, once each.
     w.run_until(&second, utc("2026-11-25T22:00:00Z")).await;
     assert_eq!(w.poster.threads.lock().unwrap().len(), 2);
